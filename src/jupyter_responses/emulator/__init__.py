@@ -1,0 +1,96 @@
+"""A local OpenAI-compatible server that speaks the Responses and Chat Completions
+wire protocols exactly, for tests and the offline demo.
+
+    with Emulator() as emu:
+        emu.enqueue(script.text("Hello!", deltas=3))
+        client = OpenAI(base_url=emu.url, api_key="anything")
+        ...
+        assert emu.requests("/v1/responses")[-1].body["model"] == "gpt-4.1"
+
+Run it standalone with ``python -m jupyter_responses.emulator``.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from . import script
+from .script import Scripted
+from .server import EmulatorServer
+from .state import EmulatorState, RecordedRequest
+
+__all__ = ["Emulator", "RecordedRequest", "script"]
+
+
+class Emulator:
+    """The emulator on a free port of 127.0.0.1, served from a background thread.
+
+    ``api_key``: when set, requests without that bearer token get OpenAI's 401 body.
+    ``models``: when set, only these models exist (others get a 404 ``model_not_found``).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        models: list[str] | None = None,
+    ) -> None:
+        self.state = EmulatorState(api_key)
+        self._server = EmulatorServer((host, port), self.state, models)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL to give the SDK (``OPENAI_BASE_URL``), ending in ``/v1``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> Emulator:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                daemon=True,
+                name="openai-emulator",
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def enqueue(self, *items: Scripted) -> None:
+        """Queue what the next model calls answer, in order."""
+        self.state.enqueue(*items)
+
+    def requests(self, path: str | None = None) -> list[RecordedRequest]:
+        """The requests received so far (only those to ``path`` when given)."""
+        with self.state.lock:
+            return [r for r in self.state.requests if path is None or r.path == path]
+
+    def reset(self) -> None:
+        """Forget the script, stored responses, files and recorded requests."""
+        self.state.reset()
+
+    def stored_response(self, response_id: str) -> dict[str, Any] | None:
+        with self.state.lock:
+            stored = self.state.responses.get(response_id)
+        return stored.response if stored else None

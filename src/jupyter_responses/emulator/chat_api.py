@@ -1,0 +1,266 @@
+"""Chat Completions: ``POST /v1/chat/completions``, streamed as chunks or whole.
+
+Stateless like the real endpoint: the client resends the history as ``messages``; the
+emulator checks that tool messages answer earlier tool calls exactly as OpenAI does,
+so a client that drops or reorders history fails here, not in production.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .dialogue import Dialogue, Message, Tool
+from .errors import ApiError, invalid
+from .responses_events import new_id, split
+from .script import FunctionCall, Reasoning, Refusal, Reply, Text
+from .usage import count_tokens
+
+_FINISH = {"completed": "stop", "incomplete": "length", "failed": "stop"}
+
+
+def validate(body: Any) -> None:
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise invalid("you must provide a model parameter", "model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise invalid(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1.", "messages"
+        )
+    for index, tool in enumerate(body.get("tools") or []):
+        if tool.get("type") not in ("function", "custom"):
+            raise invalid(
+                f"Invalid value: '{tool.get('type')}'. "
+                "Supported values are: 'function' and 'custom'.",
+                f"tools[{index}].type",
+                "invalid_value",
+            )
+    _check_tool_pairs(messages)
+
+
+def _check_tool_pairs(messages: list[dict[str, Any]]) -> None:
+    pending: set[str] = set()
+    for message in messages:
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") not in pending:
+                raise invalid(
+                    "Invalid parameter: messages with role 'tool' must be a response to a "
+                    "preceeding message with 'tool_calls'.",
+                    "messages.[].role",
+                )
+            pending.discard(message["tool_call_id"])
+            continue
+        if pending:
+            raise invalid(
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(sorted(pending))}",
+                "messages.[].role",
+            )
+        if role == "assistant":
+            pending = {c.get("id") for c in message.get("tool_calls") or []}
+
+
+def dialogue_of(body: dict[str, Any]) -> Dialogue:
+    names: dict[str, str] = {}
+    messages: list[Message] = []
+    instructions = []
+    for m in body["messages"]:
+        content = m.get("content")
+        if isinstance(content, list):
+            text = "".join(p.get("text", "") for p in content if p.get("type") == "text")
+            attachments = sum(
+                1 for p in content if p.get("type") in ("image_url", "file", "input_audio")
+            )
+        else:
+            text, attachments = content or "", 0
+        calls = m.get("tool_calls") or []
+        for call in calls:
+            names[call.get("id", "")] = call.get("function", {}).get("name", "")
+        if m.get("role") in ("system", "developer"):
+            instructions.append(text)
+        messages.append(
+            Message(
+                m.get("role", "user"),
+                text,
+                tool_name=names.get(m.get("tool_call_id", "")),
+                tool_calls=[c.get("function", {}).get("name", "") for c in calls],
+                attachments=attachments,
+            )
+        )
+    response_format = body.get("response_format") or {}
+    schema = (response_format.get("json_schema") or {}).get("schema")
+    return Dialogue(
+        model=body["model"],
+        messages=[m for m in messages if m.role not in ("system", "developer")],
+        instructions="\n".join(instructions) or None,
+        tools=[
+            Tool("function", t["function"]["name"], t["function"].get("parameters") or {})
+            for t in body.get("tools") or []
+            if t.get("type") == "function"
+        ],
+        tool_choice=body.get("tool_choice"),
+        json_schema=schema if response_format.get("type") == "json_schema" else None,
+        reasoning_effort=body.get("reasoning_effort"),
+        max_output_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+    )
+
+
+class ChatRun:
+    """One ``POST /v1/chat/completions`` after validation."""
+
+    def __init__(self, body: dict[str, Any], reply: Reply) -> None:
+        self.body = body
+        self.reply = reply
+        self.id = "chatcmpl-" + new_id("x")[2:31]
+        self.created = int(time.time())
+        self.calls = [
+            (i, item.call_id or new_id("call")[:29], item)
+            for i, item in enumerate(x for x in self.reply.items if isinstance(x, FunctionCall))
+        ]
+
+    def _text(self) -> str:
+        return "".join(i.text for i in self.reply.items if isinstance(i, Text))
+
+    def _refusal(self) -> str | None:
+        refusals = [i.text for i in self.reply.items if isinstance(i, Refusal)]
+        return "".join(refusals) if refusals else None
+
+    def _finish_reason(self) -> str:
+        return "tool_calls" if self.calls else _FINISH[self.reply.status]
+
+    def usage(self) -> dict[str, Any]:
+        given = self.reply.usage or {}
+        reasoning = sum(i.tokens for i in self.reply.items if isinstance(i, Reasoning))
+        prompt = count_tokens(json.dumps(self.body["messages"]))
+        completion = count_tokens(
+            self._text() + "".join(c.arguments_json() for _, _, c in self.calls)
+        )
+        prompt = given.get("input_tokens", prompt)
+        completion = given.get("output_tokens", completion + reasoning)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+    def final(self) -> dict[str, Any]:
+        if self.reply.error_event_after is not None or self.reply.status == "failed":
+            raise ApiError(500, self.reply.error_message, "server_error", self.reply.error_code)
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": self._text() if not self._refusal() else None,
+            "refusal": self._refusal(),
+            "annotations": [
+                {
+                    "type": "url_citation",
+                    "url_citation": {
+                        "url": c.url,
+                        "title": c.title,
+                        "start_index": c.start,
+                        "end_index": c.end,
+                    },
+                }
+                for item in self.reply.items
+                if isinstance(item, Text)
+                for c in item.citations
+            ],
+        }
+        if self.calls:
+            message["tool_calls"] = [
+                {
+                    "id": cid,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments_json()},
+                }
+                for _, cid, c in self.calls
+            ]
+        return {
+            **self._head("chat.completion"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": self._finish_reason(),
+                }
+            ],
+            "usage": self.usage(),
+        }
+
+    def _head(self, kind: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": kind,
+            "created": self.created,
+            "model": self.body["model"],
+            "service_tier": "default",
+            "system_fingerprint": "fp_emulator",
+        }
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
+        chunk = {
+            **self._head("chat.completion.chunk"),
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if self._include_usage():
+            chunk["usage"] = None
+        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+    def _include_usage(self) -> bool:
+        return bool((self.body.get("stream_options") or {}).get("include_usage"))
+
+    def _deltas(self) -> Iterator[bytes]:
+        yield self._chunk({"role": "assistant", "content": "", "refusal": None})
+        for item in self.reply.items:
+            if isinstance(item, Text):
+                for piece in split(item.text, item.deltas):
+                    yield self._chunk({"content": piece})
+            elif isinstance(item, Refusal):
+                for piece in split(item.text, None):
+                    yield self._chunk({"refusal": piece})
+        for index, call_id, call in self.calls:
+            head = {
+                "index": index,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            yield self._chunk({"tool_calls": [head]})
+            for piece in split(call.arguments_json(), call.deltas):
+                yield self._chunk(
+                    {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                )
+
+    def sse(self) -> Iterator[bytes]:
+        limit = self.reply.error_event_after
+        if self.reply.status == "failed" and limit is None:
+            limit = 10**9  # fail after the content: an error payload where [DONE] would be
+        count = 0
+        for count, chunk in enumerate(self._deltas(), start=1):
+            yield chunk
+            if limit is not None and count >= limit:
+                break
+        if limit is not None and (count >= limit or self.reply.status == "failed"):
+            error = ApiError(
+                500, self.reply.error_message, "server_error", self.reply.error_code
+            ).body()
+            yield b"data: " + json.dumps(error).encode() + b"\n\n"
+            return
+        yield self._chunk({}, self._finish_reason())
+        if self._include_usage():
+            final = {**self._head("chat.completion.chunk"), "choices": [], "usage": self.usage()}
+            yield b"data: " + json.dumps(final, separators=(",", ":")).encode() + b"\n\n"
+        yield b"data: [DONE]\n\n"

@@ -1,0 +1,177 @@
+"""The emulator's built-in model: deterministic, and useful enough for a demo.
+
+It answers in Markdown, says how many earlier user turns it received (so a reader sees
+whether history or ``previous_response_id`` arrived), calls an offered function tool
+when the prompt names it, summarises tool results, searches the web when asked and the
+``web_search`` tool is offered, and produces schema-shaped JSON for structured output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .dialogue import Dialogue, Message, Tool
+from .script import Citation, FunctionCall, Reasoning, Reply, Text, WebSearch
+
+_QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)*)")
+
+
+def answer(dialogue: Dialogue) -> Reply:
+    """The reply the default model gives to ``dialogue``."""
+    items: list[Any] = []
+    if dialogue.reasoning_effort and dialogue.reasoning_summary:
+        items.append(
+            Reasoning(f"Thinking with {dialogue.reasoning_effort} effort about the last message.")
+        )
+    last = dialogue.messages[-1] if dialogue.messages else Message("user", "")
+    if last.role == "tool":
+        items.append(Text(_summarise_tool_results(dialogue)))
+        return Reply(items=items)
+    calls = _requested_calls(dialogue, last)
+    if calls:
+        return Reply(items=items + calls)
+    if dialogue.json_schema is not None:
+        items.append(Text(json.dumps(example_for_schema(dialogue.json_schema))))
+        return Reply(items=items)
+    if "web_search" in dialogue.builtins() and re.search(
+        r"\b(search|web|latest)\b", last.text, re.I
+    ):
+        items.extend(_web_search(last.text))
+        return Reply(items=items)
+    items.append(Text(_echo(dialogue, last)))
+    return Reply(items=items)
+
+
+def _echo(dialogue: Dialogue, last: Message) -> str:
+    earlier = len(dialogue.user_messages()) - 1
+    lines = [
+        f"**Emulator** answering with `{dialogue.model}`.",
+        "",
+        f"I received **{earlier}** earlier user {'turn' if earlier == 1 else 'turns'}"
+        f" and {_plural(len(dialogue.messages), 'message')} in all.",
+        "",
+        "You wrote:",
+        "",
+        *(f"> {line}" for line in (last.text.strip() or "(nothing)").splitlines()[:20]),
+    ]
+    if dialogue.instructions:
+        lines += ["", f"Instructions I follow: *{dialogue.instructions.strip()[:200]}*"]
+    if last.attachments:
+        lines += ["", f"Attachments received: {last.attachments}."]
+    if dialogue.tools:
+        names = ", ".join(f"`{t.name}`" for t in dialogue.tools)
+        lines += ["", f"Tools offered: {names} (name one in your prompt and I will call it)."]
+    return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _summarise_tool_results(dialogue: Dialogue) -> str:
+    results: list[Message] = []
+    for message in reversed(dialogue.messages):
+        if message.role != "tool":
+            break
+        results.append(message)
+    lines = ["Here is what the tools returned:", ""]
+    for message in reversed(results):
+        shown = message.text.strip().replace("\n", " ")
+        if len(shown) > 300:
+            shown = shown[:300] + "…"
+        lines.append(f"- `{message.tool_name or 'tool'}` → {shown}")
+    return "\n".join(lines)
+
+
+def _requested_calls(dialogue: Dialogue, last: Message) -> list[FunctionCall]:
+    if last.role != "user" or dialogue.tool_choice == "none":
+        return []
+    functions = dialogue.functions()
+    forced = _forced_function(dialogue.tool_choice)
+    named = [forced] if forced in functions else []
+    if not named:
+        named = [n for n in functions if re.search(rf"\b{re.escape(n)}\b", last.text)]
+    return [FunctionCall(name, _arguments_for(functions[name], last.text)) for name in named]
+
+
+def _forced_function(tool_choice: Any) -> str | None:
+    if isinstance(tool_choice, dict):
+        if isinstance(tool_choice.get("function"), dict):
+            return tool_choice["function"].get("name")
+        return tool_choice.get("name")
+    return None
+
+
+def _arguments_for(tool: Tool, prompt: str) -> dict[str, Any]:
+    """Arguments satisfying the tool's schema, taken from the prompt where it says
+    ``param=value``, else a quoted phrase or capitalised name, else an example value."""
+    properties: dict[str, Any] = tool.parameters.get("properties", {})
+    required = tool.parameters.get("required", list(properties))
+    guesses = iter(_QUOTED.findall(prompt) + _CAPITALISED.findall(prompt))
+    arguments: dict[str, Any] = {}
+    for name in required:
+        schema = properties.get(name, {})
+        explicit = re.search(rf"\b{re.escape(name)}\s*[=:]\s*([^\s,;]+)", prompt)
+        if explicit:
+            arguments[name] = _coerce(explicit.group(1), schema)
+        elif schema.get("type") == "string" and "enum" not in schema:
+            arguments[name] = next(guesses, "example")
+        else:
+            arguments[name] = example_for_schema(schema)
+    return arguments
+
+
+def _coerce(raw: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+        if kind == "boolean":
+            return raw.lower() in {"1", "true", "yes"}
+    except ValueError:
+        return example_for_schema(schema)
+    return raw.strip("\"'")
+
+
+def _web_search(prompt: str) -> list[Any]:
+    query = prompt.strip().splitlines()[0][:100] if prompt.strip() else "search"
+    sources = ["https://example.com/one", "https://example.org/two"]
+    first = "The first source says what you asked about."
+    second = "A second source agrees."
+    body = f"{first} {second}"
+    citations = [
+        Citation(sources[0], "Example source one", 0, len(first)),
+        Citation(sources[1], "Example source two", len(first) + 1, len(body)),
+    ]
+    return [WebSearch(query, sources), Text(body, citations=citations)]
+
+
+def example_for_schema(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """A deterministic value that validates against a (strict-mode) JSON schema."""
+    defs = defs if defs is not None else schema.get("$defs", schema.get("definitions", {}))
+    if "$ref" in schema:
+        return example_for_schema(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return example_for_schema(schema[key][0], defs)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in schema:
+        return {k: example_for_schema(v, defs) for k, v in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [example_for_schema(schema.get("items", {}), defs)]
+    return {"string": "example", "integer": 1, "number": 1.5, "boolean": True, "null": None}.get(
+        kind or "string", "example"
+    )

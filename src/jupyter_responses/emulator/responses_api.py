@@ -1,0 +1,280 @@
+"""The Responses API: ``POST /v1/responses`` and the stored-response endpoints.
+
+A request becomes a ``Dialogue`` (following ``previous_response_id`` through stored
+responses, as the real service does), the reply becomes semantic stream events with a
+``sequence_number`` increasing by one, and a ``store``d response can be fetched,
+listed, continued and deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .dialogue import Dialogue, Message, Tool
+from .errors import ApiError, invalid, not_found
+from .responses_events import OutputBuilder, new_id
+from .script import Reply
+from .state import EmulatorState, StoredResponse
+from .usage import count_tokens
+
+SSE = bytes
+
+
+class ResponseRun:
+    """One ``POST /v1/responses`` after validation: yields SSE bytes, or the final body."""
+
+    def __init__(self, state: EmulatorState, body: dict[str, Any]) -> None:
+        self.state = state
+        self.body = body
+        self.reply = Reply()
+        self.previous = _previous(state, body)
+        self.input_items = _input_items(body)
+        self.call_ids = dict(self.previous.call_ids) if self.previous else {}
+        self.messages = (list(self.previous.messages) if self.previous else []) + _messages(
+            self.input_items, self.call_ids
+        )
+        self.response = _response_shell(body)
+        self.sequence = 0
+
+    def dialogue(self) -> Dialogue:
+        return dialogue_of(self.body, self.messages)
+
+    # -- streaming -------------------------------------------------------------------
+    def sse(self) -> Iterator[SSE]:
+        limit = self.reply.error_event_after
+        for count, event in enumerate(self._events()):
+            if limit is not None and count >= limit:
+                yield self._encode(
+                    {
+                        "type": "error",
+                        "code": self.reply.error_code,
+                        "message": self.reply.error_message,
+                        "param": None,
+                    }
+                )
+                return
+            yield self._encode(event)
+
+    def final(self) -> dict[str, Any]:
+        """The non-streamed answer: the same run, drained."""
+        if self.reply.error_event_after is not None:
+            raise ApiError(500, self.reply.error_message, "server_error", self.reply.error_code)
+        for _ in self._events():
+            pass
+        return self.response
+
+    def _encode(self, event: dict[str, Any]) -> SSE:
+        event["sequence_number"] = self.sequence
+        self.sequence += 1
+        data = json.dumps(event, separators=(",", ":"))
+        return f"event: {event['type']}\ndata: {data}\n\n".encode()
+
+    def _events(self) -> Iterator[dict[str, Any]]:
+        yield {"type": "response.created", "response": dict(self.response)}
+        yield {"type": "response.in_progress", "response": dict(self.response)}
+        builder = OutputBuilder(self.body.get("include") or [], self.call_ids)
+        yield from builder.events(self.reply.items)
+        self._finish(builder.output)
+        kind = {"completed": "response.completed", "incomplete": "response.incomplete"}
+        yield {
+            "type": kind.get(self.response["status"], "response.failed"),
+            "response": self.response,
+        }
+
+    # -- bookkeeping -----------------------------------------------------------------
+    def _finish(self, output: list[dict[str, Any]]) -> None:
+        reply = self.reply
+        status = reply.status
+        self.response.update(status=status, output=output, usage=self._usage(output, reply))
+        if status == "incomplete":
+            self.response["incomplete_details"] = {"reason": "max_output_tokens"}
+        if status == "failed":
+            self.response["error"] = {"code": reply.error_code, "message": reply.error_message}
+        self.messages.extend(_messages(output, self.call_ids, assistant=True))
+        if self.body.get("store", True):
+            with self.state.lock:
+                self.state.responses[self.response["id"]] = StoredResponse(
+                    self.response, self.input_items, self.messages, self.call_ids
+                )
+
+    def _usage(self, output: list[dict[str, Any]], reply: Reply) -> dict[str, Any]:
+        given = reply.usage or {}
+        reasoning = sum(i.tokens for i in reply.items if type(i).__name__ == "Reasoning")
+        prompt = (self.body.get("instructions") or "") + "".join(m.text for m in self.messages)
+        inp = given.get("input_tokens", count_tokens(prompt))
+        out = given.get("output_tokens", count_tokens(json.dumps(output)) + reasoning)
+        return {
+            "input_tokens": inp,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": out,
+            "output_tokens_details": {"reasoning_tokens": reasoning},
+            "total_tokens": inp + out,
+        }
+
+
+def validate(body: Any) -> None:
+    """Reject what the real service rejects, with its messages."""
+    if not isinstance(body, dict):
+        raise invalid("The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter")
+    if "input" in body and not isinstance(body["input"], str | list):
+        raise invalid("Invalid type for 'input': expected a string or an array of items.", "input")
+    for tool in body.get("tools") or []:
+        if tool.get("type") == "function" and not tool.get("name"):
+            raise invalid(
+                "Missing required parameter: 'tools[0].name'.",
+                "tools",
+                "missing_required_parameter",
+            )
+
+
+def _previous(state: EmulatorState, body: dict[str, Any]) -> StoredResponse | None:
+    previous_id = body.get("previous_response_id")
+    if not previous_id:
+        return None
+    with state.lock:
+        stored = state.responses.get(previous_id)
+    if stored is None:
+        raise not_found(
+            f"Previous response with id '{previous_id}' not found.",
+            "previous_response_id",
+            "previous_response_not_found",
+        )
+    return stored
+
+
+def _input_items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = body.get("input", [])
+    if isinstance(raw, str):
+        raw = [{"role": "user", "content": raw}]
+    items = []
+    for entry in raw:
+        item = dict(entry)
+        item.setdefault("type", "message")
+        if item["type"] == "message":
+            content = item.get("content", "")
+            if isinstance(content, str):
+                kind = "output_text" if item.get("role") == "assistant" else "input_text"
+                item["content"] = [{"type": kind, "text": content}]
+            item.setdefault("status", "completed")
+        item.setdefault("id", new_id("msg" if item["type"] == "message" else "item"))
+        items.append(item)
+    return items
+
+
+def _messages(
+    items: list[dict[str, Any]], call_ids: dict[str, str], assistant: bool = False
+) -> list[Message]:
+    """Reduce input or output items to ``Message``s; function calls register their
+    ``call_id`` and an output for an unknown ``call_id`` is rejected like the real API."""
+    out: list[Message] = []
+    for item in items:
+        kind = item.get("type")
+        if kind == "message":
+            parts = item.get("content") or []
+            text = "".join(
+                p.get("text") or p.get("refusal") or "" for p in parts if isinstance(p, dict)
+            )
+            attachments = sum(
+                1
+                for p in parts
+                if isinstance(p, dict) and p.get("type") in ("input_image", "input_file")
+            )
+            out.append(Message(item.get("role", "user"), text, attachments=attachments))
+        elif kind == "function_call":
+            call_ids[item.get("call_id", "")] = item.get("name", "")
+            out.append(Message("assistant", tool_calls=[item.get("name", "")]))
+        elif kind == "function_call_output":
+            call_id = item.get("call_id", "")
+            if call_id not in call_ids and not assistant:
+                raise invalid(
+                    f"No tool call found for function call output with call_id {call_id}.", "input"
+                )
+            output = item.get("output", "")
+            text = output if isinstance(output, str) else json.dumps(output)
+            out.append(Message("tool", text, tool_name=call_ids.get(call_id)))
+        elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):
+            raise not_found(
+                f"Item with id '{item.get('id')}' not found. Items are not persisted when `store` "
+                "is set to false. Try again with `store` set to true, or remove this item "
+                "from your input.",
+                "input",
+            )
+    return out
+
+
+def dialogue_of(body: dict[str, Any], messages: list[Message]) -> Dialogue:
+    text_format = (body.get("text") or {}).get("format") or {}
+    reasoning = body.get("reasoning") or {}
+    return Dialogue(
+        model=body["model"],
+        messages=messages,
+        instructions=body.get("instructions"),
+        tools=[
+            Tool(
+                t.get("type", "function"),
+                t.get("name") or t.get("server_label") or t.get("type", ""),
+                t.get("parameters") or {},
+            )
+            for t in body.get("tools") or []
+        ],
+        tool_choice=body.get("tool_choice"),
+        json_schema=text_format.get("schema") if text_format.get("type") == "json_schema" else None,
+        reasoning_effort=reasoning.get("effort"),
+        reasoning_summary=bool(reasoning.get("summary")),
+        max_output_tokens=body.get("max_output_tokens"),
+    )
+
+
+def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
+    reasoning = body.get("reasoning") or {}
+    text = body.get("text") or {}
+    return {
+        "id": new_id("resp"),
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "in_progress",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "max_tool_calls": body.get("max_tool_calls"),
+        "model": body["model"],
+        "output": [],
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
+        "service_tier": "default",
+        "store": body.get("store", True),
+        "temperature": body.get("temperature", 1.0),
+        "text": {
+            "format": text.get("format") or {"type": "text"},
+            "verbosity": text.get("verbosity", "medium"),
+        },
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": [_echo_tool(t) for t in body.get("tools") or []],
+        "top_logprobs": body.get("top_logprobs", 0),
+        "top_p": body.get("top_p", 1.0),
+        "truncation": body.get("truncation", "disabled"),
+        "user": body.get("user"),
+        "metadata": body.get("metadata") or {},
+    }
+
+
+def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    if tool.get("type") == "function":
+        return {"description": None, "parameters": None, "strict": True, **tool}
+    return dict(tool)
+
+
+def lookup(state: EmulatorState, response_id: str) -> StoredResponse:
+    with state.lock:
+        stored = state.responses.get(response_id)
+    if stored is None:
+        raise not_found(f"Response with id '{response_id}' not found.", "response_id")
+    return stored

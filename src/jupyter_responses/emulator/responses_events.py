@@ -1,0 +1,294 @@
+"""Scripted items -> the Responses API's output items and semantic stream events.
+
+One generator serves both modes: streaming sends every event it yields; a non-streamed
+request drains it and returns only the finished ``Response``. Event shapes follow
+OpenAI's published spec and satisfy the ``openai`` SDK's strict types (see
+``tests/protocol``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from .script import (
+    CodeInterpreter,
+    FileSearch,
+    FunctionCall,
+    ImageGeneration,
+    Item,
+    McpCall,
+    Reasoning,
+    Refusal,
+    Text,
+    WebSearch,
+)
+
+Event = dict[str, Any]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(24)}"
+
+
+def split(text: str, parts: int | None) -> list[str]:
+    """``text`` in ``parts`` pieces (default: one per word, spaces kept with the word)."""
+    if not text:
+        return []
+    if parts is None:
+        pieces: list[str] = []
+        start = 0
+        for index, char in enumerate(text):
+            if char == " " and index > start:
+                pieces.append(text[start:index])
+                start = index
+        pieces.append(text[start:])
+        return pieces
+    parts = max(1, min(parts, len(text)))
+    size, extra = divmod(len(text), parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(text[start:end])
+        start = end
+    return out
+
+
+class OutputBuilder:
+    """Yields the events of each output item and collects the finished items.
+
+    ``include`` is the request's ``include`` list: like the real service, built-in tool
+    results and encrypted reasoning are only returned when asked for.
+    """
+
+    def __init__(self, include: list[str], call_ids: dict[str, str]) -> None:
+        self.include = set(include)
+        self.output: list[dict[str, Any]] = []
+        self.call_ids = call_ids  # call_id -> function name, shared with the store
+
+    def events(self, items: list[Item]) -> Iterator[Event]:
+        for item in items:
+            handler = getattr(self, f"_{type(item).__name__.lower()}")
+            yield from handler(item, len(self.output))
+
+    def _added(self, index: int, item: dict[str, Any]) -> Event:
+        return {"type": "response.output_item.added", "output_index": index, "item": dict(item)}
+
+    def _done(self, index: int, item: dict[str, Any]) -> Event:
+        self.output.append(item)
+        return {"type": "response.output_item.done", "output_index": index, "item": item}
+
+    def _text(self, item: Text, index: int) -> Iterator[Event]:
+        message = _message_shell()
+        yield self._added(index, message)
+        annotations = [
+            {
+                "type": "url_citation",
+                "url": c.url,
+                "title": c.title,
+                "start_index": c.start,
+                "end_index": c.end or len(item.text),
+            }
+            for c in item.citations
+        ]
+        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        where = {"item_id": message["id"], "output_index": index, "content_index": 0}
+        yield {"type": "response.content_part.added", **where, "part": dict(part)}
+        for delta in split(item.text, item.deltas):
+            yield {"type": "response.output_text.delta", **where, "delta": delta, "logprobs": []}
+        for number, annotation in enumerate(annotations):
+            yield {
+                "type": "response.output_text.annotation.added",
+                **where,
+                "annotation_index": number,
+                "annotation": annotation,
+            }
+        yield {"type": "response.output_text.done", **where, "text": item.text, "logprobs": []}
+        part = {**part, "text": item.text, "annotations": annotations}
+        yield {"type": "response.content_part.done", **where, "part": part}
+        yield self._done(index, {**message, "status": "completed", "content": [part]})
+
+    def _refusal(self, item: Refusal, index: int) -> Iterator[Event]:
+        message = _message_shell()
+        where = {"item_id": message["id"], "output_index": index, "content_index": 0}
+        yield self._added(index, message)
+        yield {
+            "type": "response.content_part.added",
+            **where,
+            "part": {"type": "refusal", "refusal": ""},
+        }
+        for delta in split(item.text, None):
+            yield {"type": "response.refusal.delta", **where, "delta": delta}
+        yield {"type": "response.refusal.done", **where, "refusal": item.text}
+        part = {"type": "refusal", "refusal": item.text}
+        yield {"type": "response.content_part.done", **where, "part": part}
+        yield self._done(index, {**message, "status": "completed", "content": [part]})
+
+    def _reasoning(self, item: Reasoning, index: int) -> Iterator[Event]:
+        shell: dict[str, Any] = {"id": new_id("rs"), "type": "reasoning", "summary": []}
+        if "reasoning.encrypted_content" in self.include:
+            digest = hashlib.sha256(item.summary.encode()).digest()
+            shell["encrypted_content"] = "gAAAAA" + base64.b64encode(digest).decode()
+        yield self._added(index, shell)
+        where = {"item_id": shell["id"], "output_index": index, "summary_index": 0}
+        part = {"type": "summary_text", "text": ""}
+        yield {"type": "response.reasoning_summary_part.added", **where, "part": dict(part)}
+        for delta in split(item.summary, item.deltas):
+            yield {"type": "response.reasoning_summary_text.delta", **where, "delta": delta}
+        yield {"type": "response.reasoning_summary_text.done", **where, "text": item.summary}
+        part["text"] = item.summary
+        yield {"type": "response.reasoning_summary_part.done", **where, "part": part}
+        yield self._done(index, {**shell, "summary": [part]})
+
+    def _functioncall(self, item: FunctionCall, index: int) -> Iterator[Event]:
+        call_id = item.call_id or new_id("call")[:29]
+        self.call_ids[call_id] = item.name
+        shell = {
+            "id": new_id("fc"),
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id,
+            "name": item.name,
+        }
+        arguments = item.arguments_json()
+        yield self._added(index, shell)
+        where = {"item_id": shell["id"], "output_index": index}
+        for delta in split(arguments, item.deltas):
+            yield {"type": "response.function_call_arguments.delta", **where, "delta": delta}
+        yield {
+            "type": "response.function_call_arguments.done",
+            **where,
+            "name": item.name,
+            "arguments": arguments,
+        }
+        yield self._done(index, {**shell, "status": "completed", "arguments": arguments})
+
+    def _tool_progress(self, kind: str, shell: dict[str, Any], index: int, steps: list[str]):
+        where = {"item_id": shell["id"], "output_index": index}
+        for step in steps:
+            yield {"type": f"response.{kind}.{step}", **where}
+
+    def _websearch(self, item: WebSearch, index: int) -> Iterator[Event]:
+        action: dict[str, Any] = {"type": "search", "query": item.query}
+        shell = {
+            "id": new_id("ws"),
+            "type": "web_search_call",
+            "status": "in_progress",
+            "action": action,
+        }
+        yield self._added(index, shell)
+        yield from self._tool_progress(
+            "web_search_call", shell, index, ["in_progress", "searching", "completed"]
+        )
+        if "web_search_call.action.sources" in self.include:
+            action = {**action, "sources": [{"type": "url", "url": url} for url in item.sources]}
+        yield self._done(index, {**shell, "status": "completed", "action": action})
+
+    def _filesearch(self, item: FileSearch, index: int) -> Iterator[Event]:
+        shell = {
+            "id": new_id("fs"),
+            "type": "file_search_call",
+            "status": "in_progress",
+            "queries": list(item.queries),
+            "results": None,
+        }
+        yield self._added(index, shell)
+        yield from self._tool_progress(
+            "file_search_call", shell, index, ["in_progress", "searching", "completed"]
+        )
+        results = None
+        if "file_search_call.results" in self.include:
+            results = [
+                {
+                    "file_id": h.file_id,
+                    "filename": h.filename,
+                    "score": h.score,
+                    "text": h.text,
+                    "attributes": {},
+                }
+                for h in item.results
+            ]
+        yield self._done(index, {**shell, "status": "completed", "results": results})
+
+    def _codeinterpreter(self, item: CodeInterpreter, index: int) -> Iterator[Event]:
+        shell = {
+            "id": new_id("ci"),
+            "type": "code_interpreter_call",
+            "status": "in_progress",
+            "code": "",
+            "container_id": item.container_id,
+            "outputs": None,
+        }
+        where = {"item_id": shell["id"], "output_index": index}
+        yield self._added(index, shell)
+        yield {"type": "response.code_interpreter_call.in_progress", **where}
+        for delta in split(item.code, None):
+            yield {"type": "response.code_interpreter_call_code.delta", **where, "delta": delta}
+        yield {"type": "response.code_interpreter_call_code.done", **where, "code": item.code}
+        yield {"type": "response.code_interpreter_call.interpreting", **where}
+        yield {"type": "response.code_interpreter_call.completed", **where}
+        outputs = None
+        if "code_interpreter_call.outputs" in self.include:
+            outputs = [{"type": "logs", "logs": item.logs}] if item.logs else []
+        yield self._done(
+            index, {**shell, "status": "completed", "code": item.code, "outputs": outputs}
+        )
+
+    def _imagegeneration(self, item: ImageGeneration, index: int) -> Iterator[Event]:
+        shell = {
+            "id": new_id("ig"),
+            "type": "image_generation_call",
+            "status": "in_progress",
+            "result": None,
+        }
+        where = {"item_id": shell["id"], "output_index": index}
+        yield self._added(index, shell)
+        yield {"type": "response.image_generation_call.in_progress", **where}
+        yield {"type": "response.image_generation_call.generating", **where}
+        yield {
+            "type": "response.image_generation_call.partial_image",
+            **where,
+            "partial_image_index": 0,
+            "partial_image_b64": item.png_b64,
+        }
+        yield {"type": "response.image_generation_call.completed", **where}
+        done = {**shell, "status": "completed", "result": item.png_b64, "output_format": "png"}
+        if item.revised_prompt:
+            done["revised_prompt"] = item.revised_prompt
+        yield self._done(index, done)
+
+    def _mcpcall(self, item: McpCall, index: int) -> Iterator[Event]:
+        shell = {
+            "id": new_id("mcp"),
+            "type": "mcp_call",
+            "status": "in_progress",
+            "server_label": item.server_label,
+            "name": item.name,
+            "arguments": "",
+            "output": None,
+            "error": None,
+        }
+        where = {"item_id": shell["id"], "output_index": index}
+        yield self._added(index, shell)
+        yield {"type": "response.mcp_call.in_progress", **where}
+        yield {"type": "response.mcp_call_arguments.delta", **where, "delta": item.arguments}
+        yield {"type": "response.mcp_call_arguments.done", **where, "arguments": item.arguments}
+        yield {"type": "response.mcp_call.completed", **where}
+        yield self._done(
+            index,
+            {**shell, "status": "completed", "arguments": item.arguments, "output": item.output},
+        )
+
+
+def _message_shell() -> dict[str, Any]:
+    return {
+        "id": new_id("msg"),
+        "type": "message",
+        "status": "in_progress",
+        "role": "assistant",
+        "content": [],
+    }

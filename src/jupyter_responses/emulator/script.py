@@ -1,0 +1,252 @@
+"""What the emulator answers next: scripted replies and faults.
+
+Tests (and the offline demo) enqueue these; each ``POST /v1/responses`` or
+``POST /v1/chat/completions`` takes the next one, in order. With nothing queued the
+deterministic default model answers instead (see ``default_model``).
+
+Every type here is a plain dataclass that round-trips through JSON (``to_json`` /
+``from_json``), so an emulator running in another process can be scripted over HTTP
+(``POST /_emulator/script``) exactly as an in-process one is scripted in Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# A 1x1 transparent PNG: the smallest image every viewer accepts.
+TINY_PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+@dataclass
+class Citation:
+    """A ``url_citation`` annotation over ``text[start:end]`` of the enclosing Text."""
+
+    url: str
+    title: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class Text:
+    """An assistant message. ``deltas`` splits it into that many stream deltas
+    (default: one per word), so tests can control chunking exactly."""
+
+    text: str
+    deltas: int | None = None
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Refusal:
+    """The model declines; Responses sends a ``refusal`` part, Chat a ``refusal`` field."""
+
+    text: str
+
+
+@dataclass
+class Reasoning:
+    """A reasoning item with a streamed summary (Chat Completions carries only its token count)."""
+
+    summary: str
+    deltas: int | None = None
+    tokens: int = 64
+
+
+@dataclass
+class FunctionCall:
+    """A call to a function tool the client offered (``arguments``: a dict or raw JSON)."""
+
+    name: str
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+    call_id: str | None = None
+    deltas: int = 3
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments)
+
+
+@dataclass
+class WebSearch:
+    """A ``web_search_call`` item (Responses only)."""
+
+    query: str
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileSearchHit:
+    file_id: str
+    filename: str
+    score: float
+    text: str
+
+
+@dataclass
+class FileSearch:
+    """A ``file_search_call`` item with its results (Responses only)."""
+
+    queries: list[str]
+    results: list[FileSearchHit] = field(default_factory=list)
+
+
+@dataclass
+class CodeInterpreter:
+    """A ``code_interpreter_call`` item with streamed code and its logs (Responses only)."""
+
+    code: str
+    logs: str = ""
+    container_id: str = "cntr_emulator"
+
+
+@dataclass
+class ImageGeneration:
+    """An ``image_generation_call`` item whose result is a base64 PNG (Responses only)."""
+
+    png_b64: str = TINY_PNG_B64
+    revised_prompt: str = ""
+
+    def png_bytes(self) -> bytes:
+        return base64.b64decode(self.png_b64)
+
+
+@dataclass
+class McpCall:
+    """A remote MCP tool call (Responses only)."""
+
+    server_label: str
+    name: str
+    arguments: str = "{}"
+    output: str = ""
+
+
+Item = (
+    Text
+    | Refusal
+    | Reasoning
+    | FunctionCall
+    | WebSearch
+    | FileSearch
+    | CodeInterpreter
+    | ImageGeneration
+    | McpCall
+)
+
+
+@dataclass
+class Reply:
+    """One scripted model reply: its output items in order, and how the stream behaves.
+
+    * ``status``: ``completed``; ``incomplete`` (max output tokens reached, the text is
+      what was produced); ``failed`` (``response.failed`` with ``error_message``).
+    * ``error_event_after``: after that many events, send an ``error`` event and stop.
+    * ``disconnect_after``: after that many events, drop the connection without ending
+      the HTTP body (a cut-off stream).
+    * ``first_byte_delay`` / ``event_delay``: seconds before the first byte / between events.
+    * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``.
+    """
+
+    items: list[Item] = field(default_factory=list)
+    status: Literal["completed", "incomplete", "failed"] = "completed"
+    error_message: str = "The model failed to generate a response."
+    error_code: str = "server_error"
+    error_event_after: int | None = None
+    disconnect_after: int | None = None
+    first_byte_delay: float = 0.0
+    event_delay: float = 0.0
+    usage: dict[str, int] | None = None
+
+
+@dataclass
+class HTTPError:
+    """Answer with an HTTP error status and OpenAI's error body instead of a reply.
+
+    ``message``/``type``/``code`` default to what OpenAI sends for that status.
+    ``retry_after`` sets the ``retry-after`` header (seconds) as OpenAI does on 429.
+    ``times`` repeats the fault for that many consecutive requests (the SDK retries).
+    """
+
+    status: int
+    message: str | None = None
+    type: str | None = None
+    code: str | None = None
+    param: str | None = None
+    retry_after: float | None = None
+    times: int = 1
+
+
+Scripted = Reply | HTTPError
+
+
+def text(value: str, deltas: int | None = None, **reply: Any) -> Reply:
+    """Shorthand: a reply that is a single assistant message."""
+    return Reply(items=[Text(value, deltas=deltas)], **reply)
+
+
+def json_answer(value: Any, **reply: Any) -> Reply:
+    """Shorthand: a structured-output answer (the JSON text of ``value``)."""
+    return Reply(items=[Text(json.dumps(value))], **reply)
+
+
+def fast_stream(n: int, delta: str = "tok ", **reply: Any) -> Reply:
+    """Shorthand: ``n`` identical text deltas, for benchmarks (the emulator streams
+    well over 100,000 events a second, so it is never the bottleneck)."""
+    return Reply(items=[Text(delta * n, deltas=n)], **reply)
+
+
+def tool_calls(*calls: FunctionCall, **reply: Any) -> Reply:
+    """Shorthand: one or several (parallel) function calls."""
+    return Reply(items=list(calls), **reply)
+
+
+_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Citation,
+        Text,
+        Refusal,
+        Reasoning,
+        FunctionCall,
+        WebSearch,
+        FileSearchHit,
+        FileSearch,
+        CodeInterpreter,
+        ImageGeneration,
+        McpCall,
+        Reply,
+        HTTPError,
+    )
+}
+
+
+def to_json(obj: Any) -> Any:
+    """Encode a scripted object (recursively) as JSON-ready data tagged with its kind."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        data = {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {"kind": type(obj).__name__, **data}
+    if isinstance(obj, list):
+        return [to_json(v) for v in obj]
+    return obj
+
+
+def from_json(data: Any) -> Any:
+    """Decode what ``to_json`` produced; unknown kinds raise ``ValueError``."""
+    if isinstance(data, list):
+        return [from_json(v) for v in data]
+    if isinstance(data, dict) and "kind" in data:
+        kind = data["kind"]
+        cls = _TYPES.get(kind)
+        if cls is None:
+            raise ValueError(f"unknown scripted kind {kind!r}")
+        fields = {k: from_json(v) for k, v in data.items() if k != "kind"}
+        return cls(**fields)
+    return data

@@ -1,0 +1,402 @@
+"""The HTTP side of the emulator: routing, auth, recording, JSON and SSE bodies.
+
+Built on the standard library's ``ThreadingHTTPServer``: no dependency to install, a
+thread per connection (the SDK keeps connections alive), and it writes an SSE body as
+HTTP/1.1 chunks in batches, which streams well over 100,000 events a second (see
+``bench/``). An ASGI stack would add dependencies and an event loop for no gain here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.parser
+import email.policy
+import json
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import chat_api, default_model, responses_api, script
+from .errors import ApiError, invalid, not_found
+from .state import EmulatorState, RecordedRequest, StoredFile
+
+DEFAULT_MODELS = [
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-5",
+    "gpt-5-mini",
+    "o4-mini",
+]
+_FLUSH_BYTES = 64 * 1024
+
+Route = tuple[str, re.Pattern[str], str]
+ROUTES: list[Route] = [
+    ("POST", re.compile(r"/v1/responses"), "create_response"),
+    ("GET", re.compile(r"/v1/responses/(?P<id>[^/]+)"), "get_response"),
+    ("DELETE", re.compile(r"/v1/responses/(?P<id>[^/]+)"), "delete_response"),
+    ("GET", re.compile(r"/v1/responses/(?P<id>[^/]+)/input_items"), "input_items"),
+    ("POST", re.compile(r"/v1/chat/completions"), "chat_completion"),
+    ("GET", re.compile(r"/v1/models"), "list_models"),
+    ("POST", re.compile(r"/v1/files"), "upload_file"),
+    ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)"), "get_file"),
+    ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)/content"), "file_content"),
+    ("POST", re.compile(r"/_emulator/script"), "control_script"),
+    ("GET", re.compile(r"/_emulator/requests"), "control_requests"),
+    ("POST", re.compile(r"/_emulator/reset"), "control_reset"),
+]
+
+
+class Stream:
+    """An SSE body to send, with the timing and fault behaviour of its reply."""
+
+    def __init__(self, chunks: Iterator[bytes], reply: Any) -> None:
+        self.chunks = chunks
+        self.event_delay = getattr(reply, "event_delay", 0.0)
+        self.disconnect_after = getattr(reply, "disconnect_after", None)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], state: EmulatorState, models: list[str] | None
+    ) -> None:
+        super().__init__(address, Handler)
+        self.state = state
+        self.models = models
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is normal (cancel, timeout): stay quiet."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests and notebooks read the request log, not stderr."""
+
+    # -- dispatch --------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        url = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        try:
+            for verb, pattern, name in ROUTES:
+                match = pattern.fullmatch(url.path.rstrip("/"))
+                if match and verb == method:
+                    body = self._parse(raw)
+                    if url.path.startswith("/v1/"):
+                        self._record(method, url.path, body)
+                        self._authenticate()
+                    result = getattr(self, name)(body, **match.groupdict())
+                    break
+            else:
+                raise not_found(f"Invalid URL ({method} {url.path})", code="unknown_url")
+        except ApiError as error:
+            self._send_json(error.status, error.body(), error.headers)
+            return
+        if isinstance(result, Stream):
+            self._send_stream(result)
+        elif result is not None:
+            self._send_json(200, result)
+
+    def _parse(self, raw: bytes) -> Any:
+        content_type = self.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            return _parse_multipart(content_type, raw)
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise invalid(
+                "We could not parse the JSON body of your request. (HINT: This likely means you "
+                "aren't using your HTTP library correctly.)"
+            ) from None
+
+    def _record(self, method: str, path: str, body: Any) -> None:
+        auth = self.headers.get("authorization", "")
+        shown = {
+            k.lower(): v
+            for k, v in self.headers.items()
+            if k.lower() not in ("authorization", "cookie")
+        }
+        recorded = body
+        if isinstance(body, dict) and isinstance(body.get("file"), dict):
+            recorded = {**body, "file": {k: v for k, v in body["file"].items() if k != "content"}}
+        self.server.state.record(
+            RecordedRequest(method, path, recorded, auth.startswith("Bearer "), shown)
+        )
+
+    def _authenticate(self) -> None:
+        required = self.server.state.api_key
+        if required is None:
+            return
+        auth = self.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or not secrets.compare_digest(
+            auth[7:].encode(), required.encode()
+        ):
+            if not auth:
+                raise ApiError(
+                    401,
+                    "You didn't provide an API key. You need to provide your API key in an "
+                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                    "invalid_request_error",
+                    None,
+                )
+            raise ApiError(401)
+
+    # -- writing ---------------------------------------------------------------------
+    def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("x-request-id", "req_" + secrets.token_hex(16))
+        self.send_header("openai-processing-ms", "1")
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self._headers(status, "application/json", headers)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_stream(self, stream: Stream) -> None:
+        self._headers(200, "text/event-stream; charset=utf-8", {"cache-control": "no-cache"})
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        pending: list[bytes] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal size
+            if size:
+                data = b"".join(pending)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                pending.clear()
+                size = 0
+
+        try:
+            for count, chunk in enumerate(stream.chunks):
+                if stream.disconnect_after is not None and count >= stream.disconnect_after:
+                    flush()
+                    self._drop_connection()
+                    return
+                pending.append(chunk)
+                size += len(chunk)
+                if stream.event_delay:
+                    flush()
+                    time.sleep(stream.event_delay)
+                elif size >= _FLUSH_BYTES:
+                    flush()
+            flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client closed the stream: a cancel
+
+    def _drop_connection(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    # -- endpoints -------------------------------------------------------------------
+    def _scripted(self, check: Callable[[], Any]) -> Any:
+        """Validate first (a rejected request leaves the script untouched), then take
+        the next scripted answer; HTTP faults and delays apply here."""
+        check()
+        scripted = self.server.state.next_scripted()
+        if isinstance(scripted, script.HTTPError):
+            headers = (
+                {"retry-after": f"{scripted.retry_after:g}"}
+                if scripted.retry_after is not None
+                else {}
+            )
+            raise ApiError(
+                scripted.status,
+                scripted.message,
+                scripted.type,
+                scripted.code,
+                scripted.param,
+                headers,
+            )
+        if scripted is not None and getattr(scripted, "first_byte_delay", 0):
+            time.sleep(scripted.first_byte_delay)
+        return scripted
+
+    def _check_model(self, body: dict[str, Any]) -> None:
+        models = self.server.models
+        if models is not None and body["model"] not in models:
+            raise not_found(
+                f"The model `{body['model']}` does not exist or you do not have access to it.",
+                code="model_not_found",
+            )
+
+    def create_response(self, body: Any) -> Any:
+        runs: list[responses_api.ResponseRun] = []
+
+        def check() -> None:
+            responses_api.validate(body)
+            self._check_model(body)
+            runs.append(responses_api.ResponseRun(self.server.state, body))  # 404s, bad call ids
+
+        scripted = self._scripted(check)
+        run = runs[0]
+        run.reply = scripted if scripted is not None else default_model.answer(run.dialogue())
+        return self._deliver(body, run, run.reply)
+
+    def chat_completion(self, body: Any) -> Any:
+        def check() -> None:
+            chat_api.validate(body)
+            self._check_model(body)
+
+        scripted = self._scripted(check)
+        reply = (
+            scripted if scripted is not None else default_model.answer(chat_api.dialogue_of(body))
+        )
+        return self._deliver(body, chat_api.ChatRun(body, reply), reply)
+
+    def _deliver(self, body: dict[str, Any], run: Any, reply: Any) -> Any:
+        if body.get("stream"):
+            return Stream(run.sse(), reply)
+        if getattr(reply, "disconnect_after", None) is not None:
+            self._drop_connection()
+            return None
+        return run.final()
+
+    def get_response(self, body: Any, id: str) -> Any:
+        return responses_api.lookup(self.server.state, id).response
+
+    def delete_response(self, body: Any, id: str) -> Any:
+        responses_api.lookup(self.server.state, id)
+        with self.server.state.lock:
+            del self.server.state.responses[id]
+        return {"id": id, "object": "response", "deleted": True}
+
+    def input_items(self, body: Any, id: str) -> Any:
+        items = list(responses_api.lookup(self.server.state, id).input_items)
+        if self.query.get("order", "desc") == "desc":
+            items.reverse()
+        limit = int(self.query.get("limit", 20))
+        page = items[:limit]
+        return {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": len(items) > limit,
+        }
+
+    def list_models(self, body: Any) -> Any:
+        created = 1_700_000_000
+        return {
+            "object": "list",
+            "data": [
+                {"id": m, "object": "model", "created": created, "owned_by": "openai"}
+                for m in self.server.models or DEFAULT_MODELS
+            ],
+        }
+
+    def upload_file(self, body: Any) -> Any:
+        if not isinstance(body, dict) or not isinstance(body.get("file"), dict):
+            raise invalid(
+                "Missing required parameter: 'file'.", "file", "missing_required_parameter"
+            )
+        if not body.get("purpose"):
+            raise invalid(
+                "Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter"
+            )
+        upload = body["file"]
+        meta = {
+            "id": "file-" + secrets.token_hex(11),
+            "object": "file",
+            "bytes": len(upload["content"]),
+            "created_at": int(time.time()),
+            "filename": upload["filename"],
+            "purpose": body["purpose"],
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
+        with self.server.state.lock:
+            self.server.state.files[meta["id"]] = StoredFile(meta, upload["content"])
+        return meta
+
+    def _file(self, file_id: str) -> StoredFile:
+        with self.server.state.lock:
+            stored = self.server.state.files.get(file_id)
+        if stored is None:
+            raise not_found(f"No such File object: {file_id}", "id")
+        return stored
+
+    def get_file(self, body: Any, id: str) -> Any:
+        return self._file(id).meta
+
+    def file_content(self, body: Any, id: str) -> None:
+        content = self._file(id).content
+        self._headers(200, "application/octet-stream")
+        self.send_header("content-length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    # -- control (not part of OpenAI's API) --------------------------------------------
+    def control_script(self, body: Any) -> Any:
+        try:
+            items = script.from_json(body if isinstance(body, list) else [body])
+        except (TypeError, ValueError) as error:
+            raise invalid(f"Bad script: {error}") from None
+        self.server.state.enqueue(*items)
+        return {"queued": len(items)}
+
+    def control_requests(self, body: Any) -> Any:
+        with self.server.state.lock:
+            return [r.__dict__ for r in self.server.state.requests]
+
+    def control_reset(self, body: Any) -> Any:
+        self.server.state.reset()
+        return {"reset": True}
+
+
+def _parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"content-type: " + content_type.encode() + b"\r\n\r\n" + raw
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            fields[str(name)] = {
+                "filename": filename,
+                "content_type": part.get_content_type(),
+                "size": len(payload),
+                "content": payload,
+            }
+        else:
+            fields[str(name)] = payload.decode("utf-8", "replace")
+    return fields

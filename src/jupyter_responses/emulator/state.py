@@ -1,0 +1,77 @@
+"""Everything the emulator remembers: the script queue, stored responses, uploaded
+files and the log of requests received. One lock guards it all; handlers run on
+server threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dialogue import Message
+from .script import HTTPError, Scripted
+
+
+@dataclass
+class StoredResponse:
+    response: dict[str, Any]
+    input_items: list[dict[str, Any]]
+    messages: list[Message]  # the whole conversation up to and including this output
+    call_ids: dict[str, str]  # every call_id seen in the chain -> function name
+
+
+@dataclass
+class StoredFile:
+    meta: dict[str, Any]
+    content: bytes
+
+
+@dataclass
+class RecordedRequest:
+    """What a client sent. ``authorized`` says whether a bearer token was present;
+    the token itself is never kept."""
+
+    method: str
+    path: str
+    body: Any
+    authorized: bool
+    headers: dict[str, str]
+    time: float = field(default_factory=time.time)
+
+
+class EmulatorState:
+    def __init__(self, api_key: str | None = None) -> None:
+        self.lock = threading.Lock()
+        self.api_key = api_key
+        self.queue: deque[Scripted] = deque()
+        self.responses: dict[str, StoredResponse] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.requests: list[RecordedRequest] = []
+
+    def enqueue(self, *items: Scripted) -> None:
+        with self.lock:
+            self.queue.extend(items)
+
+    def next_scripted(self) -> Scripted | None:
+        """Take the next scripted answer; an ``HTTPError`` with ``times > 1`` stays queued."""
+        with self.lock:
+            if not self.queue:
+                return None
+            head = self.queue[0]
+            if isinstance(head, HTTPError) and head.times > 1:
+                head.times -= 1
+                return HTTPError(**{**head.__dict__, "times": 1})
+            return self.queue.popleft()
+
+    def record(self, request: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.queue.clear()
+            self.responses.clear()
+            self.files.clear()
+            self.requests.clear()
