@@ -48,7 +48,7 @@ class ApiError(Exception):
     status: int
     message: str | None = None
     type: str | None = None
-    code: str | None = None
+    code: str | None = "default"  # "default": the code OpenAI sends for this status
     param: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -59,7 +59,7 @@ class ApiError(Exception):
                 "message": self.message or message,
                 "type": self.type or kind,
                 "param": self.param,
-                "code": self.code if self.code is not None else code,
+                "code": code if self.code == "default" else self.code,
             }
         }
 

@@ -166,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
                     "invalid_request_error",
                     None,
                 )
-            raise ApiError(401)
+            raise ApiError(401)  # OpenAI's "Incorrect API key provided" body
 
     # -- writing ---------------------------------------------------------------------
     def _headers(self, status: int, content_type: str, extra: dict[str, str] | None = None) -> None:

@@ -1,0 +1,115 @@
+"""Every scripted kind the emulator can produce, with what a client must see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jupyter_responses.emulator import script as s
+
+INCLUDE = [
+    "reasoning.encrypted_content",
+    "file_search_call.results",
+    "code_interpreter_call.outputs",
+    "web_search_call.action.sources",
+]
+
+
+@dataclass
+class Case:
+    reply: s.Reply
+    output_types: list[str]  # Responses output item types, in order
+    text: str = ""  # Responses output_text / Chat message content
+    status: str = "completed"
+    chat: bool = True  # meaningful on Chat Completions too
+    chat_tool_calls: list[str] = field(default_factory=list)
+    refusal: str | None = None
+
+
+CITED = "Oslo is cold today. It may snow."
+CASES: dict[str, Case] = {
+    "text": Case(s.text("Hello, **world**!", deltas=4), ["message"], "Hello, **world**!"),
+    "one_call": Case(
+        s.tool_calls(s.FunctionCall("get_weather", {"city": "Oslo"})),
+        ["function_call"],
+        chat_tool_calls=["get_weather"],
+    ),
+    "parallel_calls": Case(
+        s.tool_calls(
+            s.FunctionCall("get_weather", {"city": "Oslo"}),
+            s.FunctionCall("get_time", {"tz": "UTC"}, deltas=1),
+        ),
+        ["function_call", "function_call"],
+        chat_tool_calls=["get_weather", "get_time"],
+    ),
+    "reasoning": Case(
+        s.Reply(items=[s.Reasoning("Weighing the options.", deltas=3), s.Text("Pick B.")]),
+        ["reasoning", "message"],
+        "Pick B.",
+    ),
+    "web_search": Case(
+        s.Reply(
+            items=[
+                s.WebSearch("oslo weather", ["https://yr.no", "https://met.no"]),
+                s.Text(
+                    CITED,
+                    citations=[
+                        s.Citation("https://yr.no", "Yr", 0, 19),
+                        s.Citation("https://met.no", "MET", 20, len(CITED)),
+                    ],
+                ),
+            ]
+        ),
+        ["web_search_call", "message"],
+        CITED,
+        chat=False,
+    ),
+    "file_search": Case(
+        s.Reply(
+            items=[
+                s.FileSearch(
+                    ["revenue 2024"],
+                    [s.FileSearchHit("file-abc", "report.pdf", 0.92, "Revenue grew 12%.")],
+                ),
+                s.Text("Revenue grew 12%."),
+            ]
+        ),
+        ["file_search_call", "message"],
+        "Revenue grew 12%.",
+        chat=False,
+    ),
+    "code_interpreter": Case(
+        s.Reply(items=[s.CodeInterpreter("print(6 * 7)", "42\n"), s.Text("It is 42.")]),
+        ["code_interpreter_call", "message"],
+        "It is 42.",
+        chat=False,
+    ),
+    "image_generation": Case(
+        s.Reply(items=[s.ImageGeneration(revised_prompt="a red dot"), s.Text("Here it is.")]),
+        ["image_generation_call", "message"],
+        "Here it is.",
+        chat=False,
+    ),
+    "mcp": Case(
+        s.Reply(items=[s.McpCall("docs", "search", '{"q": "x"}', "found x"), s.Text("Found it.")]),
+        ["mcp_call", "message"],
+        "Found it.",
+        chat=False,
+    ),
+    "refusal": Case(
+        s.Reply(items=[s.Refusal("I can't help with that.")]),
+        ["message"],
+        refusal="I can't help with that.",
+    ),
+    "json": Case(
+        s.json_answer({"total": 12.5, "items": ["a"]}),
+        ["message"],
+        '{"total": 12.5, "items": ["a"]}',
+    ),
+    "incomplete": Case(
+        s.text("The answer was cut", status="incomplete"),
+        ["message"],
+        "The answer was cut",
+        "incomplete",
+    ),
+    "fast_stream": Case(s.fast_stream(2000), ["message"], "tok " * 2000),
+}
