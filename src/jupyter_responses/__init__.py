@@ -1,5 +1,29 @@
-"""jupyter_responses: OpenAI-style models as a first-class part of a notebook."""
+"""jupyter_responses: OpenAI-style models as a first-class part of a notebook.
+
+``%load_ext jupyter_responses`` registers ``%%respond`` (Responses API), ``%%chat``
+(Chat Completions) and ``%responses``. Importing this package is cheap: the magics,
+the SDK and widgets load only when the extension is loaded or used.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0.dev0"
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from .magics import ResponsesMagics
+
+    magics = ResponsesMagics(ipython)
+    ipython.register_magics(magics)
+    ipython.events.register("pre_run_cell", magics.session.note_cell)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import ResponsesMagics
+
+    magics = ipython.magics_manager.registry.get(ResponsesMagics.__name__)
+    if magics is not None:
+        ipython.events.unregister("pre_run_cell", magics.session.note_cell)

@@ -1,0 +1,171 @@
+"""The Chat Completions backend (``POST /v1/chat/completions``).
+
+Stateless: every request carries the whole history as messages, including turns made
+with the Responses API (their text, tool calls and tool results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import events as ev
+from .base import StreamState, TurnRequest, mapped_errors
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+    from ..conversation import Turn
+
+
+class ChatBackend:
+    name = "chat"
+
+    def stream(
+        self, client: OpenAI, request: TurnRequest, history: list[Turn], turn: Turn
+    ) -> Iterator[ev.Event]:
+        kwargs = request_kwargs(request, history, turn)
+        with mapped_errors(client, request.model) as state:
+            if request.stream:
+                yield from _streamed(client, kwargs, state)
+            else:
+                yield from _whole(client.chat.completions.create(**kwargs))
+
+
+def request_kwargs(request: TurnRequest, history: list[Turn], turn: Turn) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = []
+    if request.instructions:
+        messages.append({"role": "system", "content": request.instructions})
+    for past in [*history, turn]:
+        messages.append({"role": "user", "content": past.prompt})
+        messages.extend(_entry_messages(past.output))
+    kwargs: dict[str, Any] = {"model": request.model, "messages": messages}
+    if request.stream:
+        kwargs["stream_options"] = {"include_usage": True}
+    if request.temperature is not None:
+        kwargs["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        kwargs["max_completion_tokens"] = request.max_tokens
+    if request.reasoning:
+        kwargs["reasoning_effort"] = request.reasoning
+    kwargs.update(request.extra)
+    return kwargs
+
+
+def _entry_messages(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Neutral transcript entries as chat messages; consecutive function calls become
+    one assistant message with several ``tool_calls``, as the API requires."""
+    calls: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry["type"] == "function_call":
+            calls.append(
+                {
+                    "id": entry["call_id"],
+                    "type": "function",
+                    "function": {"name": entry["name"], "arguments": entry["arguments"]},
+                }
+            )
+            continue
+        if calls:
+            yield {"role": "assistant", "tool_calls": calls}
+            calls = []
+        if entry["type"] == "message":
+            yield {"role": "assistant", "content": entry["text"]}
+        elif entry["type"] == "function_call_output":
+            yield {"role": "tool", "tool_call_id": entry["call_id"], "content": entry["output"]}
+    if calls:
+        yield {"role": "assistant", "tool_calls": calls}
+
+
+def _streamed(client: OpenAI, kwargs: dict[str, Any], state: StreamState) -> Iterator[ev.Event]:
+    text: list[str] = []
+    refusal: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    finish: str | None = None
+    model: str | None = None
+    stream = client.chat.completions.create(stream=True, **kwargs)
+    try:
+        for chunk in stream:
+            state.started = True
+            model = chunk.model or model
+            if chunk.usage is not None:
+                yield _usage(chunk.usage)
+            for choice in chunk.choices[:1]:
+                delta = choice.delta
+                if delta.content:
+                    text.append(delta.content)
+                    yield ev.TextDelta(delta.content)
+                if getattr(delta, "refusal", None):
+                    refusal.append(delta.refusal)
+                    yield ev.RefusalDelta(delta.refusal)
+                for call in delta.tool_calls or []:
+                    yield from _call_delta(calls, call)
+                finish = choice.finish_reason or finish
+    finally:
+        stream.close()
+    yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)
+
+
+def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Event]:
+    state = calls.get(call.index)
+    function = call.function
+    if state is None:
+        state = calls[call.index] = {
+            "call_id": call.id or f"call_{call.index}",
+            "name": "",
+            "arguments": "",
+        }
+        state["name"] = (function.name if function else None) or ""
+        yield ev.ToolCallStarted(state["call_id"], state["name"])
+    if function and function.arguments:
+        state["arguments"] += function.arguments
+        yield ev.ToolCallDelta(state["call_id"], function.arguments)
+
+
+def _finish(
+    text: str, refusal: str, calls: list[dict[str, Any]], finish: str | None, model: str | None
+) -> Iterator[ev.Event]:
+    entries: list[dict[str, Any]] = []
+    if text:
+        entries.append({"type": "message", "text": text})
+    if refusal:
+        entries.append({"type": "refusal", "text": refusal})
+    for call in calls:
+        yield ev.ToolCallDone(call["call_id"], call["name"], call["arguments"])
+        entries.append({"type": "function_call", **call})
+    yield ev.Completed(
+        status="incomplete" if finish == "length" else "completed",
+        entries=tuple(entries),
+        model=model,
+    )
+
+
+def _usage(usage: Any) -> ev.Usage:
+    details = getattr(usage, "completion_tokens_details", None)
+    reasoning = (getattr(details, "reasoning_tokens", None) or 0) if details else 0
+    return ev.Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, reasoning)
+
+
+def _whole(completion: Any) -> Iterator[ev.Event]:
+    choice = completion.choices[0]
+    message = choice.message
+    if message.content:
+        yield ev.TextDelta(message.content)
+    if getattr(message, "refusal", None):
+        yield ev.RefusalDelta(message.refusal)
+    for annotation in getattr(message, "annotations", None) or []:
+        yield ev.Citation(
+            annotation.url_citation.url,
+            annotation.url_citation.title or annotation.url_citation.url,
+        )
+    calls = []
+    for call in message.tool_calls or []:
+        yield ev.ToolCallStarted(call.id, call.function.name)
+        calls.append(
+            {"call_id": call.id, "name": call.function.name, "arguments": call.function.arguments}
+        )
+    if completion.usage is not None:
+        yield _usage(completion.usage)
+    yield from _finish(
+        message.content or "", message.refusal or "", calls, choice.finish_reason, completion.model
+    )

@@ -1,0 +1,93 @@
+"""User configuration (traitlets) and the plain settings object the core reads.
+
+The traits live on ``ResponsesConfig``, which the magics class inherits, so they are
+set with ``%config ResponsesMagics.model = "gpt-4.1-mini"`` or in
+``ipython_config.py`` as ``c.ResponsesMagics.model = ...``. Backends and the session
+never read traits: they get a frozen ``Settings`` snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode
+from traitlets.config import Configurable
+
+API_NAMES = ("responses", "chat")
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str
+    api: str
+    store: bool
+    stream: bool
+    render_interval: float
+    debug: bool
+    base_url: str | None
+    timeout: float
+    max_retries: int
+    resend_history: bool
+    interpolate: bool
+
+    def effective_base_url(self) -> str:
+        """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+
+
+class ResponsesConfig(Configurable):
+    model = Unicode("gpt-4.1", help="Model used when a magic gets no -m/--model.").tag(config=True)
+    api = CaselessStrEnum(
+        API_NAMES, default_value="responses", help="API the chat panel starts with."
+    ).tag(config=True)
+    store = Bool(
+        True,
+        help="Ask the Responses API to store responses server-side, so the next turn can "
+        "chain with previous_response_id instead of resending history (--no-store per cell).",
+    ).tag(config=True)
+    stream = Bool(True, help="Stream answers as they are generated (--no-stream per cell).").tag(
+        config=True
+    )
+    render_interval = Float(
+        0.05,
+        min=0.0,
+        help="Seconds between live display updates while streaming (0.05 = at most 20/s).",
+    ).tag(config=True)
+    debug = Bool(False, help="Show full tracebacks instead of one-paragraph error messages.").tag(
+        config=True
+    )
+    base_url = Unicode(
+        None,
+        allow_none=True,
+        help="API base URL; default: OPENAI_BASE_URL, else https://api.openai.com/v1.",
+    ).tag(config=True)
+    timeout = Float(120.0, min=0.1, help="Seconds to wait for the server before giving up.").tag(
+        config=True
+    )
+    max_retries = Int(
+        2, min=0, help="Retries the openai SDK makes on 429/5xx/connection errors."
+    ).tag(config=True)
+    resend_history = Bool(
+        False,
+        help="Always resend the whole history with %%respond, never previous_response_id "
+        "(for servers that ignore it).",
+    ).tag(config=True)
+    interpolate = Bool(True, help="Replace {name} in cell bodies (--no-interpolate per cell).").tag(
+        config=True
+    )
+
+    def settings(self) -> Settings:
+        return Settings(
+            model=self.model,
+            api=self.api,
+            store=self.store,
+            stream=self.stream,
+            render_interval=self.render_interval,
+            debug=self.debug,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            resend_history=self.resend_history,
+            interpolate=self.interpolate,
+        )

@@ -1,0 +1,106 @@
+"""Turns and the conversation tree they form. Pure data: no I/O, no API knowledge.
+
+A ``Turn`` keeps what the user asked, what came back (as a neutral, ordered
+``output`` transcript) and the opaque provider state needed to continue it
+(``response_id``, provider items such as encrypted reasoning). From that either
+backend can rebuild history, so a conversation may switch API between turns.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import Usage
+
+#: Statuses whose turns are context for later turns. Failed and interrupted turns
+#: stay in the tree (shown, exported) but are never sent or chained to.
+CONTEXT_STATUSES = ("completed", "incomplete")
+
+
+def new_turn_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Turn:
+    """One prompt and everything it produced.
+
+    ``output`` entries, in order, are dicts with a ``type``:
+    ``message`` (``text``), ``function_call`` (``call_id``, ``name``, ``arguments``),
+    ``function_call_output`` (``call_id``, ``output``), ``reasoning`` (``summary``,
+    ``item``: the provider's item) and ``builtin`` (``name``, ``item``).
+    """
+
+    api: str
+    model: str
+    prompt: str
+    id: str = field(default_factory=new_turn_id)
+    parent: str | None = None
+    instructions: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    output: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+    refusal: str | None = None
+    reasoning: str = ""
+    citations: list[dict[str, str]] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # base64 PNGs the model produced
+    status: str = "running"
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    response_id: str | None = None
+    stored: bool = False
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    cell_id: str | None = None
+    magic: str = ""  # the magic line that produced it, for export and re-run
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished or time.time()) - self.started
+
+    def in_context(self) -> bool:
+        return self.status in CONTEXT_STATUSES
+
+
+@dataclass
+class Conversation:
+    """A tree of turns with a head; the branch from the root to the head is "the
+    conversation" a new turn continues."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    title: str = ""
+    system: str | None = None
+    turns: dict[str, Turn] = field(default_factory=dict)
+    head: str | None = None
+    created: float = field(default_factory=time.time)
+
+    def branch(self, tip: str | None = None) -> list[Turn]:
+        """Turns from the root to ``tip`` (default: the head), oldest first."""
+        chain: list[Turn] = []
+        current = tip if tip is not None else self.head
+        while current is not None:
+            turn = self.turns[current]
+            chain.append(turn)
+            current = turn.parent
+        return chain[::-1]
+
+    def context(self, tip: str | None = None) -> list[Turn]:
+        """The turns a new turn after ``tip`` sends or chains to."""
+        return [t for t in self.branch(tip) if t.in_context()]
+
+    def append(self, turn: Turn) -> None:
+        """Add ``turn`` (its ``parent`` already chosen) and make it the head."""
+        self.turns[turn.id] = turn
+        self.head = turn.id
+        if not self.title and turn.prompt.strip():
+            self.title = turn.prompt.strip().splitlines()[0][:60]
+
+    def usage(self) -> Usage:
+        total = Usage()
+        for turn in self.turns.values():
+            total = total + turn.usage
+        return total

@@ -1,0 +1,174 @@
+"""Every error the extension raises, each with a message that says what to do.
+
+    JupyterResponsesError
+    ├── ConfigurationError   no API key, bad setting
+    ├── OptionsError         bad magic options or input (caught before any request)
+    ├── ApiError             the server answered with an error status
+    │   ├── AuthenticationFailed  401
+    │   ├── PermissionDenied      403
+    │   ├── NotFound              404 (unknown model, response, file)
+    │   ├── BadRequest            400 (incl. context too long)
+    │   ├── RateLimited           429, after the SDK's own retries
+    │   └── ServerError           5xx, after the SDK's own retries
+    ├── ConnectionFailed     the server could not be reached, or dropped the stream
+    ├── TimedOut             no answer within the timeout
+    ├── StreamFailed         an ``error`` event or ``response.failed`` mid-stream
+    └── Interrupted          the user interrupted (kernel interrupt, panel Stop)
+
+``openai`` exceptions are mapped once, by ``from_openai``, at the backend boundary.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+
+class JupyterResponsesError(Exception):
+    """Base class: ``str(error)`` is one paragraph meant for the user."""
+
+
+class ConfigurationError(JupyterResponsesError):
+    pass
+
+
+class OptionsError(JupyterResponsesError):
+    pass
+
+
+class ApiError(JupyterResponsesError):
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthenticationFailed(ApiError):
+    pass
+
+
+class PermissionDenied(ApiError):
+    pass
+
+
+class NotFound(ApiError):
+    pass
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class RateLimited(ApiError):
+    pass
+
+
+class ServerError(ApiError):
+    pass
+
+
+class ConnectionFailed(JupyterResponsesError):
+    pass
+
+
+class TimedOut(JupyterResponsesError):
+    pass
+
+
+class StreamFailed(JupyterResponsesError):
+    pass
+
+
+class Interrupted(JupyterResponsesError):
+    pass
+
+
+def safe_url(url: str) -> str:
+    """``url`` without any userinfo (``user:secret@``), fit to show or store."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _server_message(error: object) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"].rstrip(".")
+    return str(getattr(error, "message", error)).rstrip(".")
+
+
+def from_openai(
+    error: Exception, base_url: str, model: str | None = None, mid_stream: bool = False
+) -> JupyterResponsesError:
+    """Map an ``openai`` exception to ours, with advice. Never includes the API key.
+    ``mid_stream``: part of the answer had arrived (it is kept)."""
+    import openai
+
+    host = urlsplit(base_url).hostname or base_url
+    message = _server_message(error)
+    if isinstance(error, openai.APITimeoutError):
+        return TimedOut(
+            f"No answer from {host} within the timeout. Re-run the cell, or raise it with "
+            "%config ResponsesMagics.timeout = SECONDS."
+        )
+    if isinstance(error, openai.APIConnectionError) and mid_stream:
+        return ConnectionFailed(
+            f"The connection to {host} dropped mid-answer. The partial answer is kept (marked "
+            "failed, not sent as context); re-run the cell to retry."
+        )
+    if isinstance(error, openai.APIConnectionError):
+        return ConnectionFailed(
+            f"Could not reach {safe_url(base_url)} (or it closed the connection mid-answer). "
+            "Is the server running and OPENAI_BASE_URL right? Re-run the cell to retry."
+        )
+    if not isinstance(error, openai.APIStatusError):
+        return StreamFailed(
+            f"The model stopped with an error: {message}. Re-run the cell to retry."
+        )
+    status, code = error.status_code, getattr(error, "code", None)
+    tag = f"{status}{' ' + code if code else ''}"
+    if status == 401:
+        return AuthenticationFailed(
+            f"{host} rejected the API key ({tag}). Set a valid OPENAI_API_KEY and re-run.",
+            status,
+            code,
+        )
+    if status == 403:
+        return PermissionDenied(
+            f"{host} denied access ({tag}): {message}. Your key may lack access to this model, "
+            "project or region.",
+            status,
+            code,
+        )
+    if status == 404:
+        if code == "model_not_found" or (model and model in message):
+            return NotFound(
+                f"Model '{model}' is not available at {host} ({tag}). Choose another with "
+                "-m MODEL or %config ResponsesMagics.model; `%responses models` lists what the "
+                "server offers.",
+                status,
+                code,
+            )
+        return NotFound(f"{host} answered 404 ({tag}): {message}.", status, code)
+    if status == 429:
+        return RateLimited(
+            f"Rate limited by {host} ({tag}) even after retrying: {message}. Wait a moment and "
+            "re-run the cell.",
+            status,
+            code,
+        )
+    if status >= 500:
+        return ServerError(
+            f"{host} failed with {tag} even after retrying: {message}. Re-run the cell; the "
+            "conversation is unchanged.",
+            status,
+            code,
+        )
+    if code == "context_length_exceeded":
+        return BadRequest(
+            f"The conversation is too long for this model ({tag}). Start afresh with --new, or "
+            "shorten the prompt.",
+            status,
+            code,
+        )
+    return BadRequest(f"{host} rejected the request ({tag}): {message}.", status, code)

@@ -1,0 +1,144 @@
+"""One event vocabulary for both APIs.
+
+Backends translate the SDK's stream (Responses semantic events or Chat chunks) into
+these; renderers, the tool loop and the session consume only these. Nothing here
+knows which API produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class RefusalDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of a reasoning *summary* (raw reasoning is never shown)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    """A tool call began. ``kind`` is "function" or a built-in tool type."""
+
+    call_id: str
+    name: str
+    kind: str = "function"
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """More of a call's arguments (or a code interpreter's code) as they stream."""
+
+    call_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDone:
+    """A finished call. For built-ins, ``detail`` carries what they report (query,
+    code, logs, hits) and ``output`` their result text where there is one."""
+
+    call_id: str
+    name: str
+    arguments: str
+    kind: str = "function"
+    detail: dict[str, Any] = field(default_factory=dict)
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The result of running a local function tool (``error`` set when it raised)."""
+
+    call_id: str
+    name: str
+    output: str
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Image:
+    png_b64: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know that is not the answer (e.g. history resent)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The model finished this request.
+
+    ``status`` is "completed" or "incomplete" (cut off by max tokens).
+    ``response_id`` is set when the server stored the response (Responses API with
+    ``store``), so the next turn may chain to it. ``entries`` is what came back as
+    neutral transcript entries (see ``conversation.Turn.output``), built by the backend
+    from the final object, so history can be rebuilt exactly for either API.
+    """
+
+    status: str = "completed"
+    response_id: str | None = None
+    stored: bool = False
+    entries: tuple[dict[str, Any], ...] = ()
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The request failed after it started streaming (partial output stays)."""
+
+    message: str
+
+
+Event = (
+    TextDelta
+    | RefusalDelta
+    | ReasoningDelta
+    | ToolCallStarted
+    | ToolCallDelta
+    | ToolCallDone
+    | ToolResult
+    | Citation
+    | Image
+    | Usage
+    | Note
+    | Completed
+    | Failed
+)

@@ -1,0 +1,214 @@
+"""``%%respond``, ``%%chat`` and ``%responses``: parse options, call the session, show
+errors as one paragraph. No API logic lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.utils._process_common import arg_split
+
+from .backends import TurnRequest
+from .client import key_present, make_client
+from .config import ResponsesConfig
+from .errors import JupyterResponsesError, OptionsError, from_openai, safe_url
+from .interpolate import interpolate
+from .render import make_view
+from .session import Session, session_for
+
+REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
+
+
+def _turn_arguments(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options %%respond and %%chat share."""
+    for decorator in reversed(
+        [
+            argument("-m", "--model", help="model to use (default: the model trait)"),
+            argument(
+                "-s",
+                "--system",
+                help="instructions / system message; sticky for the conversation until changed",
+            ),
+            argument("--new", action="store_true", help="start a fresh conversation first"),
+            argument("-o", "--out", metavar="VAR", help="store the answer in this variable"),
+            argument("--no-stream", action="store_true", help="wait for the whole answer"),
+            argument("--temperature", type=float, help="sampling temperature"),
+            argument("--max-tokens", type=int, metavar="N", help="cap on output tokens"),
+            argument("--reasoning", choices=REASONING_EFFORTS, help="reasoning effort"),
+            argument("--no-interpolate", action="store_true", help="send {braces} as written"),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+@magics_class
+class ResponsesMagics(Magics, ResponsesConfig):
+    """Talk to OpenAI-style models from cells; every trait is user configuration."""
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.session: Session = session_for(shell, self.settings)
+
+    # -- cell magics ---------------------------------------------------------------------
+    @magic_arguments()
+    @_turn_arguments
+    @argument("--no-store", action="store_true", help="don't store the response server-side")
+    @cell_magic
+    def respond(self, line: str, cell: str) -> None:
+        """Ask the model through the Responses API (/v1/responses)."""
+        self._turn("responses", "respond", line, cell)
+
+    @magic_arguments()
+    @_turn_arguments
+    @cell_magic
+    def chat(self, line: str, cell: str) -> None:
+        """Ask the model through Chat Completions (/v1/chat/completions)."""
+        self._turn("chat", "chat", line, cell)
+
+    def _turn(self, api: str, magic: str, line: str, cell: str) -> None:
+        args = parse_options(getattr(self, magic), line)
+        with self._errors():
+            request = self._request(api, args, cell)
+            turn = self.session.run(
+                request, make_view(self.shell, self.render_interval), f"%%{magic} {line}".strip()
+            )
+            if args.out:
+                self.shell.user_ns[args.out] = turn.text
+
+    def _request(self, api: str, args: Any, cell: str) -> TurnRequest:
+        settings = self.settings()
+        prompt = (
+            cell
+            if args.no_interpolate or not settings.interpolate
+            else interpolate(cell, self.shell.user_ns)
+        )
+        if not prompt.strip():
+            raise OptionsError(f"The cell is empty: write the prompt on the lines below %%{api}.")
+        if args.out and not args.out.isidentifier():
+            raise OptionsError(f"-o needs a Python variable name, not {args.out!r}.")
+        if args.new:
+            self.session.new_conversation()
+        conversation = self.session.conversation
+        if args.system is not None:
+            conversation.system = args.system or None
+        return TurnRequest(
+            api=api,
+            prompt=prompt,
+            model=args.model or settings.model,
+            instructions=conversation.system,
+            stream=settings.stream and not args.no_stream,
+            store=settings.store and not getattr(args, "no_store", False),
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            reasoning=args.reasoning,
+            resend_history=settings.resend_history,
+        )
+
+    def _errors(self) -> Any:
+        return _ShowErrors(self.debug)
+
+    # -- %responses ----------------------------------------------------------------------
+    @line_magic
+    def responses(self, line: str) -> None:
+        """%responses SUBCOMMAND — status | history | new | models | help"""
+        name, _, rest = line.strip().partition(" ")
+        entry = SUBCOMMANDS.get(name or "status")
+        if entry is None:
+            raise UsageError(f"Unknown subcommand {name!r}. Try: {', '.join(SUBCOMMANDS)}.")
+        with self._errors():
+            entry[0](self, rest.strip())
+
+    def _status(self, rest: str) -> None:
+        settings = self.settings()
+        url = settings.effective_base_url()
+        conversation = self.session.conversation
+        usage = conversation.usage()
+        in_context = len(conversation.context())
+        print(
+            f"API key:       {'set (OPENAI_API_KEY)' if key_present() else 'not set'}\n"
+            f"Server:        {urlsplit(url).hostname} ({safe_url(url)})\n"
+            f"Default model: {settings.model}\n"
+            f"Store:         {'on' if settings.store else 'off'} · "
+            f"streaming {'on' if settings.stream else 'off'}\n"
+            f"Conversation:  {len(conversation.turns)} turns ({in_context} in context), "
+            f"{usage.input_tokens} tokens in / {usage.output_tokens} out"
+        )
+
+    def _history(self, rest: str) -> None:
+        branch = self.session.conversation.branch()
+        if not branch:
+            print("No turns yet.")
+            return
+        for number, turn in enumerate(branch, start=1):
+            mark = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
+            answer = (turn.text or turn.refusal or turn.error or "").strip().replace("\n", " ")
+            print(
+                f"{number:>3}. {mark.get(turn.status, '?')} [{turn.api} · {turn.model}] "
+                f"{_short(turn.prompt)} → {_short(answer)}  (id {turn.id})"
+            )
+
+    def _new(self, rest: str) -> None:
+        self.session.new_conversation()
+        print("Started a new conversation.")
+
+    def _models(self, rest: str) -> None:
+        import openai
+
+        settings = self.settings()
+        try:
+            models = sorted(m.id for m in make_client(settings).models.list())
+        except openai.OpenAIError as error:
+            raise from_openai(error, settings.effective_base_url()) from error
+        print("\n".join(models) or "The server lists no models.")
+
+    def _help(self, rest: str) -> None:
+        for name, (_, text) in SUBCOMMANDS.items():
+            print(f"%responses {name:<8} {text}")
+
+
+def parse_options(magic: Callable[..., Any], line: str) -> Any:
+    """Like ``parse_argstring``, but quotes group words and are removed, as in a shell
+    (``-s "Be brief."`` gives ``Be brief.``); an unclosed quote is a usage error."""
+    try:
+        argv = arg_split(line, posix=True)
+    except ValueError as error:
+        raise UsageError(f"Could not read the options: {error}.") from None
+    return magic.parser.parse_args(argv)
+
+
+def _short(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+#: ``%responses`` subcommands: name -> (handler, help). Add a row to add one.
+SUBCOMMANDS: dict[str, tuple[Callable[[ResponsesMagics, str], None], str]] = {
+    "status": (
+        ResponsesMagics._status,
+        "API key present?, server, default model, conversation size",
+    ),
+    "history": (ResponsesMagics._history, "the turns of the current conversation, numbered"),
+    "new": (ResponsesMagics._new, "start a fresh conversation"),
+    "models": (ResponsesMagics._models, "models the server offers"),
+    "help": (ResponsesMagics._help, "this list"),
+}
+
+
+class _ShowErrors:
+    """Our errors become a one-paragraph ``UsageError`` (full traceback with debug)."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> bool:
+        if isinstance(error, JupyterResponsesError) and not self.debug:
+            raise UsageError(str(error)) from None
+        return False

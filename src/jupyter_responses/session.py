@@ -1,0 +1,153 @@
+"""The per-kernel session: the conversation, and running one turn against it.
+
+Magics and the chat panel both come here, so they share one conversation and one lock:
+turns never interleave. A turn is always recorded, whatever happens: completed,
+cut off, failed or interrupted, with whatever partial answer arrived.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from . import events as ev
+from .backends import BACKENDS, TurnRequest
+from .client import make_client
+from .config import Settings
+from .conversation import Conversation, Turn
+from .errors import Interrupted, JupyterResponsesError, StreamFailed
+from .render.base import View
+
+TurnListener = Callable[[Turn], None]
+
+
+class Session:
+    def __init__(self, settings: Callable[[], Settings]) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.conversation = Conversation()
+        self.cell_id: str | None = None
+        self.listeners: list[TurnListener] = []
+
+    # -- conversation ------------------------------------------------------------------
+    def new_conversation(self) -> Conversation:
+        with self.lock:
+            self.conversation = Conversation(system=None)
+            return self.conversation
+
+    def note_cell(self, info: Any) -> None:
+        """``pre_run_cell`` hook: remember which notebook cell is running."""
+        self.cell_id = getattr(info, "cell_id", None)
+
+    # -- one turn ------------------------------------------------------------------------
+    def run(self, request: TurnRequest, view: View, magic: str = "") -> Turn:
+        """Run ``request`` as the next turn, showing it in ``view``; return the turn.
+
+        Raises a ``JupyterResponsesError`` after recording the turn when it did not
+        complete (the view has already shown what arrived).
+        """
+        with self.lock:
+            client = make_client(self.settings())
+            conversation = self.conversation
+            history = conversation.context()
+            turn = Turn(
+                api=request.api,
+                model=request.model,
+                prompt=request.prompt,
+                parent=conversation.head,
+                instructions=request.instructions,
+                cell_id=self.cell_id,
+                magic=magic,
+            )
+            recorder = _Recorder(turn, request.store)
+            view.start(turn)
+            try:
+                events = BACKENDS[request.api].stream(client, request, history, turn)
+                recorder.consume(events, view)
+                if turn.status == "running":
+                    raise StreamFailed(
+                        "The stream ended before the answer was complete; the partial answer is "
+                        "kept. Re-run the cell to retry."
+                    )
+            except KeyboardInterrupt:
+                turn.status = "interrupted"
+                raise Interrupted(
+                    "Interrupted: the partial answer is kept in the conversation (marked "
+                    "interrupted) and will not be sent as context."
+                ) from None
+            except JupyterResponsesError as error:
+                turn.status, turn.error = "failed", str(error)
+                raise
+            except Exception as error:
+                turn.status, turn.error = "failed", f"{type(error).__name__}: {error}"
+                raise
+            finally:
+                recorder.close()
+                conversation.append(turn)
+                view.finish(turn)
+                for listener in list(self.listeners):
+                    listener(turn)
+            return turn
+
+
+class _Recorder:
+    """Folds events into the turn; text is joined once, not per token."""
+
+    def __init__(self, turn: Turn, store: bool) -> None:
+        self.turn = turn
+        self.store = store
+        self.text: list[str] = []
+        self.refusal: list[str] = []
+        self.reasoning: list[str] = []
+
+    def consume(self, events: Iterable[ev.Event], view: View) -> None:
+        for event in events:
+            self.apply(event)
+            view.update(event)
+
+    def apply(self, event: ev.Event) -> None:
+        turn = self.turn
+        if isinstance(event, ev.TextDelta):
+            self.text.append(event.text)
+        elif isinstance(event, ev.RefusalDelta):
+            self.refusal.append(event.text)
+        elif isinstance(event, ev.ReasoningDelta):
+            self.reasoning.append(event.text)
+        elif isinstance(event, ev.Usage):
+            turn.usage = turn.usage + event
+        elif isinstance(event, ev.Note):
+            turn.notes.append(event.text)
+        elif isinstance(event, ev.Citation):
+            turn.citations.append({"url": event.url, "title": event.title})
+        elif isinstance(event, ev.Image):
+            turn.images.append(event.png_b64)
+        elif isinstance(event, ev.ToolResult):
+            turn.output.append(
+                {"type": "function_call_output", "call_id": event.call_id, "output": event.output}
+            )
+        elif isinstance(event, ev.Completed):
+            turn.status = event.status
+            turn.response_id = event.response_id
+            turn.stored = bool(event.response_id) and event.stored and self.store
+            turn.output.extend(event.entries)
+
+    def close(self) -> None:
+        turn = self.turn
+        turn.text = "".join(self.text)
+        turn.refusal = "".join(self.refusal) or None
+        turn.reasoning = "".join(self.reasoning)
+        turn.finished = time.time()
+
+
+_sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
+
+
+def session_for(shell: Any, settings: Callable[[], Settings]) -> Session:
+    """The one session of this kernel's shell (created on first use)."""
+    session = _sessions.get(shell)
+    if session is None:
+        session = _sessions[shell] = Session(settings)
+    return session
