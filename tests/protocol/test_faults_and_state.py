@@ -106,7 +106,7 @@ def test_responses_error_event_mid_stream(emulator: Emulator, client: OpenAI) ->
 
 def test_chat_error_payload_mid_stream(emulator: Emulator, client: OpenAI) -> None:
     emulator.enqueue(s.text("one two three", error_event_after=2, error_message="Boom."))
-    with pytest.raises(openai.APIError, match="Boom."):
+    with pytest.raises(openai.APIError, match=r"Boom\."):
         list(
             client.chat.completions.create(
                 model="m", messages=[{"role": "user", "content": "x"}], stream=True

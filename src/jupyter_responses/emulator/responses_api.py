@@ -261,8 +261,8 @@ def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
         "top_logprobs": body.get("top_logprobs", 0),
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),
-        "user": body.get("user"),
         "metadata": body.get("metadata") or {},
+        **({"user": body["user"]} if body.get("user") else {}),
     }
 
 

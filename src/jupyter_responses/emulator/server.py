@@ -339,8 +339,6 @@ class Handler(BaseHTTPRequestHandler):
             "filename": upload["filename"],
             "purpose": body["purpose"],
             "status": "processed",
-            "expires_at": None,
-            "status_details": None,
         }
         with self.server.state.lock:
             self.server.state.files[meta["id"]] = StoredFile(meta, upload["content"])
