@@ -82,6 +82,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
 
     def _request(self, api: str, args: Any, cell: str) -> TurnRequest:
         settings = self.settings()
+        cell = cell.strip("\n").rstrip()  # IPython hands the body over with a final newline
         prompt = (
             cell
             if args.no_interpolate or not settings.interpolate

@@ -236,13 +236,9 @@ class Handler(BaseHTTPRequestHandler):
                 if scripted.retry_after is not None
                 else {}
             )
+            code = "default" if scripted.code is None else scripted.code
             raise ApiError(
-                scripted.status,
-                scripted.message,
-                scripted.type,
-                scripted.code,
-                scripted.param,
-                headers,
+                scripted.status, scripted.message, scripted.type, code, scripted.param, headers
             )
         if scripted is not None and getattr(scripted, "first_byte_delay", 0):
             time.sleep(scripted.first_byte_delay)

@@ -1,0 +1,319 @@
+"""%%respond and %%chat in a real IPython kernel against the emulator over HTTP:
+the exact requests (chaining, history, options; each valid against OpenAI's spec)
+and what the cells show."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_responses.emulator import Emulator
+from jupyter_responses.emulator import script as s
+from tests.spec import validate_request
+
+from .harness import API_KEY, KernelSession
+
+LOAD = "%load_ext jupyter_responses"
+
+
+def requests(emulator: Emulator, path: str) -> list[dict]:
+    bodies = [r.body for r in emulator.requests(path)]
+    for body in bodies:
+        validate_request("POST", path, body)
+    return bodies
+
+
+def user_texts(body: dict) -> list[str]:
+    """The user prompts a Responses input or Chat messages list carries."""
+    items = body.get("input", body.get("messages"))
+    texts = []
+    for item in items:
+        if item.get("role") != "user":
+            continue
+        content = item["content"]
+        texts.append(content if isinstance(content, str) else content[0]["text"])
+    return texts
+
+
+@pytest.fixture
+def loaded(kernel: KernelSession) -> KernelSession:
+    kernel.execute(LOAD)
+    return kernel
+
+
+def test_both_magics_share_one_conversation(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute('idea = "tea"\nx = 2')
+    first = loaded.execute(
+        '%%respond -m gpt-4.1 -s "Be brief."\nSummarise {idea} in {x} sentences.'
+    )
+    assert "Summarise tea in 2 sentences." in first.markdown
+    assert "gpt-4.1 ·" in first.markdown and "tokens" in first.markdown
+    assert first.updates >= 1 and len(first.outputs) == 1
+    chat = loaded.execute("%%chat\nNow a haiku.")
+    assert "**1** earlier user turn" in chat.markdown
+    third = loaded.execute("%%respond\nAnd again.")
+    assert "**2** earlier user turns" in third.markdown
+
+    r1, r2 = requests(emulator, "/v1/responses")
+    (c1,) = requests(emulator, "/v1/chat/completions")
+    assert r1["input"] == [
+        {
+            "role": "user",
+            "content": [{"type": "input_text", "text": "Summarise tea in 2 sentences."}],
+        }
+    ]
+    assert r1["instructions"] == "Be brief." and r1["stream"] is True and r1["store"] is True
+    assert "previous_response_id" not in r1
+    assert c1["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert user_texts(c1) == ["Summarise tea in 2 sentences.", "Now a haiku."]
+    assert (
+        c1["messages"][2]["role"] == "assistant" and "Summarise tea" in c1["messages"][2]["content"]
+    )
+    assert c1["stream_options"] == {"include_usage": True}
+    # after a %%chat turn there is nothing to chain to: the whole history goes as items
+    assert "previous_response_id" not in r2
+    assert user_texts(r2) == ["Summarise tea in 2 sentences.", "Now a haiku.", "And again."]
+    assert [i["role"] for i in r2["input"]] == ["user", "assistant", "user", "assistant", "user"]
+
+
+def test_respond_chains_with_previous_response_id(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute("%%respond\nfirst")
+    loaded.execute("%%respond\nsecond")
+    _first, second = requests(emulator, "/v1/responses")
+    stored = [r for r in emulator.state.responses]
+    assert second["previous_response_id"] == stored[0]
+    assert user_texts(second) == ["second"]
+
+
+def test_no_store_resends_history(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute("%%respond --no-store\nfirst")
+    loaded.execute("%%respond\nsecond")
+    first, second = requests(emulator, "/v1/responses")
+    assert first["store"] is False
+    assert "previous_response_id" not in second and user_texts(second) == ["first", "second"]
+
+
+def test_lost_previous_response_falls_back_once_with_a_note(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute("%%respond\nfirst")
+    emulator.state.responses.clear()  # the server forgot it
+    result = loaded.execute("%%respond\nsecond")
+    assert "whole history was resent" in result.markdown
+    assert "**1** earlier user turn" in result.markdown
+    _, failed, retried = requests(emulator, "/v1/responses")
+    assert "previous_response_id" in failed and user_texts(failed) == ["second"]
+    assert "previous_response_id" not in retried and user_texts(retried) == ["first", "second"]
+
+
+def test_options_reach_the_request(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute(
+        "%%respond -m gpt-5 --temperature 0.2 --max-tokens 50 --reasoning low -o ans\nhello"
+    )
+    loaded.execute(
+        "%%chat -m gpt-5-mini --temperature 0.3 --max-tokens 40 --reasoning high --no-stream\nhi"
+    )
+    (r,) = requests(emulator, "/v1/responses")
+    (c,) = requests(emulator, "/v1/chat/completions")
+    assert (r["model"], r["temperature"], r["max_output_tokens"]) == ("gpt-5", 0.2, 50)
+    assert r["reasoning"] == {"effort": "low", "summary": "auto"}
+    assert (c["model"], c["temperature"], c["max_completion_tokens"], c["reasoning_effort"]) == (
+        "gpt-5-mini",
+        0.3,
+        40,
+        "high",
+    )
+    assert "stream" not in c or c["stream"] is False
+    out = loaded.execute("print(ans.splitlines()[0])")
+    assert out.stdout.startswith("**Emulator** answering with `gpt-5`")
+
+
+def test_system_is_sticky_until_changed_and_new_starts_afresh(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute('%%chat -s "Talk like a pirate."\none')
+    loaded.execute("%%chat\ntwo")
+    loaded.execute('%%chat -s ""\nthree')
+    loaded.execute("%%chat --new\nfour")
+    bodies = requests(emulator, "/v1/chat/completions")
+    systems = [
+        b["messages"][0]["content"] if b["messages"][0]["role"] == "system" else None
+        for b in bodies
+    ]
+    assert systems == ["Talk like a pirate.", "Talk like a pirate.", None, None]
+    assert user_texts(bodies[3]) == ["four"]
+
+
+def test_interpolation_rules(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute("name = 'Ada'\nitems = [3, 4]")
+    loaded.execute(
+        '%%chat\nHi {name}, {items[0]}; JSON {"a": {"b": 1}}; {{name}} {undefined} {1, 2}'
+    )
+    loaded.execute("%%chat --no-interpolate\nraw {name}")
+    first, second = requests(emulator, "/v1/chat/completions")
+    assert user_texts(first)[-1] == 'Hi Ada, 3; JSON {"a": {"b": 1}}; {name} {undefined} {1, 2}'
+    assert user_texts(second)[-1] == "raw {name}"
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("%%respond --bogus", "unrecognized arguments: --bogus"),
+        ("%%chat --no-store", "unrecognized arguments: --no-store"),
+        ("%%respond --reasoning huge", "invalid choice"),
+        ('%%respond -s "unclosed', "Could not read the options"),
+    ],
+)
+def test_bad_options_are_short_usage_errors(
+    loaded: KernelSession, emulator: Emulator, line: str, needle: str
+) -> None:
+    result = loaded.execute(f"{line}\nhello", allow_errors=True)
+    assert result.error is not None and result.error.ename == "UsageError"
+    assert needle in result.error.evalue
+    assert emulator.requests() == []
+
+
+def test_empty_cell_is_a_usage_error(loaded: KernelSession, emulator: Emulator) -> None:
+    result = loaded.execute("%%respond\n   ", allow_errors=True)
+    assert result.error.ename == "UsageError" and "The cell is empty" in result.error.evalue
+
+
+@pytest.mark.parametrize(
+    ("status", "needle"),
+    [
+        (400, "rejected the request (400)"),
+        (401, "rejected the API key (401 invalid_api_key)"),
+        (403, "denied access (403"),
+        (404, "Model 'gpt-4.1' is not available"),
+        (429, "Rate limited"),
+        (500, "failed with 500"),
+        (503, "failed with 503"),
+    ],
+)
+@pytest.mark.parametrize("magic", ["respond", "chat"])
+def test_http_errors_are_one_paragraph_and_lose_nothing(
+    loaded: KernelSession, emulator: Emulator, status: int, needle: str, magic: str
+) -> None:
+    loaded.execute("%config ResponsesMagics.max_retries = 0")
+    loaded.execute(f"%%{magic}\nfine")
+    emulator.enqueue(s.HTTPError(status))
+    result = loaded.execute(f"%%{magic}\nboom", allow_errors=True)
+    assert result.error.ename == "UsageError"
+    assert needle in result.error.evalue
+    assert "\n" not in result.error.evalue and "Traceback" not in result.error.traceback
+    assert API_KEY not in result.error.evalue
+    history = loaded.execute("%responses history").stdout
+    assert "1. ✓" in history and "2. ✗" in history
+    loaded.execute(f"%%{magic}\nagain")
+    last = emulator.requests()[-1].body
+    assert user_texts(last)[-1] == "again" and "boom" not in user_texts(last)
+
+
+def test_context_too_long_and_rate_limit_after_retries(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    emulator.enqueue(s.HTTPError(400, code="context_length_exceeded"))
+    result = loaded.execute("%%respond\nlong", allow_errors=True)
+    assert "too long for this model" in result.error.evalue and "--new" in result.error.evalue
+    emulator.enqueue(s.HTTPError(429, retry_after=0.05, times=3))
+    result = loaded.execute("%%chat\nhi", allow_errors=True)
+    assert "Rate limited" in result.error.evalue
+    assert len(emulator.requests("/v1/chat/completions")) == 3  # the SDK's two retries, then us
+
+
+def test_connection_refused_and_timeout(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute("%config ResponsesMagics.max_retries = 0")
+    loaded.execute("%config ResponsesMagics.base_url = 'http://127.0.0.1:9/v1'")
+    result = loaded.execute("%%respond\nhi", allow_errors=True)
+    assert "Could not reach http://127.0.0.1:9/v1" in result.error.evalue
+    loaded.execute(f"%config ResponsesMagics.base_url = '{emulator.url}'")
+    loaded.execute("%config ResponsesMagics.timeout = 0.3")
+    emulator.enqueue(s.text("late", first_byte_delay=1.5))
+    result = loaded.execute("%%chat\nhi", allow_errors=True)
+    assert "No answer from 127.0.0.1 within the timeout" in result.error.evalue
+
+
+def test_cut_off_stream_keeps_partial_text_and_is_never_chained(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute("%%respond\nfirst")
+    emulator.enqueue(s.text("partial words arrive here then more", disconnect_after=8))
+    result = loaded.execute("%%respond\nsecond", allow_errors=True)
+    assert "dropped mid-answer" in result.error.evalue
+    assert "partial words" in result.markdown and "Failed" in result.markdown
+    loaded.execute("%%respond\nthird")
+    first_id = next(iter(emulator.state.responses))
+    third = requests(emulator, "/v1/responses")[-1]
+    assert third["previous_response_id"] == first_id and user_texts(third) == ["third"]
+
+
+def test_error_event_and_response_failed(loaded: KernelSession, emulator: Emulator) -> None:
+    emulator.enqueue(s.text("some text", error_event_after=6, error_message="Overloaded."))
+    result = loaded.execute("%%respond\nx", allow_errors=True)
+    assert "Overloaded." in result.error.evalue
+    emulator.enqueue(s.text("some text", status="failed", error_message="Model crashed."))
+    result = loaded.execute("%%respond\ny", allow_errors=True)
+    assert "Model crashed." in result.error.evalue and "some text" in result.markdown
+
+
+def test_incomplete_is_kept_and_marked(loaded: KernelSession, emulator: Emulator) -> None:
+    emulator.enqueue(s.text("cut short", status="incomplete"))
+    result = loaded.execute("%%respond\nx")
+    assert "cut short" in result.markdown and "Cut off" in result.markdown
+
+
+def test_no_key_and_no_base_url(kernel_factory) -> None:
+    kernel = kernel_factory({"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None})
+    kernel.execute(LOAD)
+    result = kernel.execute("%%respond\nhi", allow_errors=True)
+    assert result.error.ename == "UsageError" and "No API key" in result.error.evalue
+    assert "not set" in kernel.execute("%responses status").stdout
+
+
+def test_status_never_shows_the_key(loaded: KernelSession) -> None:
+    loaded.execute("%%respond\nhi")
+    status = loaded.execute("%responses status").stdout
+    assert "set (OPENAI_API_KEY)" in status and API_KEY not in status
+    assert "1 turns (1 in context)" in status
+
+
+def test_debug_shows_the_traceback(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute("%config ResponsesMagics.debug = True")
+    emulator.enqueue(s.HTTPError(401))
+    result = loaded.execute("%%respond\nhi", allow_errors=True)
+    assert result.error.ename == "AuthenticationFailed"
+
+
+def test_interrupt_keeps_partial_text(loaded: KernelSession, emulator: Emulator) -> None:
+    emulator.enqueue(s.text("word " * 200, deltas=200, event_delay=0.05))
+    msg_id = loaded.execute_async("%%respond\nlong one")
+    loaded.wait_for(msg_id, lambda m: m["msg_type"] == "update_display_data", timeout=30)
+    loaded.interrupt()
+    result = loaded.collect(msg_id, allow_errors=True)
+    assert result.error.ename == "UsageError" and "Interrupted" in result.error.evalue
+    assert "word" in result.markdown and "Interrupted" in result.markdown
+    assert "⏹" in loaded.execute("%responses history").stdout
+    loaded.execute("%%respond\nnext")
+    assert user_texts(requests(emulator, "/v1/responses")[-1]) == ["next"]
+
+
+def test_fast_stream_updates_are_bounded_and_text_exact(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    emulator.enqueue(s.fast_stream(20000, delta="ab "))
+    result = loaded.execute("%%respond -o out\ngo")
+    assert loaded.execute("print(out == 'ab ' * 20000)").stdout.strip() == "True"
+    seconds = float(loaded.execute("print(__import__('time').time())").stdout)  # noqa: F841
+    assert result.updates <= 40, result.updates  # ≤ 20/s for a stream that takes about a second
+
+
+def test_extension_loads_from_ipython_config(kernel_factory, tmp_path, emulator: Emulator) -> None:
+    profile = tmp_path / "kernel-1" / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text(
+        'c.InteractiveShellApp.extensions = ["jupyter_responses"]\n'
+    )
+    kernel = kernel_factory()
+    result = kernel.execute("%%chat\nhello")
+    assert "**Emulator**" in result.markdown
