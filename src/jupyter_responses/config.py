@@ -9,7 +9,7 @@ never read traits: they get a frozen ``Settings`` snapshot.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode
 from traitlets.config import Configurable
@@ -78,16 +78,5 @@ class ResponsesConfig(Configurable):
     )
 
     def settings(self) -> Settings:
-        return Settings(
-            model=self.model,
-            api=self.api,
-            store=self.store,
-            stream=self.stream,
-            render_interval=self.render_interval,
-            debug=self.debug,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            resend_history=self.resend_history,
-            interpolate=self.interpolate,
-        )
+        """A snapshot of the traits (each ``Settings`` field is the trait of that name)."""
+        return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -78,7 +78,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
                 request, make_view(self.shell, self.render_interval), f"%%{magic} {line}".strip()
             )
             if args.out:
-                self.shell.user_ns[args.out] = turn.text
+                self._namespace()[args.out] = turn.text
 
     def _request(self, api: str, args: Any, cell: str) -> TurnRequest:
         settings = self.settings()
@@ -86,7 +86,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
         prompt = (
             cell
             if args.no_interpolate or not settings.interpolate
-            else interpolate(cell, self.shell.user_ns)
+            else interpolate(cell, self._namespace())
         )
         if not prompt.strip():
             raise OptionsError(f"The cell is empty: write the prompt on the lines below %%{api}.")
@@ -109,6 +109,10 @@ class ResponsesMagics(Magics, ResponsesConfig):
             reasoning=args.reasoning,
             resend_history=settings.resend_history,
         )
+
+    def _namespace(self) -> dict[str, Any]:
+        assert self.shell is not None, "magics are always registered on a shell"
+        return self.shell.user_ns
 
     def _errors(self) -> Any:
         return _ShowErrors(self.debug)
@@ -179,7 +183,7 @@ def parse_options(magic: Callable[..., Any], line: str) -> Any:
         argv = arg_split(line, posix=True)
     except ValueError as error:
         raise UsageError(f"Could not read the options: {error}.") from None
-    return magic.parser.parse_args(argv)
+    return magic.parser.parse_args(argv)  # type: ignore[attr-defined]  # set by @magic_arguments
 
 
 def _short(text: str, width: int = 50) -> str:
@@ -209,7 +213,6 @@ class _ShowErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
         if isinstance(error, JupyterResponsesError) and not self.debug:
             raise UsageError(str(error)) from None
-        return False

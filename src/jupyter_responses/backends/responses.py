@@ -109,7 +109,9 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
     for entry in reversed(turn.output):
         if entry["type"] != "function_call_output":
             break
-        tail.append(_entry_item(entry))
+        tail.append(
+            {"type": "function_call_output", "call_id": entry["call_id"], "output": entry["output"]}
+        )
     return tail[::-1]
 
 

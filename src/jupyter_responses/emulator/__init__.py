@@ -46,6 +46,7 @@ class Emulator:
     def url(self) -> str:
         """The base URL to give the SDK (``OPENAI_BASE_URL``), ending in ``/v1``."""
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}/v1"
 
     def start(self) -> Emulator:

@@ -16,7 +16,7 @@ from typing import Any
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
-from .script import Reply
+from .script import Reasoning, Reply
 from .state import EmulatorState, StoredResponse
 from .usage import count_tokens
 
@@ -102,7 +102,7 @@ class ResponseRun:
 
     def _usage(self, output: list[dict[str, Any]], reply: Reply) -> dict[str, Any]:
         given = reply.usage or {}
-        reasoning = sum(i.tokens for i in reply.items if type(i).__name__ == "Reasoning")
+        reasoning = sum(i.tokens for i in reply.items if isinstance(i, Reasoning))
         prompt = (self.body.get("instructions") or "") + "".join(m.text for m in self.messages)
         inp = given.get("input_tokens", count_tokens(prompt))
         out = given.get("output_tokens", count_tokens(json.dumps(output)) + reasoning)

@@ -94,7 +94,12 @@ class OutputBuilder:
             }
             for c in item.citations
         ]
-        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        part: dict[str, Any] = {
+            "type": "output_text",
+            "text": "",
+            "annotations": [],
+            "logprobs": [],
+        }
         where = {"item_id": message["id"], "output_index": index, "content_index": 0}
         yield {"type": "response.content_part.added", **where, "part": dict(part)}
         for delta in split(item.text, item.deltas):

@@ -240,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(
                 scripted.status, scripted.message, scripted.type, code, scripted.param, headers
             )
-        if scripted is not None and getattr(scripted, "first_byte_delay", 0):
+        if isinstance(scripted, script.Reply) and scripted.first_byte_delay:
             time.sleep(scripted.first_byte_delay)
         return scripted
 
@@ -382,7 +382,8 @@ def _parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             fields[str(name)] = {
