@@ -1,8 +1,8 @@
 """One event vocabulary for both APIs.
 
 Backends translate the SDK's stream (Responses semantic events or Chat chunks) into
-these; renderers, the tool loop and the session consume only these. Nothing here
-knows which API produced it.
+these; renderers and the session consume only these. Nothing here knows which API
+produced it. A failure mid-stream is not an event: the backend raises our error.
 """
 
 from __future__ import annotations
@@ -120,13 +120,6 @@ class Completed:
     model: str | None = None
 
 
-@dataclass(frozen=True)
-class Failed:
-    """The request failed after it started streaming (partial output stays)."""
-
-    message: str
-
-
 Event = (
     TextDelta
     | RefusalDelta
@@ -140,5 +133,4 @@ Event = (
     | Usage
     | Note
     | Completed
-    | Failed
 )
