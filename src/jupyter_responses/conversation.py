@@ -32,6 +32,12 @@ class Turn:
     ``message`` (``text``), ``function_call`` (``call_id``, ``name``, ``arguments``),
     ``function_call_output`` (``call_id``, ``output``), ``reasoning`` (``summary``,
     ``item``: the provider's item) and ``builtin`` (``name``, ``item``).
+
+    ``calls`` is what the user saw of each tool call, in order: ``call_id``, ``name``,
+    ``kind`` ("function" or a built-in type), ``arguments``, ``status`` (running,
+    done, error, denied), ``output``, ``error``, ``seconds`` and, for built-ins,
+    ``detail`` (query, code, logs, hits). ``attachments`` are references
+    (``kind``, ``name``, ``mime``, ``size``, ``sha256`` or ``url``), never bytes.
     """
 
     api: str
@@ -47,6 +53,8 @@ class Turn:
     reasoning: str = ""
     citations: list[dict[str, str]] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # base64 PNGs the model produced
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    schema: str | None = None  # the --schema the answer follows
     status: str = "running"
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -64,6 +72,13 @@ class Turn:
 
     def in_context(self) -> bool:
         return self.status in CONTEXT_STATUSES
+
+    def pending_calls(self) -> list[dict[str, Any]]:
+        """Function calls the model made that have no result yet, in order."""
+        answered = {e["call_id"] for e in self.output if e["type"] == "function_call_output"}
+        return [
+            e for e in self.output if e["type"] == "function_call" and e["call_id"] not in answered
+        ]
 
 
 @dataclass

@@ -13,6 +13,8 @@
     ├── ConnectionFailed     the server could not be reached, or dropped the stream
     ├── TimedOut             no answer within the timeout
     ├── StreamFailed         an ``error`` event or ``response.failed`` mid-stream
+    ├── ToolRoundsExceeded   the model still wanted tools after --max-tool-rounds rounds
+    ├── OutputInvalid        a structured answer does not parse against its --schema
     └── Interrupted          the user interrupted (kernel interrupt, panel Stop)
 
 ``openai`` exceptions are mapped once, by ``from_openai``, at the backend boundary.
@@ -75,6 +77,14 @@ class TimedOut(JupyterResponsesError):
 
 
 class StreamFailed(JupyterResponsesError):
+    pass
+
+
+class ToolRoundsExceeded(JupyterResponsesError):
+    pass
+
+
+class OutputInvalid(JupyterResponsesError):
     pass
 
 

@@ -59,14 +59,24 @@ class ToolCallDone:
 
 
 @dataclass(frozen=True)
+class ToolRunning:
+    """A local function tool is about to run (views show it at once: it may be slow)."""
+
+    call_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ToolResult:
-    """The result of running a local function tool (``error`` set when it raised)."""
+    """The result of running a local function tool: ``output`` is what the model gets;
+    ``error`` is set when it raised, ``denied`` when the user said no."""
 
     call_id: str
     name: str
     output: str
     error: str | None = None
     seconds: float = 0.0
+    denied: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,7 @@ Event = (
     | ToolCallStarted
     | ToolCallDelta
     | ToolCallDone
+    | ToolRunning
     | ToolResult
     | Citation
     | Image

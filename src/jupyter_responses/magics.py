@@ -4,6 +4,7 @@ errors as one paragraph. No API logic lives here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,10 +16,12 @@ from IPython.utils._process_common import arg_split
 from .backends import TurnRequest
 from .client import key_present, make_client
 from .config import ResponsesConfig
-from .errors import JupyterResponsesError, OptionsError, from_openai, safe_url
+from .errors import JupyterResponsesError, OptionsError, OutputInvalid, from_openai, safe_url
 from .interpolate import interpolate
 from .render import make_view
+from .schemas import resolve_schema
 from .session import Session, session_for
+from .tools import resolve_tools
 
 REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -40,6 +43,32 @@ def _turn_arguments(func: Callable[..., Any]) -> Callable[..., Any]:
             argument("--max-tokens", type=int, metavar="N", help="cap on output tokens"),
             argument("--reasoning", choices=REASONING_EFFORTS, help="reasoning effort"),
             argument("--no-interpolate", action="store_true", help="send {braces} as written"),
+            argument(
+                "--tools",
+                nargs="+",
+                metavar="NAME",
+                help="notebook functions the model may call (and, for %%%%respond, built-in "
+                "tools: web_search, file_search, code_interpreter, image_generation)",
+            ),
+            argument(
+                "--max-tool-rounds",
+                type=int,
+                default=10,
+                metavar="N",
+                help="stop after N rounds of tool calls (default 10)",
+            ),
+            argument("--approve", action="store_true", help="ask before each tool call runs"),
+            argument(
+                "--file",
+                action="append",
+                metavar="PATH_OR_URL",
+                help="attach an image or document (repeatable)",
+            ),
+            argument(
+                "--schema",
+                metavar="NAME",
+                help="answer as JSON following this pydantic model or JSON-schema dict",
+            ),
         ]
     ):
         func = decorator(func)
@@ -58,6 +87,18 @@ class ResponsesMagics(Magics, ResponsesConfig):
     @magic_arguments()
     @_turn_arguments
     @argument("--no-store", action="store_true", help="don't store the response server-side")
+    @argument(
+        "--vector-store",
+        action="append",
+        metavar="ID",
+        help="vector store for the file_search tool (repeatable)",
+    )
+    @argument(
+        "--mcp",
+        action="append",
+        metavar="LABEL=URL",
+        help="a remote MCP server the model may use (repeatable)",
+    )
     @cell_magic
     def respond(self, line: str, cell: str) -> None:
         """Ask the model through the Responses API (/v1/responses)."""
@@ -78,7 +119,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
                 request, make_view(self.shell, self.render_interval), f"%%{magic} {line}".strip()
             )
             if args.out:
-                self._namespace()[args.out] = turn.text
+                self._namespace()[args.out] = answer_value(request, turn)
 
     def _request(self, api: str, args: Any, cell: str) -> TurnRequest:
         settings = self.settings()
@@ -92,6 +133,17 @@ class ResponsesMagics(Magics, ResponsesConfig):
             raise OptionsError(f"The cell is empty: write the prompt on the lines below %%{api}.")
         if args.out and not args.out.isidentifier():
             raise OptionsError(f"-o needs a Python variable name, not {args.out!r}.")
+        if args.max_tool_rounds < 0:
+            raise OptionsError("--max-tool-rounds must be 0 or more.")
+        namespace = self._namespace()
+        tools = resolve_tools(
+            args.tools or [],
+            namespace,
+            getattr(args, "vector_store", None) or [],
+            getattr(args, "mcp", None) or [],
+        )
+        schema = resolve_schema(args.schema, namespace) if args.schema else None
+        attachments = tuple(self.session.files.add(spec, Path.cwd()) for spec in args.file or [])
         if args.new:
             self.session.new_conversation()
         conversation = self.session.conversation
@@ -108,6 +160,11 @@ class ResponsesMagics(Magics, ResponsesConfig):
             max_tokens=args.max_tokens,
             reasoning=args.reasoning,
             resend_history=settings.resend_history,
+            tools=tools,
+            attachments=attachments,
+            schema=schema,
+            max_tool_rounds=args.max_tool_rounds,
+            approve=args.approve,
         )
 
     def _namespace(self) -> dict[str, Any]:
@@ -184,6 +241,23 @@ def parse_options(magic: Callable[..., Any], line: str) -> Any:
     except ValueError as error:
         raise UsageError(f"Could not read the options: {error}.") from None
     return magic.parser.parse_args(argv)  # type: ignore[attr-defined]  # set by @magic_arguments
+
+
+def answer_value(request: TurnRequest, turn: Any) -> Any:
+    """What ``-o VAR`` receives: the text, or with ``--schema`` the parsed object
+    (None when the model refused)."""
+    if request.schema is None:
+        return turn.text
+    if turn.refusal and not turn.text:
+        return None
+    try:
+        return request.schema.parse(turn.text)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        first = str(error).strip().splitlines()[0]
+        raise OutputInvalid(
+            f"The answer does not match --schema {request.schema.name} ({first}); it is kept "
+            "as text in the conversation. Re-run the cell to try again."
+        ) from None
 
 
 def _short(text: str, width: int = 50) -> str:

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import events as ev
+from .attachments import FileStore
 from .backends import BACKENDS, TurnRequest
 from .client import make_client
 from .config import Settings
 from .conversation import Conversation, Turn
-from .errors import Interrupted, JupyterResponsesError, StreamFailed
+from .errors import Interrupted, JupyterResponsesError, StreamFailed, ToolRoundsExceeded
 from .render.base import View
+from .tools import run_pending, unanswered
 
 TurnListener = Callable[[Turn], None]
 
@@ -31,6 +33,7 @@ class Session:
         self.conversation = Conversation()
         self.cell_id: str | None = None
         self.listeners: list[TurnListener] = []
+        self.files = FileStore()
 
     # -- conversation ------------------------------------------------------------------
     def new_conversation(self) -> Conversation:
@@ -46,10 +49,15 @@ class Session:
     def run(self, request: TurnRequest, view: View, magic: str = "") -> Turn:
         """Run ``request`` as the next turn, showing it in ``view``; return the turn.
 
+        While the model calls local function tools, they are run here and their results
+        sent back, round after round, until it answers (at most
+        ``request.max_tool_rounds`` rounds of tools).
+
         Raises a ``JupyterResponsesError`` after recording the turn when it did not
         complete (the view has already shown what arrived).
         """
         with self.lock:
+            BACKENDS[request.api].validate(request)
             client = make_client(self.settings())
             conversation = self.conversation
             history = conversation.context()
@@ -59,19 +67,15 @@ class Session:
                 prompt=request.prompt,
                 parent=conversation.head,
                 instructions=request.instructions,
+                attachments=[a.record() for a in request.attachments],
+                schema=request.schema.name if request.schema else None,
                 cell_id=self.cell_id,
                 magic=magic,
             )
             recorder = _Recorder(turn, request.store)
             view.start(turn)
             try:
-                events = BACKENDS[request.api].stream(client, request, history, turn)
-                recorder.consume(events, view)
-                if turn.status == "running":
-                    raise StreamFailed(
-                        "The stream ended before the answer was complete; the partial answer is "
-                        "kept. Re-run the cell to retry."
-                    )
+                self._rounds(client, request, history, turn, recorder, view)
             except KeyboardInterrupt:
                 turn.status = "interrupted"
                 raise Interrupted(
@@ -79,7 +83,8 @@ class Session:
                     "interrupted) and will not be sent as context."
                 ) from None
             except JupyterResponsesError as error:
-                turn.status, turn.error = "failed", str(error)
+                turn.error = str(error)
+                turn.status = "failed" if turn.status == "running" else turn.status
                 raise
             except Exception as error:
                 turn.status, turn.error = "failed", f"{type(error).__name__}: {error}"
@@ -92,6 +97,40 @@ class Session:
                     listener(turn)
             return turn
 
+    def _rounds(
+        self,
+        client: Any,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        recorder: _Recorder,
+        view: View,
+    ) -> None:
+        backend = BACKENDS[request.api]
+        confirm = view.confirm if request.approve else None
+        for rounds_done in range(request.max_tool_rounds + 1):
+            recorder.consume(backend.stream(client, request, history, turn, self.files), view)
+            if turn.status == "running":
+                raise StreamFailed(
+                    "The stream ended before the answer was complete; the partial answer is "
+                    "kept. Re-run the cell to retry."
+                )
+            pending = turn.pending_calls()
+            if not pending:
+                return
+            if rounds_done == request.max_tool_rounds:
+                break
+            turn.status = "running"
+            recorder.consume(run_pending(pending, request.tools, confirm), view)
+        limit = request.max_tool_rounds
+        recorder.consume(unanswered(pending, f"the limit of {limit} tool rounds was reached"), view)
+        turn.status = "incomplete"
+        raise ToolRoundsExceeded(
+            f"Stopped after {limit} rounds of tool calls: the model kept calling tools without "
+            f"answering. Its last calls were not run. Raise the limit with --max-tool-rounds, "
+            f"or make the task narrower."
+        )
+
 
 class _Recorder:
     """Folds events into the turn; text is joined once, not per token."""
@@ -102,6 +141,7 @@ class _Recorder:
         self.text: list[str] = []
         self.refusal: list[str] = []
         self.reasoning: list[str] = []
+        self.calls: dict[str, dict[str, Any]] = {}
 
     def consume(self, events: Iterable[ev.Event], view: View) -> None:
         for event in events:
@@ -124,15 +164,49 @@ class _Recorder:
             turn.citations.append({"url": event.url, "title": event.title})
         elif isinstance(event, ev.Image):
             turn.images.append(event.png_b64)
+        elif isinstance(event, ev.ToolCallStarted):
+            call: dict[str, Any] = {
+                "call_id": event.call_id,
+                "name": event.name,
+                "kind": event.kind,
+                "arguments": "",
+                "status": "running",
+            }
+            self.calls[event.call_id] = call
+            turn.calls.append(call)
+        elif isinstance(event, ev.ToolCallDelta):
+            call = self._call(event.call_id)
+            call["arguments"] += event.text
+        elif isinstance(event, ev.ToolCallDone):
+            call = self._call(event.call_id, event.name, event.kind)
+            call["arguments"] = event.arguments
+            if event.kind == "function":
+                call["status"] = "requested"
+            else:
+                call.update(status="done", detail=event.detail, output=event.output)
+        elif isinstance(event, ev.ToolRunning):
+            self._call(event.call_id, event.name)["status"] = "running"
         elif isinstance(event, ev.ToolResult):
             turn.output.append(
                 {"type": "function_call_output", "call_id": event.call_id, "output": event.output}
+            )
+            status = "denied" if event.denied else "error" if event.error else "done"
+            self._call(event.call_id, event.name).update(
+                status=status, output=event.output, error=event.error, seconds=event.seconds
             )
         elif isinstance(event, ev.Completed):
             turn.status = event.status
             turn.response_id = event.response_id
             turn.stored = bool(event.response_id) and event.stored and self.store
             turn.output.extend(event.entries)
+
+    def _call(self, call_id: str, name: str = "", kind: str = "function") -> dict[str, Any]:
+        """The display record of a call (created if the stream skipped its start)."""
+        call = self.calls.get(call_id)
+        if call is None:
+            self.apply(ev.ToolCallStarted(call_id, name, kind))
+            call = self.calls[call_id]
+        return call
 
     def close(self) -> None:
         turn = self.turn

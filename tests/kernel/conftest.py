@@ -15,6 +15,7 @@ import pytest
 from jupyter_responses.emulator import Emulator
 
 from .harness import KernelFactory, KernelSession, kernel_env
+from .recorded import LOAD
 
 _HERE = Path(__file__).resolve().parent
 
@@ -68,3 +69,10 @@ def kernel_factory(emulator: Emulator, tmp_path: Path) -> Iterator[KernelFactory
     finally:
         for session in reversed(sessions):
             session.close()
+
+
+@pytest.fixture
+def loaded(kernel: KernelSession) -> KernelSession:
+    """A kernel with the extension loaded."""
+    kernel.execute(LOAD)
+    return kernel

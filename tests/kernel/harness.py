@@ -431,6 +431,7 @@ class KernelSession:
         silent: bool = False,
         store_history: bool = True,
         stop_on_error: bool = True,
+        allow_stdin: bool = False,
     ) -> str:
         """Send an execute_request without waiting; returns its msg_id (for ``collect``).
 
@@ -443,7 +444,7 @@ class KernelSession:
             "silent": silent,
             "store_history": store_history,
             "user_expressions": {},
-            "allow_stdin": False,
+            "allow_stdin": allow_stdin,
             "stop_on_error": stop_on_error,
         }
         metadata = {"cellId": cell_id} if cell_id is not None else {}
@@ -526,17 +527,33 @@ class KernelSession:
 
         self.wait_for(msg_id, printed, timeout)
 
+    def answer_input(self, text: str, timeout: float = 30) -> str:
+        """Wait for the running cell's ``input()`` prompt (the cell must have been sent
+        with ``allow_stdin=True``), type ``text`` as a frontend would; return the prompt."""
+        kc = self._client()
+        request = kc.stdin_channel.get_msg(timeout=timeout)
+        assert request["msg_type"] == "input_request", request["msg_type"]
+        kc.input(text)
+        prompt: str = request["content"]["prompt"]
+        return prompt
+
     def interrupt(self) -> None:
         """Interrupt the running cell (SIGINT to the kernel's process group)."""
         assert self.km is not None, "kernel is closed"
         self.km.interrupt_kernel()
 
-    def comm_send(self, comm_id: str, data: dict[str, Any], timeout: float = 30) -> CellResult:
-        """Send a comm_msg as a frontend (e.g. a widget manager) would; return what it caused."""
+    def comm_send(
+        self, comm_id: str, data: dict[str, Any], timeout: float = 30, wait: bool = True
+    ) -> CellResult:
+        """Send a comm_msg as a frontend (e.g. a widget manager) would; return what it
+        caused. ``wait=False`` returns at once: for a cell that is running and handles
+        the message itself, whose output then belongs to that cell."""
         kc = self._client()
         msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
         kc.shell_channel.send(msg)
         msg_id: str = msg["header"]["msg_id"]
+        if not wait:
+            return CellResult(msg_id=msg_id, messages=[])
         self._pump_iopub(lambda: msg_id in self._idle, time.monotonic() + timeout, msg_id)
         self._idle.discard(msg_id)
         return CellResult(msg_id=msg_id, messages=self._stash.pop(msg_id, []))

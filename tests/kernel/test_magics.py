@@ -8,36 +8,9 @@ import pytest
 
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
-from tests.spec import validate_request
 
 from .harness import API_KEY, KernelSession
-
-LOAD = "%load_ext jupyter_responses"
-
-
-def requests(emulator: Emulator, path: str) -> list[dict]:
-    bodies = [r.body for r in emulator.requests(path)]
-    for body in bodies:
-        validate_request("POST", path, body)
-    return bodies
-
-
-def user_texts(body: dict) -> list[str]:
-    """The user prompts a Responses input or Chat messages list carries."""
-    items = body.get("input", body.get("messages"))
-    texts = []
-    for item in items:
-        if item.get("role") != "user":
-            continue
-        content = item["content"]
-        texts.append(content if isinstance(content, str) else content[0]["text"])
-    return texts
-
-
-@pytest.fixture
-def loaded(kernel: KernelSession) -> KernelSession:
-    kernel.execute(LOAD)
-    return kernel
+from .recorded import LOAD, requests, user_texts
 
 
 def test_both_magics_share_one_conversation(loaded: KernelSession, emulator: Emulator) -> None:

@@ -12,8 +12,11 @@ from ..errors import from_openai
 if TYPE_CHECKING:
     from openai import OpenAI
 
+    from ..attachments import Attachment, FileStore
     from ..conversation import Turn
     from ..events import Event
+    from ..schemas import OutputSchema
+    from ..tools import Tool
 
 
 @dataclass(frozen=True)
@@ -30,18 +33,33 @@ class TurnRequest:
     max_tokens: int | None = None
     reasoning: str | None = None
     resend_history: bool = False
+    tools: tuple[Tool, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    schema: OutputSchema | None = None
+    max_tool_rounds: int = 10
+    approve: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Backend(Protocol):
     """Turn ``history`` (completed turns, oldest first) plus the ``turn`` in progress
     into requests, and the SDK's answer into events. One call is one model request;
-    the session calls again while a tool loop continues."""
+    the session calls again while a tool loop continues. ``files`` holds the bytes of
+    attachments (turns keep only references) and what the server already has."""
 
     name: str
 
+    def validate(self, request: TurnRequest) -> None:
+        """Raise ``OptionsError`` for what this API cannot do, before anything is sent."""
+        ...
+
     def stream(
-        self, client: OpenAI, request: TurnRequest, history: list[Turn], turn: Turn
+        self,
+        client: OpenAI,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        files: FileStore,
     ) -> Iterator[Event]: ...
 
 

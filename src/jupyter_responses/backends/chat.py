@@ -10,21 +10,36 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from ..errors import OptionsError
 from .base import StreamState, TurnRequest, mapped_errors
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
+    from ..attachments import FileStore
     from ..conversation import Turn
+    from ..tools import Tool
 
 
 class ChatBackend:
     name = "chat"
 
+    def validate(self, request: TurnRequest) -> None:
+        for tool in request.tools:
+            _tool_param(tool)
+        for attachment in request.attachments:
+            if attachment.kind == "document" and attachment.url:
+                raise OptionsError(_DOCUMENT_URL.format(url=attachment.url))
+
     def stream(
-        self, client: OpenAI, request: TurnRequest, history: list[Turn], turn: Turn
+        self,
+        client: OpenAI,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        files: FileStore,
     ) -> Iterator[ev.Event]:
-        kwargs = request_kwargs(request, history, turn)
+        kwargs = request_kwargs(request, history, turn, files)
         with mapped_errors(client, request.model) as state:
             if request.stream:
                 yield from _streamed(client, kwargs, state)
@@ -32,14 +47,29 @@ class ChatBackend:
                 yield from _whole(client.chat.completions.create(**kwargs))
 
 
-def request_kwargs(request: TurnRequest, history: list[Turn], turn: Turn) -> dict[str, Any]:
+def request_kwargs(
+    request: TurnRequest, history: list[Turn], turn: Turn, files: FileStore | None = None
+) -> dict[str, Any]:
+    """The ``chat.completions.create`` arguments (without ``stream``); raises
+    ``OptionsError`` for what Chat Completions cannot carry, before any request."""
     messages: list[dict[str, Any]] = []
     if request.instructions:
         messages.append({"role": "system", "content": request.instructions})
     for past in [*history, turn]:
-        messages.append({"role": "user", "content": past.prompt})
+        messages.append({"role": "user", "content": _user_content(past, files)})
         messages.extend(_entry_messages(past.output))
     kwargs: dict[str, Any] = {"model": request.model, "messages": messages}
+    if request.tools:
+        kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
+    if request.schema is not None:
+        kwargs["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": request.schema.name,
+                "schema": request.schema.schema,
+                "strict": request.schema.strict,
+            },
+        }
     if request.stream:
         kwargs["stream_options"] = {"include_usage": True}
     if request.temperature is not None:
@@ -50,6 +80,50 @@ def request_kwargs(request: TurnRequest, history: list[Turn], turn: Turn) -> dic
         kwargs["reasoning_effort"] = request.reasoning
     kwargs.update(request.extra)
     return kwargs
+
+
+_DOCUMENT_URL = (
+    "--file {url}: Chat Completions cannot take a document by URL. Download it and pass "
+    "the path, or use %%respond."
+)
+
+
+def _tool_param(tool: Tool) -> dict[str, Any]:
+    from ..tools import FunctionTool
+
+    if not isinstance(tool, FunctionTool):
+        raise OptionsError(
+            f"{tool.type} is a built-in tool of the Responses API: use %%respond for it. "
+            "Chat Completions can only call your own Python functions."
+        )
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+        },
+    }
+
+
+def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, Any]]:
+    """A plain string, or text plus image and file parts when files came with it."""
+    if not turn.attachments:
+        return turn.prompt
+    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.prompt}]
+    for record in turn.attachments:
+        inline = files.data_url(record) if files is not None else None
+        if record["kind"] == "image" and (record.get("url") or inline):
+            parts.append({"type": "image_url", "image_url": {"url": record.get("url") or inline}})
+        elif record.get("url"):
+            raise OptionsError(_DOCUMENT_URL.format(url=record["url"]))
+        elif inline:
+            file = {"filename": record["name"], "file_data": inline}
+            parts.append({"type": "file", "file": file})
+        else:
+            missing = f"[attachment {record['name']} is not available]"
+            parts.append({"type": "text", "text": missing})
+    return parts
 
 
 def _entry_messages(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

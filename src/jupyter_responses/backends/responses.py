@@ -17,7 +17,9 @@ from .base import StreamState, TurnRequest, mapped_errors
 if TYPE_CHECKING:
     from openai import OpenAI
 
+    from ..attachments import FileStore
     from ..conversation import Turn
+    from ..tools import Tool
 
 RESENT_NOTE = "The server no longer had the previous response, so the whole history was resent."
 
@@ -25,13 +27,23 @@ RESENT_NOTE = "The server no longer had the previous response, so the whole hist
 class ResponsesBackend:
     name = "responses"
 
+    def validate(self, request: TurnRequest) -> None:
+        """Everything a turn can ask for, the Responses API can carry."""
+
     def stream(
-        self, client: OpenAI, request: TurnRequest, history: list[Turn], turn: Turn
+        self,
+        client: OpenAI,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        files: FileStore,
     ) -> Iterator[ev.Event]:
         import openai
 
-        kwargs = request_kwargs(request, history, turn, chain=True)
         with mapped_errors(client, request.model) as state:
+            sources = Sources(files, str(client.base_url))
+            kwargs = request_kwargs(request, history, turn, chain=True, sources=sources)
+            sources.upload(client, kwargs)
             try:
                 yield from self._run(client, request, kwargs, state)
             except openai.NotFoundError as error:
@@ -41,7 +53,8 @@ class ResponsesBackend:
                 ):
                     raise
                 yield ev.Note(RESENT_NOTE)
-                kwargs = request_kwargs(request, history, turn, chain=False)
+                kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
+                sources.upload(client, kwargs)
                 yield from self._run(client, request, kwargs, state)
 
     def _run(
@@ -61,9 +74,18 @@ class ResponsesBackend:
 
 
 def request_kwargs(
-    request: TurnRequest, history: list[Turn], turn: Turn, chain: bool
+    request: TurnRequest,
+    history: list[Turn],
+    turn: Turn,
+    chain: bool,
+    sources: Sources | None = None,
 ) -> dict[str, Any]:
-    """The ``responses.create`` arguments for this request (without ``stream``)."""
+    """The ``responses.create`` arguments for this request (without ``stream``).
+
+    Documents not yet on the server appear as ``input_file`` parts with a placeholder
+    ``file_id`` that ``Sources.upload`` fills in before the request is sent.
+    """
+    sources = sources or Sources()
     kwargs: dict[str, Any] = {"model": request.model, "store": request.store}
     previous = _chain_point(request, history, turn) if chain else None
     if previous is not None and turn.response_id:
@@ -71,9 +93,23 @@ def request_kwargs(
         kwargs["input"] = _trailing_outputs(turn)
     elif previous is not None:
         kwargs["previous_response_id"] = previous
-        kwargs["input"] = [_user_item(turn)]
+        kwargs["input"] = [_user_item(turn, sources)]
     else:
-        kwargs["input"] = [item for t in history for item in _turn_items(t)] + _turn_items(turn)
+        kwargs["input"] = [item for t in [*history, turn] for item in _turn_items(t, sources)]
+    include: list[str] = []
+    if request.tools:
+        kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
+        builtins = {getattr(tool, "type", "") for tool in request.tools}
+        include += [path for kind, path in INCLUDES.items() if kind in builtins]
+    if request.schema is not None:
+        kwargs["text"] = {
+            "format": {
+                "type": "json_schema",
+                "name": request.schema.name,
+                "schema": request.schema.schema,
+                "strict": request.schema.strict,
+            }
+        }
     if request.instructions:
         kwargs["instructions"] = request.instructions
     if request.temperature is not None:
@@ -83,9 +119,78 @@ def request_kwargs(
     if request.reasoning:
         kwargs["reasoning"] = {"effort": request.reasoning, "summary": "auto"}
         if not request.store:
-            kwargs["include"] = ["reasoning.encrypted_content"]
+            include.append("reasoning.encrypted_content")
+    if include:
+        kwargs["include"] = include
     kwargs.update(request.extra)
     return kwargs
+
+
+#: What to ask the server to return with each built-in tool's item, so it can be shown.
+INCLUDES = {
+    "web_search": "web_search_call.action.sources",
+    "code_interpreter": "code_interpreter_call.outputs",
+    "file_search": "file_search_call.results",
+}
+
+
+def _tool_param(tool: Tool) -> dict[str, Any]:
+    from ..tools import FunctionTool
+
+    if isinstance(tool, FunctionTool):
+        return {
+            "type": "function",
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+            "strict": False,
+        }
+    return {"type": tool.type, **tool.options}
+
+
+class Sources:
+    """Attachment parts for input items: images inline as data URLs, documents by the
+    ``file_id`` this server gave them (uploaded once per kernel, found by SHA-256)."""
+
+    def __init__(self, files: FileStore | None = None, server: str = "") -> None:
+        self.files = files
+        self.server = server
+        self.pending: dict[str, dict[str, Any]] = {}  # placeholder -> attachment record
+
+    def part(self, record: dict[str, Any]) -> dict[str, Any]:
+        if record["kind"] == "image":
+            url = record.get("url") or (self.files and self.files.data_url(record))
+            if url:
+                return {"type": "input_image", "image_url": url, "detail": "auto"}
+        elif record.get("url"):
+            return {"type": "input_file", "file_url": record["url"]}
+        elif self.files is not None:
+            known = self.files.file_id(self.server, record)
+            if known:
+                return {"type": "input_file", "file_id": known}
+            if self.files.data(record) is not None:
+                placeholder = f"pending:{record['sha256']}"
+                self.pending[placeholder] = record
+                return {"type": "input_file", "file_id": placeholder}
+        return {"type": "input_text", "text": f"[attachment {record['name']} is not available]"}
+
+    def upload(self, client: OpenAI, kwargs: dict[str, Any]) -> None:
+        """Upload what ``part`` left pending and put the real ids into ``kwargs``."""
+        if not self.pending or self.files is None:
+            return
+        ids: dict[str, str] = {}
+        for placeholder, record in self.pending.items():
+            created = client.files.create(
+                file=(record["name"], self.files.data(record) or b"", record["mime"]),
+                purpose="user_data",
+            )
+            self.files.remember_upload(self.server, record, created.id)
+            ids[placeholder] = created.id
+        for item in kwargs["input"]:
+            for part in item.get("content") or []:
+                if isinstance(part, dict) and part.get("file_id") in ids:
+                    part["file_id"] = ids[part["file_id"]]
+        self.pending.clear()
 
 
 def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str | None:
@@ -100,8 +205,10 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
     return None
 
 
-def _user_item(turn: Turn) -> dict[str, Any]:
-    return {"role": "user", "content": [{"type": "input_text", "text": turn.prompt}]}
+def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
+    content = [{"type": "input_text", "text": turn.prompt}]
+    content += [sources.part(record) for record in turn.attachments]
+    return {"role": "user", "content": content}
 
 
 def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
@@ -115,8 +222,8 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
     return tail[::-1]
 
 
-def _turn_items(turn: Turn) -> list[dict[str, Any]]:
-    items = [_user_item(turn)]
+def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
+    items = [_user_item(turn, sources)]
     for entry in turn.output:
         item = _entry_item(entry)
         if item is not None:

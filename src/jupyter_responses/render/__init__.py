@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import View, bundle
+from .base import View
 from .display import DisplayView
+from .static import bundle
 from .terminal import TerminalView
 
 __all__ = ["View", "bundle", "make_view"]

@@ -1,5 +1,5 @@
-"""The one interface every view implements, and the static Markdown/plain bundle
-that every displayed turn carries (so a saved notebook reads without a kernel)."""
+"""The one interface every view implements, and the status and footer lines all of
+them show."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class View(Protocol):
 
     def finish(self, turn: Turn) -> None: ...
 
+    def confirm(self, name: str, arguments: str) -> bool:
+        """Ask the user whether the tool call ``name(arguments)`` may run (``--approve``)."""
+        ...
+
 
 STATUS_MARKS = {
     "incomplete": "⚠ Cut off (max tokens reached).",
@@ -39,37 +43,3 @@ def footer(turn: Turn) -> str:
 
 def status_line(turn: Turn) -> str | None:
     return STATUS_MARKS.get(turn.status)
-
-
-def markdown(turn: Turn, text: str | None = None, final: bool = True) -> str:
-    """The turn as Markdown; model text is left to the frontend's sanitizer."""
-    blocks = [*(f"> *{note}*" for note in turn.notes)]
-    body = turn.text if text is None else text
-    if body:
-        blocks.append(body)
-    if turn.refusal:
-        blocks.append(f"> **Refused:** {turn.refusal}")
-    if not final:
-        return "\n\n".join(blocks) if body else "\n\n".join([*blocks, "*Thinking…*"])
-    status = status_line(turn)
-    if status:
-        blocks.append(f"**{status}**")
-    blocks.append(f"<sub>{footer(turn)}</sub>")
-    return "\n\n".join(blocks)
-
-
-def plain(turn: Turn) -> str:
-    lines = [*(f"[{note}]" for note in turn.notes)]
-    if turn.text:
-        lines.append(turn.text)
-    if turn.refusal:
-        lines.append(f"Refused: {turn.refusal}")
-    status = status_line(turn)
-    if status:
-        lines.append(status)
-    lines.append(f"-- {footer(turn)}")
-    return "\n".join(lines)
-
-
-def bundle(turn: Turn) -> dict[str, str]:
-    return {"text/markdown": markdown(turn), "text/plain": plain(turn)}

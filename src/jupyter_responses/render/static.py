@@ -1,0 +1,247 @@
+"""A turn as Markdown and as plain text: the representations every displayed turn
+carries, so a saved notebook reads without a kernel (GitHub, nbconvert) and terminal
+IPython prints clean text.
+
+Model output is untrusted. It is never turned into HTML here: the Markdown goes to the
+frontend's sanitizing renderer. Tool arguments and results sit in code fences longer
+than any backtick run inside them, and only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from .base import footer, status_line
+
+if TYPE_CHECKING:
+    from ..conversation import Turn
+
+#: How much of a tool result is shown (the model got all of it).
+SHOWN_RESULT_CHARS = 2_000
+
+ICONS = {
+    "function": "🔧",
+    "web_search_call": "🔎",
+    "file_search_call": "📄",
+    "code_interpreter_call": "🐍",
+    "image_generation_call": "🖼",
+    "mcp_call": "🔌",
+}
+LABELS = {
+    "web_search_call": "web search",
+    "file_search_call": "file search",
+    "code_interpreter_call": "code interpreter",
+    "image_generation_call": "image generation",
+}
+
+
+def markdown(
+    turn: Turn, text: str | None = None, reasoning: str | None = None, final: bool = True
+) -> str:
+    """The turn as Markdown. While streaming, ``text`` and ``reasoning`` are what has
+    arrived so far (the turn's own fields are filled in when it ends)."""
+    body = turn.text if text is None else text
+    summary = turn.reasoning if reasoning is None else reasoning
+    blocks = [f"> *{escape(note)}*" for note in turn.notes]
+    if turn.attachments:
+        names = ", ".join(escape(a["name"]) for a in turn.attachments)
+        blocks.append(f"<sub>📎 {names}</sub>")
+    if summary:
+        blocks.append(_details("💭 Reasoning", summary, open_=not final and not body))
+    blocks.extend(_call_markdown(call) for call in turn.calls)
+    if body:
+        blocks.append(_pretty_json(body) if final and turn.schema else body)
+    if turn.refusal:
+        blocks.append(f"> **Refused:** {turn.refusal}")
+    if turn.citations:
+        blocks.append(_sources_markdown(turn.citations))
+    if not final:
+        if not body and not turn.calls:
+            blocks.append("*Thinking…*")
+        return "\n\n".join(blocks)
+    status = status_line(turn)
+    if status:
+        blocks.append(f"**{status}**")
+    blocks.append(f"<sub>{footer(turn)}</sub>")
+    return "\n\n".join(blocks)
+
+
+def plain(turn: Turn, text: str | None = None) -> str:
+    body = turn.text if text is None else text
+    lines = [f"[{note}]" for note in turn.notes]
+    if turn.attachments:
+        lines.append("[attached: " + ", ".join(a["name"] for a in turn.attachments) + "]")
+    lines.extend(_call_plain(call) for call in turn.calls)
+    if body:
+        lines.append(_pretty_json(body, fenced=False) if turn.schema else body)
+    if turn.refusal:
+        lines.append(f"Refused: {turn.refusal}")
+    for number, citation in enumerate(_unique(turn.citations), start=1):
+        lines.append(f"[{number}] {citation['title']} <{citation['url']}>")
+    status = status_line(turn)
+    if status:
+        lines.append(status)
+    lines.append(f"-- {footer(turn)}")
+    return "\n".join(lines)
+
+
+def bundle(turn: Turn) -> dict[str, str]:
+    return {"text/markdown": markdown(turn), "text/plain": plain(turn)}
+
+
+# -- tool calls ----------------------------------------------------------------------------
+def call_title(call: dict[str, Any]) -> str:
+    kind = call.get("kind", "function")
+    icon = ICONS.get(kind, "🔧")
+    detail = call.get("detail") or {}
+    if kind == "function":
+        name = call["name"]
+    elif kind == "mcp_call":
+        name = f"{detail.get('server_label', 'mcp')}.{call['name']}"
+    else:
+        name = LABELS.get(kind, kind)
+    state = {
+        "running": "running…",
+        "requested": "requested",
+        "done": "done",
+        "error": "error",
+        "denied": "denied",
+    }.get(call.get("status", ""), call.get("status", ""))
+    seconds = f" · {duration(call['seconds'])}" if call.get("seconds") else ""
+    return f"{icon} {name} — {state}{seconds}"
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _call_markdown(call: dict[str, Any]) -> str:
+    kind = call.get("kind", "function")
+    detail = call.get("detail") or {}
+    parts: list[str] = []
+    if kind == "function" or kind == "mcp_call":
+        if call.get("arguments"):
+            parts.append("Arguments:\n\n" + fence(_pretty_arguments(call["arguments"]), "json"))
+        if call.get("error") and call.get("status") == "error":
+            parts.append(f"**Error:** {fence_inline(call['error'])}")
+        elif call.get("output") is not None:
+            parts.append("Result:\n\n" + fence(_shorten(str(call["output"]))))
+    elif kind == "web_search_call":
+        action = detail.get("action") or {}
+        if action.get("query"):
+            parts.append(f"Query: {fence_inline(action['query'])}")
+        links = [s.get("url", "") for s in action.get("sources") or [] if isinstance(s, dict)]
+        parts.extend(f"- {link(url, url)}" for url in links if url)
+    elif kind == "file_search_call":
+        queries = detail.get("queries") or []
+        if queries:
+            parts.append("Queries: " + ", ".join(fence_inline(q) for q in queries))
+        for hit in detail.get("results") or []:
+            snippet = _shorten(" ".join(str(hit.get("text", "")).split()), 200)
+            parts.append(
+                f"- {fence_inline(str(hit.get('filename', hit.get('file_id', '?'))))}"
+                f" (score {hit.get('score', 0):.2f}): {escape(snippet)}"
+            )
+    elif kind == "code_interpreter_call":
+        if detail.get("code"):
+            parts.append(fence(detail["code"], "python"))
+        for output in detail.get("outputs") or []:
+            if output.get("type") == "logs" and output.get("logs"):
+                parts.append("Output:\n\n" + fence(_shorten(output["logs"])))
+            elif output.get("type") == "image" and output.get("url"):
+                parts.append(f"Image: {link(output['url'], output['url'])}")
+    elif kind == "image_generation_call" and detail.get("revised_prompt"):
+        parts.append(f"Prompt: {escape(detail['revised_prompt'])}")
+    open_ = call.get("status") in ("running", "requested")
+    return _details(call_title(call), "\n\n".join(parts), open_=open_)
+
+
+def _call_plain(call: dict[str, Any]) -> str:
+    title = call_title(call)
+    if call.get("kind", "function") in ("function", "mcp_call"):
+        shown = _shorten(" ".join(str(call.get("output") or "").split()), 200)
+        arguments = " ".join((call.get("arguments") or "").split())
+        return f"[{title}] ({arguments})" + (f" → {shown}" if shown else "")
+    detail = call.get("detail") or {}
+    query = (detail.get("action") or {}).get("query") or ", ".join(detail.get("queries") or [])
+    return f"[{title}]" + (f" {query}" if query else "")
+
+
+# -- pieces --------------------------------------------------------------------------------
+def _details(summary: str, body: str, open_: bool = False) -> str:
+    tag = "<details open>" if open_ else "<details>"
+    inner = f"\n\n{body}\n\n" if body else "\n\n"
+    return f"{tag}<summary>{escape_html(summary)}</summary>{inner}</details>"
+
+
+def _sources_markdown(citations: list[dict[str, str]]) -> str:
+    lines = ["**Sources**", ""]
+    for number, citation in enumerate(_unique(citations), start=1):
+        lines.append(f"{number}. {link(citation['url'], citation.get('title') or '')}")
+    return "\n".join(lines)
+
+
+def _unique(citations: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for citation in citations:
+        seen.setdefault(citation["url"], citation)
+    return list(seen.values())
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]`\"']+$", re.IGNORECASE)
+
+
+def link(url: str, title: str) -> str:
+    """A Markdown link for http(s) URLs; anything else (``javascript:``…) stays inert text."""
+    label = escape(title or url)
+    if _SAFE_URL.match(url):
+        return f"[{label}]({url})"
+    return f"{label} ({fence_inline(url)})"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def escape(text: str) -> str:
+    """Plain text that Markdown shows as written (no links, emphasis or HTML)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fence(text: str, language: str = "") -> str:
+    """A code block that ``text`` cannot break out of."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{language}\n{text}\n{ticks}"
+
+
+def fence_inline(text: str) -> str:
+    text = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _shorten(text: str, limit: int = SHOWN_RESULT_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def _pretty_arguments(arguments: str) -> str:
+    try:
+        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+    except ValueError:
+        return arguments
+
+
+def _pretty_json(text: str, fenced: bool = True) -> str:
+    try:
+        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+    return fence(pretty, "json") if fenced else pretty
