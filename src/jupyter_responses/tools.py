@@ -135,6 +135,11 @@ def function_tool(func: Callable[..., Any], name: str | None = None) -> Function
         ) from None
     try:
         schema = TypeAdapter(func).json_schema()  # type: ignore[arg-type]  # functions work
+    except NameError as error:
+        raise OptionsError(
+            f"--tools {name}: a type hint names something that is not defined ({error}). "
+            "Define it before the function, or import it."
+        ) from None
     except (PydanticUserError, TypeError, ValueError) as error:
         first = str(error).strip().splitlines()[0]
         raise OptionsError(

@@ -292,3 +292,28 @@ def test_approve_without_stdin_runs_nothing(loaded: KernelSession, emulator: Emu
     assert "nobody can answer here" in result.stdout
     assert "Could not check." in result.markdown
     assert loaded.execute("print(calls)").stdout.strip() == "[]"
+
+
+def test_no_store_loop_resends_the_whole_turn_each_round(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    _define_tools(loaded)
+    emulator.enqueue(
+        s.Reply(
+            items=[
+                s.Reasoning("Need the time."),
+                s.FunctionCall("get_time", {"city": "Oslo"}, call_id="n1"),
+            ]
+        ),
+        s.text("Noon."),
+    )
+    loaded.execute("%%respond --no-store --reasoning low --tools get_time\nTime?")
+    _r1, r2 = requests(emulator, "/v1/responses")
+    assert "previous_response_id" not in r2
+    assert [i.get("type", i.get("role")) for i in r2["input"]] == [
+        "user",
+        "reasoning",
+        "function_call",
+        "function_call_output",
+    ]
+    assert r2["input"][1]["encrypted_content"]

@@ -107,7 +107,8 @@ def _tool_param(tool: Tool) -> dict[str, Any]:
 
 
 def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, Any]]:
-    """A plain string, or text plus image and file parts when files came with it."""
+    """A plain string, or text plus image and file parts when files came with it.
+    What Chat cannot carry (a document by URL, bytes no longer here) is named in text."""
     if not turn.attachments:
         return turn.prompt
     parts: list[dict[str, Any]] = [{"type": "text", "text": turn.prompt}]
@@ -115,8 +116,8 @@ def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, A
         inline = files.data_url(record) if files is not None else None
         if record["kind"] == "image" and (record.get("url") or inline):
             parts.append({"type": "image_url", "image_url": {"url": record.get("url") or inline}})
-        elif record.get("url"):
-            raise OptionsError(_DOCUMENT_URL.format(url=record["url"]))
+        elif record.get("url"):  # an earlier %%respond turn's; validate() stops new ones
+            parts.append({"type": "text", "text": f"[document {record['name']}: {record['url']}]"})
         elif inline:
             file = {"filename": record["name"], "file_data": inline}
             parts.append({"type": "file", "file": file})

@@ -132,24 +132,27 @@ def _call_markdown(call: dict[str, Any]) -> str:
         action = detail.get("action") or {}
         if action.get("query"):
             parts.append(f"Query: {fence_inline(action['query'])}")
-        links = [s.get("url", "") for s in action.get("sources") or [] if isinstance(s, dict)]
-        parts.extend(f"- {link(url, url)}" for url in links if url)
+        urls = [s.get("url", "") for s in action.get("sources") or [] if isinstance(s, dict)]
+        if any(urls):
+            parts.append("\n".join(f"- {link(url, url)}" for url in urls if url))
     elif kind == "file_search_call":
         queries = detail.get("queries") or []
         if queries:
             parts.append("Queries: " + ", ".join(fence_inline(q) for q in queries))
-        for hit in detail.get("results") or []:
-            snippet = _shorten(" ".join(str(hit.get("text", "")).split()), 200)
-            parts.append(
-                f"- {fence_inline(str(hit.get('filename', hit.get('file_id', '?'))))}"
-                f" (score {hit.get('score', 0):.2f}): {escape(snippet)}"
-            )
+        hits = [
+            f"- {fence_inline(str(hit.get('filename', hit.get('file_id', '?'))))}"
+            f" (score {hit.get('score', 0):.2f}): "
+            f"{escape(_shorten(' '.join(str(hit.get('text', '')).split()), 200))}"
+            for hit in detail.get("results") or []
+        ]
+        if hits:
+            parts.append("\n".join(hits))
     elif kind == "code_interpreter_call":
         if detail.get("code"):
             parts.append(fence(detail["code"], "python"))
         for output in detail.get("outputs") or []:
             if output.get("type") == "logs" and output.get("logs"):
-                parts.append("Output:\n\n" + fence(_shorten(output["logs"])))
+                parts.append("Output:\n\n" + fence(_shorten(output["logs"].rstrip("\n"))))
             elif output.get("type") == "image" and output.get("url"):
                 parts.append(f"Image: {link(output['url'], output['url'])}")
     elif kind == "image_generation_call" and detail.get("revised_prompt"):
