@@ -1,7 +1,8 @@
-"""``python -m jupyter_responses.demo``: execute the quickstart notebook headless.
+"""``python -m jupyter_responses.demo``: execute the demo notebooks headless.
 
 Without ``OPENAI_API_KEY`` it starts the local emulator and points the kernel at it,
 so the demo runs offline; with a key it talks to OpenAI (or ``OPENAI_BASE_URL``).
+Each executed notebook is written next to its source as ``NAME.executed.ipynb``.
 """
 
 from __future__ import annotations
@@ -10,21 +11,23 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+DEMOS = ["notebooks/quickstart.ipynb", "notebooks/tools_and_files.ipynb"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jupyter_responses.demo", description=__doc__)
-    parser.add_argument("notebook", nargs="?", default="notebooks/quickstart.ipynb")
-    parser.add_argument("-o", "--output", help="where to write the executed notebook")
+    parser.add_argument("notebooks", nargs="*", default=DEMOS, help="notebooks to run")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     args = parser.parse_args(argv)
-    source = Path(args.notebook)
-    if not source.exists():
-        parser.error(f"{source} not found (run from the repository root)")
-    output = Path(args.output) if args.output else source.with_suffix(".executed.ipynb")
+    sources = [Path(n) for n in args.notebooks]
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        parser.error(f"{', '.join(missing)} not found (run from the repository root)")
     try:
-        import nbclient
-        import nbformat
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
     except ImportError:
         parser.error("the demo needs nbclient and ipykernel: pip install 'jupyter_responses[test]'")
 
@@ -38,29 +41,35 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("OPENAI_API_KEY is set: running against the real service.")
     try:
-        notebook = nbformat.read(source, as_version=4)
-        client = nbclient.NotebookClient(
-            notebook,
-            timeout=args.timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(source.parent)}},
-        )
-        try:
-            client.execute()
-        except nbclient.exceptions.CellExecutionError as error:
-            nbformat.write(notebook, output)
-            print(
-                f"A cell failed; the partly executed notebook is at {output}\n{error}",
-                file=sys.stderr,
-            )
-            return 1
-        nbformat.write(notebook, output)
+        return max(_run(source, args.timeout) for source in sources)
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _run(source: Path, timeout: int) -> int:
+    import nbclient
+    import nbformat
+
+    output = source.with_suffix(".executed.ipynb")
+    notebook: Any = nbformat.read(source, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(source.parent)}},
+    )
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as error:
+        nbformat.write(notebook, output)
+        print(
+            f"A cell failed; the partly executed notebook is at {output}\n{error}", file=sys.stderr
+        )
+        return 1
+    nbformat.write(notebook, output)
     cells = [c for c in notebook.cells if c.cell_type == "code"]
-    print(f"Executed {len(cells)} code cells of {source}.")
-    print(f"The executed notebook is at {output.resolve()}")
+    print(f"Executed {len(cells)} code cells of {source}: {output.resolve()}")
     return 0
 
 

@@ -13,7 +13,19 @@ import re
 from typing import Any
 
 from .dialogue import Dialogue, Message, Tool
-from .script import Citation, FunctionCall, Reasoning, Reply, Text, WebSearch
+from .script import (
+    Citation,
+    CodeInterpreter,
+    FileSearch,
+    FileSearchHit,
+    FunctionCall,
+    ImageGeneration,
+    McpCall,
+    Reasoning,
+    Reply,
+    Text,
+    WebSearch,
+)
 
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)*)")
@@ -36,13 +48,59 @@ def answer(dialogue: Dialogue) -> Reply:
     if dialogue.json_schema is not None:
         items.append(Text(json.dumps(example_for_schema(dialogue.json_schema))))
         return Reply(items=items)
-    if "web_search" in dialogue.builtins() and re.search(
-        r"\b(search|web|latest)\b", last.text, re.I
-    ):
-        items.extend(_web_search(last.text))
-        return Reply(items=items)
+    builtin = _builtin_items(dialogue, last.text)
+    if builtin:
+        return Reply(items=items + builtin)
     items.append(Text(_echo(dialogue, last)))
     return Reply(items=items)
+
+
+def _builtin_items(dialogue: Dialogue, prompt: str) -> list[Any]:
+    """Use the offered built-in tools the prompt asks for, then answer in one message."""
+    offered = dialogue.builtins()
+    items: list[Any] = []
+    said: list[str] = []
+    if "file_search" in offered:
+        items.append(_file_search(prompt))
+        said.append("The document search found one relevant passage.")
+    if "code_interpreter" in offered and re.search(
+        r"\b(comput|calculat|python|code)", prompt, re.I
+    ):
+        numbers = [int(n) for n in re.findall(r"\b\d{1,6}\b", prompt)[:4]] or [6, 7]
+        expression = " * ".join(str(n) for n in numbers)
+        result = 1
+        for n in numbers:
+            result *= n
+        items.append(CodeInterpreter(f"result = {expression}\nprint(result)", logs=f"{result}\n"))
+        said.append(f"I computed `{expression}` = **{result}** with Python.")
+    if "image_generation" in offered and re.search(r"\b(draw|image|picture|sketch)", prompt, re.I):
+        items.append(ImageGeneration(revised_prompt=prompt.strip().splitlines()[0][:100]))
+        said.append("Here is the image you asked for.")
+    if "mcp" in offered:
+        label = next((t.name for t in dialogue.tools if t.kind == "mcp"), "mcp")
+        items.append(McpCall(label, "search", json.dumps({"query": prompt[:80]}), "1 result."))
+        said.append(f"The `{label}` server returned one result.")
+    if "web_search" in offered and re.search(r"\b(search|web|latest|today)\b", prompt, re.I):
+        web = _web_search(prompt)
+        web_text = web[-1]
+        assert isinstance(web_text, Text)
+        offset = len(" ".join(said)) + (1 if said else 0)
+        for citation in web_text.citations:
+            citation.start += offset
+            citation.end += offset
+        web_text.text = " ".join([*said, web_text.text])
+        return items + web
+    if not items:
+        return []
+    return [*items, Text(" ".join(said))]
+
+
+def _file_search(prompt: str) -> FileSearch:
+    query = prompt.strip().splitlines()[0][:80] if prompt.strip() else "search"
+    hit = FileSearchHit(
+        "file-emulator", "document.pdf", 0.82, "The passage of the document that matches."
+    )
+    return FileSearch([query], [hit])
 
 
 def _echo(dialogue: Dialogue, last: Message) -> str:
