@@ -30,6 +30,7 @@ class Settings:
     max_retries: int
     resend_history: bool
     interpolate: bool
+    widgets: bool
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -76,6 +77,12 @@ class ResponsesConfig(Configurable):
     interpolate = Bool(True, help="Replace {name} in cell bodies (--no-interpolate per cell).").tag(
         config=True
     )
+
+    widgets = Bool(
+        True,
+        help="Show turns live with ipywidgets (reasoning and tool sections); False shows "
+        "them as an updating Markdown display instead.",
+    ).tag(config=True)
 
     def settings(self) -> Settings:
         """A snapshot of the traits (each ``Settings`` field is the trait of that name)."""

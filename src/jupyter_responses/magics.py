@@ -116,7 +116,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
         with self._errors():
             request = self._request(api, args, cell)
             turn = self.session.run(
-                request, make_view(self.shell, self.render_interval), f"%%{magic} {line}".strip()
+                request,
+                make_view(self.shell, self.render_interval, self.widgets),
+                f"%%{magic} {line}".strip(),
             )
             if args.out:
                 self._namespace()[args.out] = answer_value(request, turn)

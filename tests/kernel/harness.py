@@ -257,6 +257,19 @@ class CellResult:
     def comm_msgs(self) -> list[Message]:
         return self.of_type("comm_msg")
 
+    def widget_values(self) -> dict[str, list[Any]]:
+        """Every ``value`` each widget (by comm id) was given, in order: its initial
+        state, then each update the kernel sent."""
+        values: dict[str, list[Any]] = {}
+        for msg in self.messages:
+            if msg["msg_type"] not in ("comm_open", "comm_msg"):
+                continue
+            data = msg["content"].get("data", {})
+            state = data.get("state", {})
+            if "value" in state and data.get("method", "update") == "update":
+                values.setdefault(msg["content"]["comm_id"], []).append(state["value"])
+        return values
+
 
 class KernelSession:
     """One ipykernel process plus a blocking client. Use as a context manager.

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from .base import View
-from .display import DisplayView
 from .static import bundle
-from .terminal import TerminalView
 
 __all__ = ["View", "bundle", "make_view"]
 
 
-def make_view(shell: Any, interval: float) -> View:
-    """A live display in Jupyter frontends; plain streamed text in terminal IPython."""
+def make_view(shell: Any, interval: float, widgets: bool = True) -> View:
+    """Widgets in Jupyter frontends (an updating Markdown display if ``widgets`` is
+    off); plain streamed text in terminal IPython."""
     if getattr(shell, "kernel", None) is None:
+        from .terminal import TerminalView
+
         return TerminalView()
+    if widgets:
+        from .widget import WidgetView
+
+        return WidgetView(interval)
+    from .display import DisplayView
+
     return DisplayView(interval)

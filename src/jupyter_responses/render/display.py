@@ -1,9 +1,8 @@
 """A live view made of one IPython display, updated in place at a bounded rate.
 
-Updates are coalesced: however fast tokens arrive, the display is rewritten at most
-once per ``interval`` seconds, and the final bundle is always sent, byte-exact. Tool
-activity is shown at once (a tool may run for a while), and generated images appear
-as their own PNG outputs below the answer.
+The view for frontends without widgets. Updates are coalesced (see ``Throttle``), the
+final bundle is always sent, byte-exact. Tool activity is shown at once (a tool may
+run for a while), and generated images appear as their own PNG outputs.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import events as ev
 from .approval import ask_with_input
+from .base import Throttle
 from .static import bundle, markdown, plain
 
 if TYPE_CHECKING:
@@ -24,14 +24,20 @@ if TYPE_CHECKING:
 IMMEDIATE = (ev.ToolRunning, ev.ToolResult, ev.ToolCallDone)
 
 
+def show_image(image: ev.Image) -> None:
+    from IPython.display import display
+
+    caption = image.caption or "generated image"
+    display({"image/png": image.png_b64, "text/plain": f"[image: {caption}]"}, raw=True)
+
+
 class DisplayView:
     def __init__(self, interval: float = 0.05) -> None:
-        self.interval = interval
+        self.throttle = Throttle(interval)
         self.handle: DisplayHandle | None = None
         self.turn: Turn | None = None
         self.pieces: list[str] = []
         self.reasoning: list[str] = []
-        self.last = 0.0
         self.dirty = False
         self.updates = 0
 
@@ -44,7 +50,6 @@ class DisplayView:
             raw=True,
             display_id=True,
         )
-        self.last = time.monotonic()
 
     def update(self, event: ev.Event) -> None:
         if isinstance(event, ev.TextDelta):
@@ -52,15 +57,15 @@ class DisplayView:
         elif isinstance(event, ev.ReasoningDelta):
             self.reasoning.append(event.text)
         elif isinstance(event, ev.Image):
-            self._image(event)
+            show_image(event)
         self.dirty = True
-        now = time.monotonic()
-        if now - self.last >= self.interval or isinstance(event, IMMEDIATE):
-            self._refresh(now)
+        if self.throttle.due(urgent=isinstance(event, IMMEDIATE)):
+            self._refresh()
 
-    def _refresh(self, now: float) -> None:
+    def _refresh(self) -> None:
         if self.handle is None or self.turn is None or not self.dirty:
             return
+        started = time.monotonic()
         text = "".join(self.pieces)
         self.handle.update(
             {
@@ -70,28 +75,23 @@ class DisplayView:
             raw=True,
         )
         self.updates += 1
-        self.last = now
         self.dirty = False
-
-    def _image(self, image: ev.Image) -> None:
-        from IPython.display import display
-
-        caption = image.caption or "generated image"
-        display({"image/png": image.png_b64, "text/plain": f"[image: {caption}]"}, raw=True)
+        self.throttle.drew(started)
 
     def finish(self, turn: Turn) -> None:
         """The final bundle; a turn that failed before anything arrived shows nothing
         here, since the error message below the cell says it all."""
         if self.handle is None:
             return
-        if turn.status in ("failed", "interrupted") and not (
-            turn.text or turn.refusal or turn.calls
-        ):
-            self.handle.update({"text/plain": ""}, raw=True)
-        else:
-            self.handle.update(bundle(turn), raw=True)
+        self.handle.update(final_bundle(turn), raw=True)
 
     def confirm(self, name: str, arguments: str) -> bool:
         if self.dirty:
-            self._refresh(time.monotonic())
+            self._refresh()
         return ask_with_input(name, arguments)
+
+
+def final_bundle(turn: Turn) -> dict[str, str]:
+    if turn.status in ("failed", "interrupted") and not (turn.text or turn.refusal or turn.calls):
+        return {"text/plain": ""}
+    return bundle(turn)

@@ -118,6 +118,12 @@ def duration(seconds: float) -> str:
 
 
 def _call_markdown(call: dict[str, Any]) -> str:
+    open_ = call.get("status") in ("running", "requested")
+    return _details(call_title(call), call_body(call), open_=open_)
+
+
+def call_body(call: dict[str, Any]) -> str:
+    """What a call section holds, as Markdown made only of fenced or escaped text."""
     kind = call.get("kind", "function")
     detail = call.get("detail") or {}
     parts: list[str] = []
@@ -157,8 +163,7 @@ def _call_markdown(call: dict[str, Any]) -> str:
                 parts.append(f"Image: {link(output['url'], output['url'])}")
     elif kind == "image_generation_call" and detail.get("revised_prompt"):
         parts.append(f"Prompt: {escape(detail['revised_prompt'])}")
-    open_ = call.get("status") in ("running", "requested")
-    return _details(call_title(call), "\n\n".join(parts), open_=open_)
+    return "\n\n".join(parts)
 
 
 def _call_plain(call: dict[str, Any]) -> str:

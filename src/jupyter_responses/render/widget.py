@@ -1,0 +1,174 @@
+"""The live view made of ipywidgets, for magics and the chat panel alike.
+
+A status line until the first token; a collapsed section for the reasoning summary and
+one per tool call (name, arguments as they stream, result, duration, status); the
+answer as sanitized HTML; images inline; a footer. Redraws are coalesced by
+``Throttle``. In a cell, the finished turn replaces the widgets with its static
+Markdown/plain bundle, so a saved notebook needs no widget state to read; the panel
+keeps the widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .. import events as ev
+from .approval import ask_with_input
+from .base import Throttle, footer, status_line
+from .display import IMMEDIATE, final_bundle, show_image
+from .markup import escape, to_html
+from .static import call_body, call_title
+
+if TYPE_CHECKING:
+    from IPython.display import DisplayHandle
+
+    from ..conversation import Turn
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+class WidgetView:
+    def __init__(
+        self,
+        interval: float = 0.05,
+        *,
+        in_cell: bool = True,
+        confirm: Callable[[str, str], bool] = ask_with_input,
+    ) -> None:
+        import ipywidgets as w
+
+        self.throttle = Throttle(interval)
+        self.in_cell = in_cell
+        self._confirm = confirm
+        self.turn: Turn | None = None
+        self.handle: DisplayHandle | None = None
+        self.pieces: list[str] = []
+        self.reasoning_pieces: list[str] = []
+        self.dirty = False
+        self.updates = 0
+        self.status = w.HTML(layout=w.Layout(margin="0"))
+        self.reasoning = w.Accordion(
+            children=[w.HTML()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
+        )
+        self.calls = w.VBox()
+        self.answer = w.HTML(layout=w.Layout(margin="0"))
+        self.images = w.VBox()
+        self.footer = w.HTML(layout=w.Layout(margin="0"))
+        self.widget = w.VBox(
+            [self.status, self.reasoning, self.calls, self.answer, self.images, self.footer]
+        )
+        self.widget.add_class("jr-turn")
+        self._sections: dict[str, Any] = {}
+
+    # -- View ------------------------------------------------------------------------------
+    def start(self, turn: Turn) -> None:
+        self.turn = turn
+        self.status.value = f"<i>⏳ Waiting for {escape(turn.model)}…</i>"
+        if self.in_cell:
+            from IPython.display import display
+
+            self.handle = display(
+                {
+                    WIDGET_MIME: {
+                        "model_id": self.widget.model_id,
+                        "version_major": 2,
+                        "version_minor": 0,
+                    },
+                    "text/plain": "…",
+                },
+                raw=True,
+                display_id=True,
+            )
+
+    def update(self, event: ev.Event) -> None:
+        if isinstance(event, ev.TextDelta):
+            self.pieces.append(event.text)
+        elif isinstance(event, ev.ReasoningDelta):
+            self.reasoning_pieces.append(event.text)
+        elif isinstance(event, ev.Image):
+            if self.in_cell:
+                show_image(event)  # its own output, so it stays when the widgets go
+            else:
+                self._image(event)
+        self.dirty = True
+        if self.throttle.due(urgent=isinstance(event, IMMEDIATE)):
+            self.refresh()
+
+    def finish(self, turn: Turn) -> None:
+        self.refresh(final=True)
+        if self.in_cell and self.handle is not None:
+            self.handle.update(final_bundle(turn), raw=True)
+            self.close()
+
+    def confirm(self, name: str, arguments: str) -> bool:
+        self.refresh()
+        return self._confirm(name, arguments)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def refresh(self, final: bool = False) -> None:
+        turn = self.turn
+        if turn is None or not (self.dirty or final):
+            return
+        started = time.monotonic()
+        text = turn.text if final and turn.text else "".join(self.pieces)
+        reasoning = "".join(self.reasoning_pieces)
+        if reasoning:
+            self.reasoning.layout.display = None
+            self.reasoning.children[0].value = to_html(reasoning)
+        for call in turn.calls:
+            self._section(call)
+        self.answer.value = to_html(text) if text else ""
+        if turn.refusal and final:
+            self.answer.value += f"<blockquote><b>Refused:</b> {escape(turn.refusal)}</blockquote>"
+        waiting = not text and not turn.calls and not reasoning
+        self.status.layout.display = None if waiting or final else "none"
+        if final:
+            mark = status_line(turn)
+            self.status.value = f"<b>{escape(mark)}</b>" if mark else ""
+            self.status.layout.display = None if mark else "none"
+            self.footer.value = f"<small>{escape(footer(turn))}</small>"
+        self.updates += 1
+        self.dirty = False
+        self.throttle.drew(started)
+
+    def _section(self, call: dict[str, Any]) -> None:
+        import ipywidgets as w
+
+        section = self._sections.get(call["call_id"])
+        if section is None:
+            section = w.Accordion(children=[w.HTML()], selected_index=None)
+            self._sections[call["call_id"]] = section
+            self.calls.children = (*self.calls.children, section)
+        title = call_title(call)
+        if section.get_title(0) != title:
+            section.set_title(0, title)
+        body = to_html(call_body(call))
+        if section.children[0].value != body:
+            section.children[0].value = body
+
+    def _image(self, image: ev.Image) -> None:
+        import ipywidgets as w
+
+        picture = w.Image(value=base64.b64decode(image.png_b64), format="png")
+        picture.layout.max_width = "100%"
+        self.images.children = (*self.images.children, picture)
+
+    def close(self) -> None:
+        """Free every widget's comm (the cell keeps the static bundle instead)."""
+        close_tree(self.widget)
+
+
+def close_tree(widget: Any) -> None:
+    """Close ``widget`` and every widget it holds: children, and also the layout and
+    style widgets each one has, whose comms would otherwise outlive it."""
+    from ipywidgets import Widget
+
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for part in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(part, Widget) and part.comm is not None:
+                close_tree(part)
+    widget.close()

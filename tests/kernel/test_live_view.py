@@ -1,0 +1,78 @@
+"""The ipywidgets live view in a real kernel: the widget messages a streamed turn with
+a tool call sends, sanitized answer HTML, and the static bundle the cell keeps."""
+
+from __future__ import annotations
+
+from jupyter_responses.emulator import Emulator
+from jupyter_responses.emulator import script as s
+
+from .harness import KernelSession
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _titles(result) -> list[str]:
+    """Every accordion title the kernel set, in order."""
+    out = []
+    for msg in result.messages:
+        state = msg["content"].get("data", {}).get("state", {})
+        out.extend(t for t in state.get("titles", []) if t)
+    return out
+
+
+def test_streamed_turn_with_a_tool_call_drives_widgets_then_leaves_static_output(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute('def get_time(city: str) -> str:\n    "Local time."\n    return "noon"')
+    emulator.enqueue(
+        s.Reply(
+            items=[
+                s.Reasoning("Check the clock."),
+                s.FunctionCall("get_time", {"city": "Oslo"}, call_id="c1"),
+            ]
+        ),
+        s.text("It is **noon** in Oslo.", deltas=6, event_delay=0.02),
+    )
+    result = loaded.execute("%%respond --reasoning low --tools get_time\nTime in Oslo?")
+
+    opened = {m["content"]["data"]["state"]["_model_name"] for m in result.comm_opens}
+    assert {"VBoxModel", "HTMLModel", "AccordionModel"} <= opened
+    displayed = [m for m in result.of_type("display_data") if WIDGET in m["content"]["data"]]
+    assert len(displayed) == 1, "one live widget per turn"
+
+    titles = _titles(result)
+    assert "💭 Reasoning" in titles
+    assert any(t.startswith("🔧 get_time — running") for t in titles)
+    assert any(t.startswith("🔧 get_time — done") for t in titles)
+    answer = [v for values in result.widget_values().values() for v in values if "It is" in str(v)]
+    assert answer[-1] == "<p>It is <strong>noon</strong> in Oslo.</p>\n"
+
+    # The cell keeps static Markdown (readable without a kernel), and every widget's comm
+    # is closed again.
+    assert [list(o["data"]) for o in result.outputs] == [["text/markdown", "text/plain"]]
+    assert "It is **noon** in Oslo." in result.markdown
+    closed = {m["content"]["comm_id"] for m in result.of_type("comm_close")}
+    assert {m["content"]["comm_id"] for m in result.comm_opens} <= closed
+
+
+def test_answer_html_is_sanitized(loaded: KernelSession, emulator: Emulator) -> None:
+    payload = (
+        "<script>window.__pwned=1</script> <img src=x onerror=alert(1)> "
+        "[a](javascript:alert(1)) <iframe src=https://evil.example></iframe> "
+        '<svg onload=alert(1)></svg> [b](https://ok.example "t")'
+    )
+    emulator.enqueue(s.text(payload, deltas=1))
+    result = loaded.execute("%%respond\nBe evil.")
+    html = " ".join(str(v[-1]) for v in result.widget_values().values())
+    for bad in ("<script", "<img", "<iframe", "<svg", 'href="javascript'):
+        assert bad not in html, bad
+    assert '<a href="https://ok.example" title="t" rel="noopener noreferrer">b</a>' in html
+
+
+def test_widgets_off_gives_an_updating_markdown_display(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    loaded.execute("%config ResponsesMagics.widgets = False")
+    result = loaded.execute("%%respond\nHello.")
+    assert result.comm_opens == [] and result.updates >= 1
+    assert "Hello." in result.markdown
