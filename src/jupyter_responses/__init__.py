@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0.dev0"
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["__version__", "load_ipython_extension", "panel", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -19,6 +19,26 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = ResponsesMagics(ipython)
     ipython.register_magics(magics)
     ipython.events.register("pre_run_cell", magics.session.note_cell)
+
+
+def panel() -> Any:
+    """The chat panel on this kernel's conversation (loads the extension if needed).
+
+    Display it, or leave it as a cell's last expression.
+    """
+    from IPython import get_ipython
+
+    from .magics import ResponsesMagics
+    from .panel import panel_for
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("jupyter_responses.panel() needs a running IPython kernel.")
+    magics = shell.magics_manager.registry.get(ResponsesMagics.__name__)
+    if magics is None:
+        shell.extension_manager.load_extension("jupyter_responses")
+        magics = shell.magics_manager.registry[ResponsesMagics.__name__]
+    return panel_for(magics.session)
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -230,6 +230,13 @@ class ResponsesMagics(Magics, ResponsesConfig):
             raise from_openai(error, settings.effective_base_url()) from error
         print("\n".join(models) or "The server lists no models.")
 
+    def _panel(self, rest: str) -> None:
+        from IPython.display import display
+
+        from .panel import panel_for
+
+        display(panel_for(self.session))
+
     def _help(self, rest: str) -> None:
         for name, (_, text) in SUBCOMMANDS.items():
             print(f"%responses {name:<8} {text}")
@@ -276,6 +283,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[ResponsesMagics, str], None], str]] = {
     "history": (ResponsesMagics._history, "the turns of the current conversation, numbered"),
     "new": (ResponsesMagics._new, "start a fresh conversation"),
     "models": (ResponsesMagics._models, "models the server offers"),
+    "panel": (ResponsesMagics._panel, "a chat panel on this conversation"),
     "help": (ResponsesMagics._help, "this list"),
 }
 

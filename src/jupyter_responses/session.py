@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from . import events as ev
@@ -46,8 +46,17 @@ class Session:
         self.cell_id = getattr(info, "cell_id", None)
 
     # -- one turn ------------------------------------------------------------------------
-    def run(self, request: TurnRequest, view: View, magic: str = "") -> Turn:
+    def run(
+        self,
+        request: TurnRequest,
+        view: View,
+        magic: str = "",
+        cancel: threading.Event | None = None,
+    ) -> Turn:
         """Run ``request`` as the next turn, showing it in ``view``; return the turn.
+
+        Setting ``cancel`` (the panel's Stop) closes the stream at the next event and
+        ends the turn as interrupted, like a kernel interrupt does.
 
         While the model calls local function tools, they are run here and their results
         sent back, round after round, until it answers (at most
@@ -72,11 +81,11 @@ class Session:
                 cell_id=self.cell_id,
                 magic=magic,
             )
-            recorder = _Recorder(turn, request.store)
+            recorder = _Recorder(turn, request.store, cancel)
             view.start(turn)
             try:
                 self._rounds(client, request, history, turn, recorder, view)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, _Cancelled):
                 turn.status = "interrupted"
                 raise Interrupted(
                     "Interrupted: the partial answer is kept in the conversation (marked "
@@ -132,21 +141,34 @@ class Session:
         )
 
 
+class _Cancelled(Exception):
+    """The panel's Stop: handled like a kernel interrupt."""
+
+
 class _Recorder:
     """Folds events into the turn; text is joined once, not per token."""
 
-    def __init__(self, turn: Turn, store: bool) -> None:
+    def __init__(self, turn: Turn, store: bool, cancel: threading.Event | None = None) -> None:
         self.turn = turn
         self.store = store
+        self.cancel = cancel
         self.text: list[str] = []
         self.refusal: list[str] = []
         self.reasoning: list[str] = []
         self.calls: dict[str, dict[str, Any]] = {}
 
-    def consume(self, events: Iterable[ev.Event], view: View) -> None:
-        for event in events:
-            self.apply(event)
-            view.update(event)
+    def consume(self, events: Iterator[ev.Event], view: View) -> None:
+        """Apply and show each event; on cancel, close ``events`` at once, which closes
+        the HTTP stream underneath."""
+        try:
+            for event in events:
+                if self.cancel is not None and self.cancel.is_set():
+                    raise _Cancelled
+                self.apply(event)
+                view.update(event)
+        finally:
+            if isinstance(events, Generator):
+                events.close()
 
     def apply(self, event: ev.Event) -> None:
         turn = self.turn

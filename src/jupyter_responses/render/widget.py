@@ -103,6 +103,15 @@ class WidgetView:
             self.handle.update(final_bundle(turn), raw=True)
             self.close()
 
+    def replay(self, turn: Turn) -> None:
+        """Show a turn that finished elsewhere (a magic's turn, in the panel)."""
+        self.turn = turn
+        self.pieces = [turn.text]
+        self.reasoning_pieces = [turn.reasoning]
+        for image in turn.images:
+            self._image(ev.Image(image))
+        self.refresh(final=True)
+
     def confirm(self, name: str, arguments: str) -> bool:
         self.refresh()
         return self._confirm(name, arguments)

@@ -1,0 +1,214 @@
+"""The chat panel: the kernel's conversation as a chat, next to the magics.
+
+It drives the same ``Session`` as ``%%respond`` and ``%%chat``: a panel turn is
+context for the next magic, and a magic's turn appears here. Requests run on a worker
+thread, so the kernel stays usable while an answer streams and Stop is handled at once;
+the session's lock keeps panel and magic turns from interleaving.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from .backends import TurnRequest
+from .config import API_NAMES
+from .errors import JupyterResponsesError
+from .render.markup import escape
+from .render.widget import WidgetView
+from .session import Session
+
+if TYPE_CHECKING:
+    from .conversation import Turn
+
+API_LABELS = {"Responses": "responses", "Chat Completions": "chat"}
+assert set(API_LABELS.values()) == set(API_NAMES)
+
+_CSS = """
+<style>
+.jr-panel { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 6px; padding: 6px; }
+.jr-messages { max-height: 480px; overflow-y: auto; }
+.jr-user { align-self: flex-end; background: var(--jp-brand-color3, #e3f2fd);
+  border-radius: 10px; padding: 2px 10px; margin: 4px 0 4px 20%; white-space: pre-wrap; }
+.jr-assistant { border-left: 3px solid var(--jp-brand-color1, #1976d2);
+  padding-left: 8px; margin: 4px 20% 8px 0; }
+</style>
+"""
+
+
+class ChatPanel:
+    """The panel widget; ``display(panel)`` or ``panel.widget`` shows it."""
+
+    def __init__(self, session: Session, model: str, api: str, interval: float = 0.05) -> None:
+        import ipywidgets as w
+
+        from .render.prompt_box import PromptBox
+
+        self.session = session
+        self.interval = interval
+        self.cancel = threading.Event()
+        self.worker: threading.Thread | None = None
+        self.decision: list[bool] = []
+        self.decided = threading.Event()
+        self.model = w.Combobox(
+            value=model, options=[model], description="Model", ensure_option=False
+        )
+        self.api = w.ToggleButtons(
+            options=list(API_LABELS),
+            value=next(label for label, name in API_LABELS.items() if name == api),
+        )
+        self.new_chat = w.Button(description="New chat", icon="plus")
+        self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column"))
+        self.messages.add_class("jr-messages")
+        self.prompt = PromptBox()
+        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.stop_button = w.Button(description="Stop", button_style="warning", icon="stop")
+        self.stop_button.disabled = True
+        self.notice = w.HTML()
+        self.widget = w.VBox(
+            [
+                w.HTML(_CSS),
+                w.HBox([self.model, self.api, self.new_chat]),
+                self.messages,
+                self.notice,
+                self.prompt,
+                w.HBox([self.send_button, self.stop_button]),
+            ]
+        )
+        self.widget.add_class("jr-panel")
+        self.prompt.on_submit(self.send)
+        self.send_button.on_click(lambda _: self.send(self.prompt.value))
+        self.stop_button.on_click(lambda _: self.stop())
+        self.new_chat.on_click(lambda _: self.start_new_chat())
+        for turn in session.conversation.branch():
+            self._show_finished(turn)
+        session.listeners.append(self._on_turn)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    # -- actions -----------------------------------------------------------------------
+    def send(self, text: str) -> None:
+        """Start a turn with ``text`` on the worker thread (ignored while one runs)."""
+        text = text.strip("\n")
+        if not text.strip() or self.busy:
+            return
+        self.prompt.value = ""
+        self.cancel.clear()
+        self._busy(True)
+        request = TurnRequest(
+            api=API_LABELS[self.api.value],
+            prompt=text,
+            model=self.model.value.strip() or "gpt-4.1",
+            instructions=self.session.conversation.system,
+            stream=True,
+            store=self.session.settings().store,
+            resend_history=self.session.settings().resend_history,
+        )
+        view = WidgetView(self.interval, in_cell=False, confirm=self.ask)
+        self._bubble(text)
+        self.messages.children = (*self.messages.children, _assistant(view.widget))
+        self.worker = threading.Thread(
+            target=self._run, args=(request, view), name="jupyter-responses-panel", daemon=True
+        )
+        self.worker.start()
+
+    def stop(self) -> None:
+        """Stop the running turn; the partial answer stays, marked interrupted."""
+        self.cancel.set()
+        self.decided.set()
+
+    def start_new_chat(self) -> None:
+        if self.busy:
+            return
+        self.session.new_conversation()
+        self.messages.children = ()
+        self.notice.value = ""
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None and self.worker.is_alive()
+
+    def ask(self, name: str, arguments: str) -> bool:
+        """Approve/Deny buttons under the answer (clicks arrive: the kernel is idle)."""
+        import ipywidgets as w
+
+        self.decision.clear()
+        self.decided.clear()
+        approve = w.Button(description="Approve", button_style="success")
+        deny = w.Button(description="Deny", button_style="danger")
+        approve.on_click(lambda _: self._decide(True))
+        deny.on_click(lambda _: self._decide(False))
+        question = w.HTML(f"Run <code>{escape(name)}</code>(<code>{escape(arguments)}</code>)?")
+        row = w.HBox([question, approve, deny])
+        self.messages.children = (*self.messages.children, row)
+        self.decided.wait()
+        self.messages.children = tuple(c for c in self.messages.children if c is not row)
+        return bool(self.decision and self.decision[0]) and not self.cancel.is_set()
+
+    def _decide(self, approved: bool) -> None:
+        self.decision.append(approved)
+        self.decided.set()
+
+    # -- worker ------------------------------------------------------------------------
+    def _run(self, request: TurnRequest, view: WidgetView) -> None:
+        try:
+            self.session.run(request, view, magic="panel", cancel=self.cancel)
+            self.notice.value = ""
+        except JupyterResponsesError as error:
+            self.notice.value = (
+                f"<span style='color:var(--jp-error-color1,#c00)'>{escape(str(error))}</span>"
+            )
+        except Exception as error:  # a bug of ours must not kill the panel silently
+            self.notice.value = f"<span>{escape(type(error).__name__)}: {escape(str(error))}</span>"
+        finally:
+            self._busy(False)
+
+    def _busy(self, busy: bool) -> None:
+        self.prompt.disabled = busy
+        self.send_button.disabled = busy
+        self.stop_button.disabled = not busy
+        self.new_chat.disabled = busy
+
+    # -- turns made elsewhere ----------------------------------------------------------
+    def _on_turn(self, turn: Turn) -> None:
+        if turn.magic != "panel":
+            self._show_finished(turn)
+
+    def _show_finished(self, turn: Turn) -> None:
+        self._bubble(turn.prompt)
+        view = WidgetView(self.interval, in_cell=False)
+        view.replay(turn)
+        self.messages.children = (*self.messages.children, _assistant(view.widget))
+
+    def _bubble(self, text: str) -> None:
+        import ipywidgets as w
+
+        bubble = w.HTML(escape(text))
+        bubble.add_class("jr-user")
+        self.messages.children = (*self.messages.children, bubble)
+
+
+def _assistant(content: Any) -> Any:
+    import ipywidgets as w
+
+    box = w.VBox([content])
+    box.add_class("jr-assistant")
+    return box
+
+
+_panels: weakref.WeakKeyDictionary[Session, ChatPanel] = weakref.WeakKeyDictionary()
+
+
+def panel_for(session: Session) -> ChatPanel:
+    """The session's one panel (created on first use, so listeners never pile up)."""
+    existing = _panels.get(session)
+    if existing is None:
+        settings = session.settings()
+        existing = _panels[session] = ChatPanel(
+            session, settings.model, settings.api, settings.render_interval
+        )
+    return existing
