@@ -99,14 +99,15 @@ class ChatPanel:
         self.prompt.value = ""
         self.cancel.clear()
         self._busy(True)
+        settings = self.session.settings()
         request = TurnRequest(
             api=API_LABELS[self.api.value],
             prompt=text,
             model=self.model.value.strip() or "gpt-4.1",
             instructions=self.session.conversation.system,
             stream=True,
-            store=self.session.settings().store,
-            resend_history=self.session.settings().resend_history,
+            store=settings.store,
+            resend_history=settings.resend_history,
         )
         view = WidgetView(self.interval, in_cell=False, confirm=self.ask)
         self._bubble(text)

@@ -3,7 +3,6 @@ them show."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -44,26 +43,3 @@ def footer(turn: Turn) -> str:
 
 def status_line(turn: Turn) -> str | None:
     return STATUS_MARKS.get(turn.status)
-
-
-class Throttle:
-    """When a live view may redraw: at most once per ``interval`` seconds, and never
-    more often than keeps drawing under a quarter of the time (a long answer costs
-    more to redraw, so it is redrawn less often and the total stays linear)."""
-
-    #: Share of wall time that redrawing may take.
-    BUDGET = 0.25
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.gap = interval
-        self.last = time.monotonic()
-
-    def due(self, urgent: bool = False) -> bool:
-        return urgent or time.monotonic() - self.last >= self.gap
-
-    def drew(self, started: float) -> None:
-        """Record a redraw that began at ``started`` (a ``time.monotonic()`` value)."""
-        now = time.monotonic()
-        self.gap = max(self.interval, (now - started) / self.BUDGET)
-        self.last = now

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .base import footer, status_line
+from .markup import escape as escape_html
 
 if TYPE_CHECKING:
     from ..conversation import Turn
@@ -215,10 +216,6 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 def escape(text: str) -> str:
     """Plain text that Markdown shows as written (no links, emphasis or HTML)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fence(text: str, language: str = "") -> str:

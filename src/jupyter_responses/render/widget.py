@@ -11,14 +11,13 @@ keeps the widgets.
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from .approval import ask_with_input
-from .base import Throttle, footer, status_line
-from .display import IMMEDIATE, final_bundle, show_image
+from .base import footer, status_line
+from .live import LiveView, final_bundle
 from .markup import escape, to_html
 from .static import call_body, call_title
 
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-class WidgetView:
+class WidgetView(LiveView):
     def __init__(
         self,
         interval: float = 0.05,
@@ -40,15 +39,10 @@ class WidgetView:
     ) -> None:
         import ipywidgets as w
 
-        self.throttle = Throttle(interval)
+        super().__init__(interval)
         self.in_cell = in_cell
         self._confirm = confirm
-        self.turn: Turn | None = None
         self.handle: DisplayHandle | None = None
-        self.pieces: list[str] = []
-        self.reasoning_pieces: list[str] = []
-        self.dirty = False
-        self.updates = 0
         self.status = w.HTML(layout=w.Layout(margin="0"))
         self.reasoning = w.Accordion(
             children=[w.HTML()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
@@ -83,22 +77,8 @@ class WidgetView:
                 display_id=True,
             )
 
-    def update(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TextDelta):
-            self.pieces.append(event.text)
-        elif isinstance(event, ev.ReasoningDelta):
-            self.reasoning_pieces.append(event.text)
-        elif isinstance(event, ev.Image):
-            if self.in_cell:
-                show_image(event)  # its own output, so it stays when the widgets go
-            else:
-                self._image(event)
-        self.dirty = True
-        if self.throttle.due(urgent=isinstance(event, IMMEDIATE)):
-            self.refresh()
-
     def finish(self, turn: Turn) -> None:
-        self.refresh(final=True)
+        self.redraw(final=True)
         if self.in_cell and self.handle is not None:
             self.handle.update(final_bundle(turn), raw=True)
             self.close()
@@ -109,19 +89,15 @@ class WidgetView:
         self.pieces = [turn.text]
         self.reasoning_pieces = [turn.reasoning]
         for image in turn.images:
-            self._image(ev.Image(image))
-        self.refresh(final=True)
+            self.image(ev.Image(image))
+        self.redraw(final=True)
 
     def confirm(self, name: str, arguments: str) -> bool:
-        self.refresh()
+        self.redraw()
         return self._confirm(name, arguments)
 
     # -- drawing ---------------------------------------------------------------------------
-    def refresh(self, final: bool = False) -> None:
-        turn = self.turn
-        if turn is None or not (self.dirty or final):
-            return
-        started = time.monotonic()
+    def draw(self, turn: Turn, final: bool) -> None:
         text = turn.text if final and turn.text else "".join(self.pieces)
         reasoning = "".join(self.reasoning_pieces)
         if reasoning:
@@ -139,9 +115,6 @@ class WidgetView:
             self.status.value = f"<b>{escape(mark)}</b>" if mark else ""
             self.status.layout.display = None if mark else "none"
             self.footer.value = f"<small>{escape(footer(turn))}</small>"
-        self.updates += 1
-        self.dirty = False
-        self.throttle.drew(started)
 
     def _section(self, call: dict[str, Any]) -> None:
         import ipywidgets as w
@@ -158,7 +131,12 @@ class WidgetView:
         if section.children[0].value != body:
             section.children[0].value = body
 
-    def _image(self, image: ev.Image) -> None:
+    def image(self, image: ev.Image) -> None:
+        """In a cell, the base's own output (it stays when the widgets go); in the
+        panel, an Image widget in the answer."""
+        if self.in_cell:
+            super().image(image)
+            return
         import ipywidgets as w
 
         picture = w.Image(value=base64.b64decode(image.png_b64), format="png")
