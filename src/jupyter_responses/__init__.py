@@ -29,7 +29,7 @@ def panel() -> Any:
     from IPython import get_ipython
 
     from .magics import ResponsesMagics
-    from .panel import panel_for
+    from .chat_panel import panel_for
 
     shell = get_ipython()
     if shell is None:

@@ -233,7 +233,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
     def _panel(self, rest: str) -> None:
         from IPython.display import display
 
-        from .panel import panel_for
+        from .chat_panel import panel_for
 
         display(panel_for(self.session))
 

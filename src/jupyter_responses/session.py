@@ -16,6 +16,7 @@ from typing import Any
 from . import events as ev
 from .attachments import FileStore
 from .backends import BACKENDS, TurnRequest
+from .cancel import Cancel
 from .client import make_client
 from .config import Settings
 from .conversation import Conversation, Turn
@@ -51,12 +52,12 @@ class Session:
         request: TurnRequest,
         view: View,
         magic: str = "",
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> Turn:
         """Run ``request`` as the next turn, showing it in ``view``; return the turn.
 
-        Setting ``cancel`` (the panel's Stop) closes the stream at the next event and
-        ends the turn as interrupted, like a kernel interrupt does.
+        Setting ``cancel`` (the panel's Stop) cuts the stream at once, even one that has
+        gone quiet, and ends the turn as interrupted, like a kernel interrupt does.
 
         While the model calls local function tools, they are run here and their results
         sent back, round after round, until it answers (at most
@@ -118,7 +119,9 @@ class Session:
         backend = BACKENDS[request.api]
         confirm = view.confirm if request.approve else None
         for rounds_done in range(request.max_tool_rounds + 1):
-            recorder.consume(backend.stream(client, request, history, turn, self.files), view)
+            recorder.consume(
+                backend.stream(client, request, history, turn, self.files, recorder.cancel), view
+            )
             if turn.status == "running":
                 raise StreamFailed(
                     "The stream ended before the answer was complete; the partial answer is "
@@ -148,7 +151,7 @@ class _Cancelled(Exception):
 class _Recorder:
     """Folds events into the turn; text is joined once, not per token."""
 
-    def __init__(self, turn: Turn, store: bool, cancel: threading.Event | None = None) -> None:
+    def __init__(self, turn: Turn, store: bool, cancel: Cancel | None = None) -> None:
         self.turn = turn
         self.store = store
         self.cancel = cancel
@@ -159,16 +162,24 @@ class _Recorder:
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
-        the HTTP stream underneath."""
+        the HTTP stream underneath. A stream cut by the cancel fails: that is the stop."""
         try:
             for event in events:
-                if self.cancel is not None and self.cancel.is_set():
+                if self.cancelled:
                     raise _Cancelled
                 self.apply(event)
                 view.update(event)
+        except JupyterResponsesError:
+            if self.cancelled:
+                raise _Cancelled from None
+            raise
         finally:
             if isinstance(events, Generator):
                 events.close()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
 
     def apply(self, event: ev.Event) -> None:
         turn = self.turn

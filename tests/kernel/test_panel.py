@@ -83,3 +83,25 @@ def test_stop_closes_the_stream_and_keeps_the_partial_answer(
     kernel.execute("%%respond\nnext")
     last = requests(emulator, "/v1/responses")[-1]
     assert user_texts(last) == ["next"], "an interrupted turn is never context"
+
+
+def test_stop_cuts_a_stream_that_has_gone_quiet(kernel: KernelSession, emulator: Emulator) -> None:
+    """A server that stalls mid-answer sends no next event to notice Stop at: Stop
+    must cut the connection itself, on both APIs."""
+    opened = kernel.execute(OPEN)
+    for api in ("Responses", "Chat Completions"):
+        emulator.enqueue(s.text("partial answer then silence", deltas=4, stall_after=4, stall=60))
+        kernel.execute(f'p.api.value = "{api}"')
+        _submit(kernel, opened, f"Think hard ({api})")
+        waited = kernel.execute(
+            "import time\n"
+            "t = time.monotonic()\n"
+            "while 'partial' not in str(p.messages.children[-1].children[0].children) "
+            "and time.monotonic() - t < 20: time.sleep(0.05)\n"
+            "t = time.monotonic(); p.stop(); p.worker.join(30)\n"
+            "print(p.busy, round(time.monotonic() - t, 2))"
+        )
+        busy, seconds = waited.stdout.split()
+        assert busy == "False" and float(seconds) < 5, waited.stdout
+        history = kernel.execute("%responses history").stdout
+        assert "⏹" in history and f"Think hard ({api})" in history

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
     from ..attachments import Attachment, FileStore
+    from ..cancel import Cancel
     from ..conversation import Turn
     from ..events import Event
     from ..schemas import OutputSchema
@@ -45,7 +46,9 @@ class Backend(Protocol):
     """Turn ``history`` (completed turns, oldest first) plus the ``turn`` in progress
     into requests, and the SDK's answer into events. One call is one model request;
     the session calls again while a tool loop continues. ``files`` holds the bytes of
-    attachments (turns keep only references) and what the server already has."""
+    attachments (turns keep only references) and what the server already has.
+    ``cancel`` is the panel's Stop: a streamed body is read inside
+    ``cutting(cancel, response)``, so Stop ends it at once."""
 
     name: str
 
@@ -60,6 +63,7 @@ class Backend(Protocol):
         history: list[Turn],
         turn: Turn,
         files: FileStore,
+        cancel: Cancel | None = None,
     ) -> Iterator[Event]: ...
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from ..cancel import Cancel, cutting
 from ..errors import OptionsError
 from .base import StreamState, TurnRequest, mapped_errors
 
@@ -38,11 +39,12 @@ class ChatBackend:
         history: list[Turn],
         turn: Turn,
         files: FileStore,
+        cancel: Cancel | None = None,
     ) -> Iterator[ev.Event]:
         kwargs = request_kwargs(request, history, turn, files)
         with mapped_errors(client, request.model) as state:
             if request.stream:
-                yield from _streamed(client, kwargs, state)
+                yield from _streamed(client, kwargs, state, cancel)
             else:
                 yield from _whole(client.chat.completions.create(**kwargs))
 
@@ -152,7 +154,9 @@ def _entry_messages(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield {"role": "assistant", "tool_calls": calls}
 
 
-def _streamed(client: OpenAI, kwargs: dict[str, Any], state: StreamState) -> Iterator[ev.Event]:
+def _streamed(
+    client: OpenAI, kwargs: dict[str, Any], state: StreamState, cancel: Cancel | None
+) -> Iterator[ev.Event]:
     text: list[str] = []
     refusal: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
@@ -160,22 +164,23 @@ def _streamed(client: OpenAI, kwargs: dict[str, Any], state: StreamState) -> Ite
     model: str | None = None
     stream = client.chat.completions.create(stream=True, **kwargs)
     try:
-        for chunk in stream:
-            state.started = True
-            model = chunk.model or model
-            if chunk.usage is not None:
-                yield _usage(chunk.usage)
-            for choice in chunk.choices[:1]:
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                    yield ev.TextDelta(delta.content)
-                if getattr(delta, "refusal", None):
-                    refusal.append(delta.refusal)
-                    yield ev.RefusalDelta(delta.refusal)
-                for call in delta.tool_calls or []:
-                    yield from _call_delta(calls, call)
-                finish = choice.finish_reason or finish
+        with cutting(cancel, stream.response):
+            for chunk in stream:
+                state.started = True
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    yield _usage(chunk.usage)
+                for choice in chunk.choices[:1]:
+                    delta = choice.delta
+                    if delta.content:
+                        text.append(delta.content)
+                        yield ev.TextDelta(delta.content)
+                    if getattr(delta, "refusal", None):
+                        refusal.append(delta.refusal)
+                        yield ev.RefusalDelta(delta.refusal)
+                    for call in delta.tool_calls or []:
+                        yield from _call_delta(calls, call)
+                    finish = choice.finish_reason or finish
     finally:
         stream.close()
     yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)

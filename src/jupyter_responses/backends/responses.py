@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from ..cancel import Cancel, cutting
 from ..errors import StreamFailed
 from .base import StreamState, TurnRequest, mapped_errors
 
@@ -37,6 +38,7 @@ class ResponsesBackend:
         history: list[Turn],
         turn: Turn,
         files: FileStore,
+        cancel: Cancel | None = None,
     ) -> Iterator[ev.Event]:
         import openai
 
@@ -45,7 +47,7 @@ class ResponsesBackend:
             kwargs = request_kwargs(request, history, turn, chain=True, sources=sources)
             sources.upload(client, kwargs)
             try:
-                yield from self._run(client, request, kwargs, state)
+                yield from self._run(client, request, kwargs, state, cancel)
             except openai.NotFoundError as error:
                 if "previous_response_id" not in kwargs or getattr(error, "code", None) not in (
                     "previous_response_not_found",
@@ -55,10 +57,15 @@ class ResponsesBackend:
                 yield ev.Note(RESENT_NOTE)
                 kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
                 sources.upload(client, kwargs)
-                yield from self._run(client, request, kwargs, state)
+                yield from self._run(client, request, kwargs, state, cancel)
 
     def _run(
-        self, client: OpenAI, request: TurnRequest, kwargs: dict[str, Any], state: StreamState
+        self,
+        client: OpenAI,
+        request: TurnRequest,
+        kwargs: dict[str, Any],
+        state: StreamState,
+        cancel: Cancel | None,
     ) -> Iterator[ev.Event]:
         if not request.stream:
             yield from _events_of_response(client.responses.create(**kwargs))
@@ -66,9 +73,10 @@ class ResponsesBackend:
         names: dict[str, str] = {}  # item id -> call id, for argument deltas
         stream = client.responses.create(stream=True, **kwargs)
         try:
-            for event in stream:
-                state.started = True
-                yield from _translate(event, names)
+            with cutting(cancel, stream.response):
+                for event in stream:
+                    state.started = True
+                    yield from _translate(event, names)
         finally:
             stream.close()
 

@@ -152,6 +152,8 @@ class Reply:
     * ``disconnect_after``: after that many events, drop the connection without ending
       the HTTP body (a cut-off stream).
     * ``first_byte_delay`` / ``event_delay``: seconds before the first byte / between events.
+    * ``stall_after`` / ``stall``: after that many events, go quiet for ``stall`` seconds
+      with the connection open (a server thinking, or a stuck proxy), then go on.
     * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``.
     """
 
@@ -163,6 +165,8 @@ class Reply:
     disconnect_after: int | None = None
     first_byte_delay: float = 0.0
     event_delay: float = 0.0
+    stall_after: int | None = None
+    stall: float = 0.0
     usage: dict[str, int] | None = None
 
 

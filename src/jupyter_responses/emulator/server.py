@@ -60,6 +60,8 @@ class Stream:
         self.chunks = chunks
         self.event_delay = getattr(reply, "event_delay", 0.0)
         self.disconnect_after = getattr(reply, "disconnect_after", None)
+        self.stall_after = getattr(reply, "stall_after", None)
+        self.stall = getattr(reply, "stall", 0.0)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -206,6 +208,9 @@ class Handler(BaseHTTPRequestHandler):
                     flush()
                     self._drop_connection()
                     return
+                if count == stream.stall_after:
+                    flush()
+                    time.sleep(stream.stall)
                 pending.append(chunk)
                 size += len(chunk)
                 if stream.event_delay:

@@ -13,6 +13,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from .backends import TurnRequest
+from .cancel import Cancel
 from .config import API_NAMES
 from .errors import JupyterResponsesError
 from .render.markup import escape
@@ -47,7 +48,7 @@ class ChatPanel:
 
         self.session = session
         self.interval = interval
-        self.cancel = threading.Event()
+        self.cancel = Cancel()
         self.worker: threading.Thread | None = None
         self.decision: list[bool] = []
         self.decided = threading.Event()
