@@ -28,8 +28,8 @@ def panel() -> Any:
     """
     from IPython import get_ipython
 
-    from .magics import ResponsesMagics
     from .chat_panel import panel_for
+    from .magics import ResponsesMagics
 
     shell = get_ipython()
     if shell is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .backends import TurnRequest
 from .cancel import Cancel
 from .config import API_NAMES
-from .errors import JupyterResponsesError
+from .errors import Interrupted, JupyterResponsesError
 from .render.markup import escape
 from .render.widget import WidgetView
 from .session import Session
@@ -30,6 +30,8 @@ _CSS = """
 <style>
 .jr-panel { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 6px; padding: 6px; }
 .jr-messages { max-height: 480px; overflow-y: auto; }
+.jr-messages > * { flex-shrink: 0; }
+.jr-user .widget-html-content { line-height: 1.5; padding: 4px 0; }
 .jr-user { align-self: flex-end; background: var(--jp-brand-color3, #e3f2fd);
   border-radius: 10px; padding: 2px 10px; margin: 4px 0 4px 20%; white-space: pre-wrap; }
 .jr-assistant { border-left: 3px solid var(--jp-brand-color1, #1976d2);
@@ -60,7 +62,7 @@ class ChatPanel:
             value=next(label for label, name in API_LABELS.items() if name == api),
         )
         self.new_chat = w.Button(description="New chat", icon="plus")
-        self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column"))
+        self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column-reverse"))
         self.messages.add_class("jr-messages")
         self.prompt = PromptBox()
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
@@ -112,7 +114,7 @@ class ChatPanel:
         )
         view = WidgetView(self.interval, in_cell=False, confirm=self.ask)
         self._bubble(text)
-        self.messages.children = (*self.messages.children, _assistant(view.widget))
+        self._append(_assistant(view.widget))
         self.worker = threading.Thread(
             target=self._run, args=(request, view), name="jupyter-responses-panel", daemon=True
         )
@@ -146,7 +148,7 @@ class ChatPanel:
         deny.on_click(lambda _: self._decide(False))
         question = w.HTML(f"Run <code>{escape(name)}</code>(<code>{escape(arguments)}</code>)?")
         row = w.HBox([question, approve, deny])
-        self.messages.children = (*self.messages.children, row)
+        self._append(row)
         self.decided.wait()
         self.messages.children = tuple(c for c in self.messages.children if c is not row)
         return bool(self.decision and self.decision[0]) and not self.cancel.is_set()
@@ -160,6 +162,8 @@ class ChatPanel:
         try:
             self.session.run(request, view, magic="panel", cancel=self.cancel)
             self.notice.value = ""
+        except Interrupted:
+            self.notice.value = ""  # the turn itself is marked: Stop needs no error
         except JupyterResponsesError as error:
             self.notice.value = (
                 f"<span style='color:var(--jp-error-color1,#c00)'>{escape(str(error))}</span>"
@@ -184,14 +188,19 @@ class ChatPanel:
         self._bubble(turn.prompt)
         view = WidgetView(self.interval, in_cell=False)
         view.replay(turn)
-        self.messages.children = (*self.messages.children, _assistant(view.widget))
+        self._append(_assistant(view.widget))
 
     def _bubble(self, text: str) -> None:
         import ipywidgets as w
 
         bubble = w.HTML(escape(text))
         bubble.add_class("jr-user")
-        self.messages.children = (*self.messages.children, bubble)
+        self._append(bubble)
+
+    def _append(self, message: Any) -> None:
+        """Newest first: the list is laid out bottom-up (``column-reverse``), which keeps
+        it scrolled to the newest message as answers grow, with no script."""
+        self.messages.children = (message, *self.messages.children)
 
 
 def _assistant(content: Any) -> Any:

@@ -81,7 +81,7 @@ class ResponsesConfig(Configurable):
     widgets = Bool(
         True,
         help="Show turns live with ipywidgets (reasoning and tool sections); False shows "
-        "them as an updating Markdown display instead.",
+        "them as an updating HTML display instead.",
     ).tag(config=True)
 
     def settings(self) -> Settings:

@@ -58,7 +58,7 @@ def _run(source: Path, timeout: int) -> int:
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(source.parent)}},
-        # Finished turns are static Markdown; the live widgets are gone, so their
+        # Finished turns are static HTML; the live widgets are gone, so their
         # state (which nbclient would keep even after they close) is not worth saving.
         store_widget_state=False,
     )

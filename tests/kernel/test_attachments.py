@@ -36,8 +36,8 @@ def test_responses_inlines_images_and_uploads_each_document_once(
     result = loaded.execute(
         "%%respond --file chart.png --file report.pdf\nCompare the chart with the report."
     )
-    assert "Attachments received: 2." in result.markdown
-    assert "📎 chart\\.png, report\\.pdf" in result.markdown
+    assert "Attachments received: 2." in result.html
+    assert "📎 chart.png, report.pdf" in result.html
     loaded.execute("%%respond --no-store --file report.pdf\nAgain, the report.")
 
     uploads = emulator.requests("/v1/files")

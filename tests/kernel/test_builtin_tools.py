@@ -58,10 +58,14 @@ def test_web_search_shows_query_sources_and_numbered_citations(
         )
     )
     result = loaded.execute("%%respond --tools web_search\nWeather in Oslo?")
-    md = result.markdown
-    assert "🔎 web search — done" in md and "Query: `weather oslo`" in md
-    assert "- [https://yr\\.no/oslo](https://yr.no/oslo)" in md
-    assert "**Sources**\n\n1. [Yr: Oslo](https://yr.no/oslo)\n2. [MET Norway](https://met.no)" in md
+    md = result.html
+    assert "🔎 web search — done" in md and "Query: <code>weather oslo</code>" in md
+    link = '<a href="https://yr.no/oslo" rel="noopener noreferrer">'
+    assert f"<li>{link}https://yr.no/oslo</a></li>" in md
+    assert (
+        f"<p><strong>Sources</strong></p>\n<ol>\n<li>{link}Yr: Oslo</a></li>\n"
+        '<li><a href="https://met.no" rel="noopener noreferrer">MET Norway</a></li>\n</ol>'
+    ) in md
     assert "[1] Yr: Oslo <https://yr.no/oslo>" in result.plain
 
 
@@ -83,11 +87,12 @@ def test_file_search_code_interpreter_image_and_mcp_are_shown(
         )
     )
     result = loaded.execute(ALL)
-    md = result.markdown
-    assert "📄 file search — done" in md and "Queries: `oslo report`" in md
-    assert "- `report.pdf` (score 0.87): Oslo had 21 degrees\\." in md
+    md = result.html
+    assert "📄 file search — done" in md and "Queries: <code>oslo report</code>" in md
+    assert "<li><code>report.pdf</code> (score 0.87): Oslo had 21 degrees.</li>" in md
     assert "🐍 code interpreter — done" in md
-    assert "```python\nprint(21 * 9 / 5 + 32)\n```" in md and "```\n69.8\n```" in md
+    assert "<pre><code>print(21 * 9 / 5 + 32)\n</code></pre>" in md
+    assert "<pre><code>69.8\n</code></pre>" in md
     assert "🖼 image generation — done" in md and "Prompt: A sunny Oslo" in md
     assert "🔌 docs.lookup — done" in md and "Oslo is the capital." in md
     images = [o for o in result.outputs if "image/png" in o.get("data", {})]

@@ -49,8 +49,8 @@ def test_streamed_turn_with_a_tool_call_drives_widgets_then_leaves_static_output
 
     # The cell keeps static Markdown (readable without a kernel), and every widget's comm
     # is closed again.
-    assert [list(o["data"]) for o in result.outputs] == [["text/markdown", "text/plain"]]
-    assert "It is **noon** in Oslo." in result.markdown
+    assert [list(o["data"]) for o in result.outputs] == [["text/html", "text/plain"]]
+    assert "It is <strong>noon</strong> in Oslo." in result.html
     closed = {m["content"]["comm_id"] for m in result.of_type("comm_close")}
     assert {m["content"]["comm_id"] for m in result.comm_opens} <= closed
 
@@ -75,4 +75,4 @@ def test_widgets_off_gives_an_updating_markdown_display(
     loaded.execute("%config ResponsesMagics.widgets = False")
     result = loaded.execute("%%respond\nHello.")
     assert result.comm_opens == [] and result.updates >= 1
-    assert "Hello." in result.markdown
+    assert "Hello." in result.html

@@ -18,13 +18,13 @@ def test_both_magics_share_one_conversation(loaded: KernelSession, emulator: Emu
     first = loaded.execute(
         '%%respond -m gpt-4.1 -s "Be brief."\nSummarise {idea} in {x} sentences.'
     )
-    assert "Summarise tea in 2 sentences." in first.markdown
-    assert "gpt-4.1 ·" in first.markdown and "tokens" in first.markdown
+    assert "Summarise tea in 2 sentences." in first.html
+    assert "gpt-4.1 ·" in first.html and "tokens" in first.html
     assert first.updates >= 1 and len(first.outputs) == 1
     chat = loaded.execute("%%chat\nNow a haiku.")
-    assert "**1** earlier user turn" in chat.markdown
+    assert "<strong>1</strong> earlier user turn" in chat.html
     third = loaded.execute("%%respond\nAnd again.")
-    assert "**2** earlier user turns" in third.markdown
+    assert "<strong>2</strong> earlier user turns" in third.html
 
     r1, r2 = requests(emulator, "/v1/responses")
     (c1,) = requests(emulator, "/v1/chat/completions")
@@ -73,8 +73,8 @@ def test_lost_previous_response_falls_back_once_with_a_note(
     loaded.execute("%%respond\nfirst")
     emulator.state.responses.clear()  # the server forgot it
     result = loaded.execute("%%respond\nsecond")
-    assert "whole history was resent" in result.markdown
-    assert "**1** earlier user turn" in result.markdown
+    assert "whole history was resent" in result.html
+    assert "<strong>1</strong> earlier user turn" in result.html
     _, failed, retried = requests(emulator, "/v1/responses")
     assert "previous_response_id" in failed and user_texts(failed) == ["second"]
     assert "previous_response_id" not in retried and user_texts(retried) == ["first", "second"]
@@ -214,7 +214,7 @@ def test_cut_off_stream_keeps_partial_text_and_is_never_chained(
     emulator.enqueue(s.text("partial words arrive here then more", disconnect_after=8))
     result = loaded.execute("%%respond\nsecond", allow_errors=True)
     assert "dropped mid-answer" in result.error.evalue
-    assert "partial words" in result.markdown and "Failed" in result.markdown
+    assert "partial words" in result.html and "Failed" in result.html
     loaded.execute("%%respond\nthird")
     first_id = next(iter(emulator.state.responses))
     third = requests(emulator, "/v1/responses")[-1]
@@ -227,13 +227,13 @@ def test_error_event_and_response_failed(loaded: KernelSession, emulator: Emulat
     assert "Overloaded." in result.error.evalue
     emulator.enqueue(s.text("some text", status="failed", error_message="Model crashed."))
     result = loaded.execute("%%respond\ny", allow_errors=True)
-    assert "Model crashed." in result.error.evalue and "some text" in result.markdown
+    assert "Model crashed." in result.error.evalue and "some text" in result.html
 
 
 def test_incomplete_is_kept_and_marked(loaded: KernelSession, emulator: Emulator) -> None:
     emulator.enqueue(s.text("cut short", status="incomplete"))
     result = loaded.execute("%%respond\nx")
-    assert "cut short" in result.markdown and "Cut off" in result.markdown
+    assert "cut short" in result.html and "Cut off" in result.html
 
 
 def test_no_key_and_no_base_url(kernel_factory) -> None:
@@ -267,7 +267,7 @@ def test_interrupt_keeps_partial_text(loaded: KernelSession, emulator: Emulator)
     loaded.interrupt()
     result = loaded.collect(msg_id, allow_errors=True)
     assert result.error.ename == "UsageError" and "Interrupted" in result.error.evalue
-    assert "word" in result.markdown and "Interrupted" in result.markdown
+    assert "word" in result.html and "Interrupted" in result.html
     assert "⏹" in loaded.execute("%responses history").stdout
     loaded.execute("%%respond\nnext")
     assert user_texts(requests(emulator, "/v1/responses")[-1]) == ["next"]
@@ -285,7 +285,7 @@ def test_fast_stream_updates_are_bounded_and_text_exact(
     # the token rate; the cell then keeps the exact static text.
     answer = max(result.widget_values().values(), key=lambda v: len(str(v[-1])))
     assert 2 <= len(answer) <= seconds / 0.05 + 2, (len(answer), seconds)
-    assert ("ab " * 20000).strip() in result.markdown
+    assert ("ab " * 20000).strip() in result.html
 
 
 def test_extension_loads_from_ipython_config(kernel_factory, tmp_path, emulator: Emulator) -> None:
@@ -296,4 +296,4 @@ def test_extension_loads_from_ipython_config(kernel_factory, tmp_path, emulator:
     )
     kernel = kernel_factory()
     result = kernel.execute("%%chat\nhello")
-    assert "**Emulator**" in result.markdown
+    assert "<strong>Emulator</strong>" in result.html

@@ -41,7 +41,7 @@ def test_panel_turns_and_magic_turns_share_one_conversation(
     _submit(kernel, opened, "Hello from the panel")
     _wait_idle(kernel)
     result = kernel.execute("%%respond\nAnd from a cell.")
-    assert "**1** earlier user turn" in result.markdown
+    assert "<strong>1</strong> earlier user turn" in result.html
     first, second = requests(emulator, "/v1/responses")
     assert user_texts(first) == ["Hello from the panel"]
     assert second["previous_response_id"] == next(iter(emulator.state.responses))
@@ -96,7 +96,7 @@ def test_stop_cuts_a_stream_that_has_gone_quiet(kernel: KernelSession, emulator:
         waited = kernel.execute(
             "import time\n"
             "t = time.monotonic()\n"
-            "while 'partial' not in str(p.messages.children[-1].children[0].children) "
+            "while 'partial' not in str(p.messages.children[0].children[0].children) "
             "and time.monotonic() - t < 20: time.sleep(0.05)\n"
             "t = time.monotonic(); p.stop(); p.worker.join(30)\n"
             "print(p.busy, round(time.monotonic() - t, 2))"

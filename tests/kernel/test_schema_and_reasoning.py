@@ -61,7 +61,7 @@ def test_pydantic_schema_both_apis_gives_a_model_instance(
     result = loaded.execute(
         "%%respond --schema Invoice -o inv\nExtract the invoice fields from this text: {text}"
     )
-    assert '```json\n{\n  "number": "42",\n  "total": 3.5,' in result.markdown
+    assert '<pre><code>{\n  "number": "42",\n  "total": 3.5,' in result.html
     shown = loaded.execute("print(type(inv).__name__, inv.lines[0].qty, inv.total)").stdout
     assert shown.strip() == "Invoice 2 3.5"
     loaded.execute("%%chat --schema Invoice -o inv2\nAgain: {text}")
@@ -103,7 +103,7 @@ def test_refusal_is_shown_and_the_variable_is_none(
     loaded.execute(MODELS)
     emulator.enqueue(s.Reply(items=[s.Refusal("I can't help with that invoice.")]))
     result = loaded.execute("%%chat --schema Invoice -o inv\nExtract: {text}")
-    assert "> **Refused:** I can't help with that invoice." in result.markdown
+    assert "<strong>Refused:</strong> I can't help with that invoice." in result.html
     assert loaded.execute("print(inv)").stdout.strip() == "None"
 
 
@@ -112,7 +112,7 @@ def test_unparsable_answer_and_bad_schema_names(loaded: KernelSession, emulator:
     emulator.enqueue(s.text("not json at all"))
     result = loaded.execute("%%respond --schema Invoice -o inv\nExtract.", allow_errors=True)
     assert result.error is not None and "does not match --schema Invoice" in result.error.evalue
-    assert "not json at all" in result.markdown  # kept and shown
+    assert "not json at all" in result.html  # kept and shown
     for name, message in {
         "Nope": "nothing named `Nope`",
         "text": "must be a pydantic model class or a JSON-schema dict",
@@ -129,10 +129,10 @@ def test_reasoning_summary_is_a_collapsed_section(
     )
     result = loaded.execute("%%respond --reasoning low\nWhich is warmer?")
     assert (
-        "<details><summary>💭 Reasoning</summary>\n\nFirst compare, then answer.\n\n</details>"
-        in result.markdown
+        "<details><summary>💭 Reasoning</summary><p>First compare, then answer.</p>\n</details>"
+        in result.html
     )
-    assert "64 reasoning" in result.markdown
+    assert "64 reasoning" in result.html
     (body,) = requests(emulator, "/v1/responses")
     assert body["reasoning"] == {"effort": "low", "summary": "auto"}
     assert "include" not in body

@@ -55,8 +55,8 @@ def test_two_round_loop_responses_chains_each_round(
         s.text("It is 21 °C at noon in Oslo."),
     )
     result = loaded.execute("%%respond --tools get_weather get_time\nWeather and time in Oslo?")
-    assert "It is 21 °C at noon in Oslo." in result.markdown
-    assert "🔧 get_weather — done" in result.markdown and "🔧 get_time — done" in result.markdown
+    assert "It is 21 °C at noon in Oslo." in result.html
+    assert "🔧 get_weather — done" in result.html and "🔧 get_time — done" in result.html
     assert loaded.execute("print(calls)").stdout.strip() == (
         "[('get_weather', 'Oslo', 'C'), ('get_time', 'Oslo')]"
     )
@@ -112,7 +112,7 @@ def test_two_round_loop_chat_resends_calls_and_results(
         s.text("Noon and mild."),
     )
     result = loaded.execute("%%chat --tools get_weather get_time\nWeather and time in Oslo?")
-    assert "Noon and mild." in result.markdown
+    assert "Noon and mild." in result.html
 
     c1, c2, c3 = requests(emulator, "/v1/chat/completions")
     assert c1["tools"][1] == {
@@ -207,8 +207,8 @@ def test_raising_tool_bad_arguments_and_unknown_names_go_back_as_errors(
     )
     result = loaded.execute("%%respond --tools broken get_weather\nTry.")
     assert result.error is None  # the turn goes on
-    assert "Sorry, the tools failed." in result.markdown
-    assert "ValueError: no luck with 3" in result.markdown
+    assert "Sorry, the tools failed." in result.html
+    assert "ValueError: no luck with 3" in result.html
     _r1, r2 = requests(emulator, "/v1/responses")
     outputs = {o["call_id"]: o["output"] for o in _outputs(r2)}
     assert outputs["b1"] == "Error: ValueError: no luck with 3"
@@ -273,8 +273,8 @@ def test_approve_asks_before_each_call_and_no_means_not_run(
     assert loaded.answer_input("y") == 'Run get_time({"city": "Oslo"})? [y/N] '
     assert loaded.answer_input("") == 'Run get_time({"city": "Rome"})? [y/N] '
     result = loaded.collect(msg_id, timeout=60)
-    assert "One of two." in result.markdown
-    assert "🔧 get_time — denied" in result.markdown
+    assert "One of two." in result.html
+    assert "🔧 get_time — denied" in result.html
     assert loaded.execute("print(calls)").stdout.strip() == "[('get_time', 'Oslo')]"
     _r1, r2, r3 = requests(emulator, "/v1/responses")
     assert _outputs(r2)[0]["output"] == "12:00 in Oslo"
@@ -290,7 +290,7 @@ def test_approve_without_stdin_runs_nothing(loaded: KernelSession, emulator: Emu
     )
     result = loaded.execute("%%chat --tools get_time --approve\nTime?")
     assert "nobody can answer here" in result.stdout
-    assert "Could not check." in result.markdown
+    assert "Could not check." in result.html
     assert loaded.execute("print(calls)").stdout.strip() == "[]"
 
 

@@ -1,14 +1,30 @@
-"""The static Markdown/plain rendering of a turn: tool sections, citations, and model
+"""The static HTML/plain/Markdown rendering of a turn: tool sections, citations, and model
 output that cannot break out into links, HTML or code fences."""
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
+import pytest
+
 from jupyter_responses.conversation import Turn
-from jupyter_responses.render.static import bundle, escape, fence, fence_inline, link, markdown
+from jupyter_responses.render.static import (
+    bundle,
+    escape,
+    fence,
+    fence_inline,
+    html,
+    link,
+    markdown,
+)
+
+from ..browser.payloads import PAYLOADS
 
 
 def _turn(**fields: object) -> Turn:
-    turn = Turn(api="responses", model="m", prompt="p", status="completed", **fields)  # type: ignore[arg-type]
+    fields.setdefault("status", "completed")
+    turn = Turn(api="responses", model="m", prompt="p", **fields)  # type: ignore[arg-type]
     turn.finished = turn.started + 1.5
     return turn
 
@@ -48,7 +64,7 @@ def test_tool_sections_citations_and_footer() -> None:
     assert md.index("💭 Reasoning") < md.index("🔧 f — done · 12 ms") < md.index("Answer")
     assert "````\nok ``` </details><script>\n````" in md
     assert "1. [S \\[1\\]](https://s.example)" in md
-    assert md.endswith("<sub>m · 0 in / 0 out tokens · 1.5 s</sub>")
+    assert md.endswith("<sub>m · 1.5 s</sub>")
     plain = bundle(turn)["text/plain"]
     assert '[🔧 f — done · 12 ms] ({"a": 1}) → ok ``` </details><script>' in plain
     assert "[1] S [1] <https://s.example>" in plain
@@ -60,3 +76,70 @@ def test_schema_answers_are_pretty_json_and_streaming_shows_progress() -> None:
     running = Turn(api="chat", model="m", prompt="p")
     assert markdown(running, "", "", final=False) == "*Thinking…*"
     assert markdown(running, "partial", "", final=False) == "partial"
+
+
+class _Dangers(HTMLParser):
+    """What a browser would parse out of the HTML as script-capable."""
+
+    FORBIDDEN = {"script", "iframe", "object", "embed", "svg", "math", "input", "style", "form"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.FORBIDDEN:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag}[{name}]")
+            if name in ("href", "src") and not re.match(r"https?://", value or ""):
+                self.found.append(f"{tag}[{name}={value}]")
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_no_payload_survives_into_the_html(name: str) -> None:
+    """The HTML every output carries; tests/browser/test_xss.py proves it in a browser."""
+    payload = PAYLOADS[name]
+    turn = _turn(
+        text=payload,
+        reasoning=payload,
+        refusal=payload,
+        notes=[payload],
+        attachments=[{"name": payload}],
+        calls=[
+            {
+                "call_id": "1",
+                "name": payload,
+                "kind": "function",
+                "arguments": payload,
+                "status": "error",
+                "error": payload,
+                "output": payload,
+            },
+            {
+                "call_id": "2",
+                "name": "web_search",
+                "kind": "web_search_call",
+                "status": "done",
+                "detail": {"action": {"query": payload, "sources": [{"url": payload}]}},
+            },
+        ],
+        citations=[{"url": "javascript:alert(1)", "title": payload}],
+    )
+    rendered = html(turn)
+    assert _Dangers(rendered).found == [], rendered
+    assert "__pwned" in rendered or name == "md-data-link", "shown as text, not dropped"
+    assert "text/markdown" not in bundle(turn)
+
+
+def test_html_sections_and_open_state() -> None:
+    running = _turn(status="running")
+    assert html(running, "", "", final=False) == "<p><em>Thinking…</em></p>"
+    thinking = html(running, "", "Plan **first**", final=False)
+    assert thinking.startswith('<details open=""><summary>💭 Reasoning</summary><p>Plan <strong>')
+    done = html(_turn(text="# Title\n\n| a |\n|---|\n| 1 |", reasoning="r"))
+    assert "<details><summary>💭 Reasoning</summary>" in done
+    assert "<h1>Title</h1>" in done and "<td>1</td>" in done
+    assert done.endswith("<p><sub>m · 1.5 s</sub></p>")

@@ -11,7 +11,7 @@ __all__ = ["View", "bundle", "make_view"]
 
 
 def make_view(shell: Any, interval: float, widgets: bool = True) -> View:
-    """Widgets in Jupyter frontends (an updating Markdown display if ``widgets`` is
+    """Widgets in Jupyter frontends (an updating HTML display if ``widgets`` is
     off); plain streamed text in terminal IPython."""
     if getattr(shell, "kernel", None) is None:
         from .terminal import TerminalView

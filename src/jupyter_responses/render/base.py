@@ -33,8 +33,11 @@ STATUS_MARKS = {
 
 
 def footer(turn: Turn) -> str:
+    """Model, tokens (when the server reported them: a stopped stream has none) and time."""
     usage = turn.usage
-    parts = [turn.model, f"{usage.input_tokens} in / {usage.output_tokens} out tokens"]
+    parts = [turn.model]
+    if usage.input_tokens or usage.output_tokens:
+        parts.append(f"{usage.input_tokens} in / {usage.output_tokens} out tokens")
     if usage.reasoning_tokens:
         parts.append(f"{usage.reasoning_tokens} reasoning")
     parts.append(f"{turn.seconds:.1f} s")

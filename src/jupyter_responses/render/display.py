@@ -1,4 +1,5 @@
-"""A live view made of one IPython display, updated in place at a bounded rate.
+"""A live view made of one IPython display (sanitized HTML and plain text), updated
+in place at a bounded rate.
 
 The view for frontends without widgets (``%config ResponsesMagics.widgets = False``).
 The final bundle is always sent, byte-exact.
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .approval import ask_with_input
 from .live import LiveView, final_bundle
-from .static import markdown, plain
+from .static import html, plain
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
@@ -28,7 +29,7 @@ class DisplayView(LiveView):
 
         self.turn = turn
         self.handle = display(
-            {"text/markdown": markdown(turn, "", "", final=False), "text/plain": "…"},
+            {"text/html": html(turn, "", "", final=False), "text/plain": "…"},
             raw=True,
             display_id=True,
         )
@@ -40,7 +41,7 @@ class DisplayView(LiveView):
         reasoning = "".join(self.reasoning_pieces)
         self.handle.update(
             {
-                "text/markdown": markdown(turn, text, reasoning, final=False),
+                "text/html": html(turn, text, reasoning, final=False),
                 "text/plain": plain(turn, text),
             },
             raw=True,

@@ -1,4 +1,4 @@
-"""What the two live views in a notebook (widgets, and the updating Markdown display)
+"""What the two live views in a notebook (widgets, and the updating HTML display)
 share: the text and reasoning received so far, and when they may redraw."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import events as ev
+from .markup import to_html
 from .static import bundle
 
 if TYPE_CHECKING:
@@ -19,10 +20,13 @@ IMMEDIATE = (ev.ToolRunning, ev.ToolResult, ev.ToolCallDone)
 class Throttle:
     """When a live view may redraw: at most once per ``interval`` seconds, and never
     more often than keeps drawing under a quarter of the time (a long answer costs
-    more to redraw, so it is redrawn less often and the total stays linear)."""
+    more to redraw, so it is redrawn less often and the total stays linear), but at
+    least once every ``MAX_GAP`` seconds, so one slow redraw never freezes the view."""
 
     #: Share of wall time that redrawing may take.
     BUDGET = 0.25
+    #: The longest wait between redraws while text arrives.
+    MAX_GAP = 1.0
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
@@ -35,7 +39,7 @@ class Throttle:
     def drew(self, started: float) -> None:
         """Record a redraw that began at ``started`` (a ``time.monotonic()`` value)."""
         now = time.monotonic()
-        self.gap = max(self.interval, (now - started) / self.BUDGET)
+        self.gap = min(max(self.interval, (now - started) / self.BUDGET), self.MAX_GAP)
         self.last = now
 
 
@@ -44,6 +48,7 @@ class LiveView:
     ``draw`` when the throttle allows, or at once for tool activity."""
 
     def __init__(self, interval: float) -> None:
+        to_html("")  # load the renderer now, not inside the first (timed) redraw
         self.throttle = Throttle(interval)
         self.turn: Turn | None = None
         self.pieces: list[str] = []

@@ -1,16 +1,20 @@
-"""Markdown to HTML that is safe to put into a page, for the widget views.
+"""Model Markdown to HTML that is safe to put into a page.
 
-Model output is untrusted. markdown-it-py renders CommonMark with raw HTML turned off
-(a ``<script>`` in the answer stays text) and drops ``javascript:``-style links; nh3
-(the Rust ``ammonia`` sanitizer) then cleans the result against an allow-list, so even
-a renderer bug cannot let markup through. Saved notebooks never hold this HTML: a
-finished turn is shown as ``text/markdown``, which the frontend's own sanitizer renders.
+Model output is untrusted, and a notebook frontend renders a trusted cell's HTML *and*
+Markdown outputs without sanitizing them (JupyterLab even runs their scripts). So every
+turn is shown as HTML made here: markdown-it-py renders CommonMark with raw HTML off (a
+``<script>`` in the answer stays text), then nh3 (the Rust ``ammonia`` sanitizer)
+cleans the result against an allow-list with only http(s) and mailto links, so even a
+renderer bug cannot let markup through.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
+
+#: Link schemes kept; ``javascript:``, ``data:`` and the rest are dropped.
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
 @cache
@@ -20,10 +24,22 @@ def _renderer() -> Any:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
-def to_html(markdown: str) -> str:
+@cache
+def _attributes() -> dict[str, set[str]]:
     import nh3
 
-    return nh3.clean(_renderer().render(markdown))
+    return {**nh3.ALLOWED_ATTRIBUTES, "details": {"open"}}
+
+
+def clean(html: str) -> str:
+    """``html`` with everything outside the allow-list removed."""
+    import nh3
+
+    return nh3.clean(html, attributes=_attributes(), url_schemes=set(URL_SCHEMES))
+
+
+def to_html(markdown: str) -> str:
+    return clean(_renderer().render(markdown))
 
 
 def escape(text: str) -> str:

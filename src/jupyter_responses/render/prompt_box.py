@@ -30,11 +30,18 @@ function render({ model, el }) {
     model.set("value", area.value);
     model.save_changes();
   });
+  // Keys typed here are text, not notebook shortcuts (Shift+Enter would run the cell).
+  for (const type of ["keydown", "keypress", "keyup"]) {
+    area.addEventListener(type, (event) => event.stopPropagation());
+  }
   area.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
     if (!area.value.trim() || area.disabled) return;
     model.send({ type: "submit", text: area.value });
+    area.value = "";
+    model.set("value", "");
+    model.save_changes();
   });
   el.appendChild(area);
 }

@@ -1,10 +1,13 @@
-"""A turn as Markdown and as plain text: the representations every displayed turn
-carries, so a saved notebook reads without a kernel (GitHub, nbconvert) and terminal
-IPython prints clean text.
+"""A turn as sanitized HTML, as plain text and as Markdown.
 
-Model output is untrusted. It is never turned into HTML here: the Markdown goes to the
-frontend's sanitizing renderer. Tool arguments and results sit in code fences longer
-than any backtick run inside them, and only http(s) URLs become links.
+Every displayed turn carries the HTML and the plain text, so a saved notebook reads
+without a kernel or widgets (GitHub, nbconvert) and terminal IPython prints clean text.
+
+Model output is untrusted. A frontend renders a trusted output's Markdown without
+sanitizing it, so no output carries the model's Markdown: the HTML is made by
+``markup.to_html``, which escapes raw HTML and cleans the result. The Markdown form is
+for files the user asks for. Tool arguments and results sit in code fences longer than
+any backtick run inside them, and only http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .base import footer, status_line
+from .markup import clean, to_html
 from .markup import escape as escape_html
 
 if TYPE_CHECKING:
@@ -69,6 +73,41 @@ def markdown(
     return "\n\n".join(blocks)
 
 
+def html(
+    turn: Turn, text: str | None = None, reasoning: str | None = None, final: bool = True
+) -> str:
+    """The turn as one sanitized HTML fragment: the same sections as ``markdown``,
+    with the untrusted parts rendered by ``to_html``."""
+    body = turn.text if text is None else text
+    summary = turn.reasoning if reasoning is None else reasoning
+    parts = [f"<blockquote><em>{escape_html(note)}</em></blockquote>" for note in turn.notes]
+    if turn.attachments:
+        names = ", ".join(a["name"] for a in turn.attachments)
+        parts.append(f"<p><sub>📎 {escape_html(names)}</sub></p>")
+    if summary:
+        parts.append(_details_html("💭 Reasoning", to_html(summary), open_=not final and not body))
+    for call in turn.calls:
+        open_ = call.get("status") in ("running", "requested")
+        parts.append(_details_html(call_title(call), to_html(call_body(call)), open_=open_))
+    if body:
+        parts.append(to_html(_pretty_json(body) if final and turn.schema else body))
+    if turn.refusal:
+        parts.append(
+            f"<blockquote><strong>Refused:</strong> {escape_html(turn.refusal)}</blockquote>"
+        )
+    if turn.citations:
+        parts.append(to_html(_sources_markdown(turn.citations)))
+    if not final:
+        if not body and not turn.calls:
+            parts.append("<p><em>Thinking…</em></p>")
+        return clean("\n".join(parts))
+    status = status_line(turn)
+    if status:
+        parts.append(f"<p><strong>{escape_html(status)}</strong></p>")
+    parts.append(f"<p><sub>{escape_html(footer(turn))}</sub></p>")
+    return clean("\n".join(parts))
+
+
 def plain(turn: Turn, text: str | None = None) -> str:
     body = turn.text if text is None else text
     lines = [f"[{note}]" for note in turn.notes]
@@ -89,7 +128,7 @@ def plain(turn: Turn, text: str | None = None) -> str:
 
 
 def bundle(turn: Turn) -> dict[str, str]:
-    return {"text/markdown": markdown(turn), "text/plain": plain(turn)}
+    return {"text/html": html(turn), "text/plain": plain(turn)}
 
 
 # -- tool calls ----------------------------------------------------------------------------
@@ -183,6 +222,11 @@ def _details(summary: str, body: str, open_: bool = False) -> str:
     tag = "<details open>" if open_ else "<details>"
     inner = f"\n\n{body}\n\n" if body else "\n\n"
     return f"{tag}<summary>{escape_html(summary)}</summary>{inner}</details>"
+
+
+def _details_html(summary: str, body: str, open_: bool = False) -> str:
+    tag = "<details open>" if open_ else "<details>"
+    return f"{tag}<summary>{escape_html(summary)}</summary>{body}</details>"
 
 
 def _sources_markdown(citations: list[dict[str, str]]) -> str:

@@ -4,7 +4,7 @@ A status line until the first token; a collapsed section for the reasoning summa
 one per tool call (name, arguments as they stream, result, duration, status); the
 answer as sanitized HTML; images inline; a footer. Redraws are coalesced by
 ``Throttle``. In a cell, the finished turn replaces the widgets with its static
-Markdown/plain bundle, so a saved notebook needs no widget state to read; the panel
+HTML/plain bundle, so a saved notebook needs no widget state to read; the panel
 keeps the widgets.
 """
 
@@ -27,6 +27,24 @@ if TYPE_CHECKING:
     from ..conversation import Turn
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+#: ipywidgets give HTML a fixed 28 px line height (sized for one-line labels); an
+#: answer reads as prose instead.
+TURN_CSS = """<style>
+.jr-turn .widget-html-content { line-height: 1.5; }
+.jr-turn .widget-html-content p { margin: 0.4em 0; }
+.jr-turn .widget-html-content pre {
+  white-space: pre-wrap; padding: 6px 8px; border-radius: 4px;
+  background: var(--jp-layout-color2, #f5f5f5); font-family: var(--jp-code-font-family, monospace);
+}
+.jr-turn .widget-html-content :not(pre) > code {
+  background: var(--jp-layout-color2, #f5f5f5); padding: 0 3px; border-radius: 3px;
+}
+.jr-turn .widget-html-content table { border-collapse: collapse; margin: 0.4em 0; }
+.jr-turn .widget-html-content th, .jr-turn .widget-html-content td {
+  border: 1px solid var(--jp-border-color2, #ddd); padding: 2px 8px;
+}
+</style>"""
 
 
 class WidgetView(LiveView):
@@ -52,7 +70,15 @@ class WidgetView(LiveView):
         self.images = w.VBox()
         self.footer = w.HTML(layout=w.Layout(margin="0"))
         self.widget = w.VBox(
-            [self.status, self.reasoning, self.calls, self.answer, self.images, self.footer]
+            [
+                w.HTML(TURN_CSS, layout=w.Layout(display="none")),
+                self.status,
+                self.reasoning,
+                self.calls,
+                self.answer,
+                self.images,
+                self.footer,
+            ]
         )
         self.widget.add_class("jr-turn")
         self._sections: dict[str, Any] = {}
