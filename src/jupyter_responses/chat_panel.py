@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backends import TurnRequest
@@ -52,8 +53,6 @@ class ChatPanel:
         self.interval = interval
         self.cancel = Cancel()
         self.worker: threading.Thread | None = None
-        self.decision: list[bool] = []
-        self.decided = threading.Event()
         self.model = w.Combobox(
             value=model, options=[model], description="Model", ensure_option=False
         )
@@ -62,6 +61,7 @@ class ChatPanel:
             value=next(label for label, name in API_LABELS.items() if name == api),
         )
         self.new_chat = w.Button(description="New chat", icon="plus")
+        self.export_button = w.Button(description="Export", icon="download")
         self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column-reverse"))
         self.messages.add_class("jr-messages")
         self.prompt = PromptBox()
@@ -72,7 +72,7 @@ class ChatPanel:
         self.widget = w.VBox(
             [
                 w.HTML(_CSS),
-                w.HBox([self.model, self.api, self.new_chat]),
+                w.HBox([self.model, self.api, self.new_chat, self.export_button]),
                 self.messages,
                 self.notice,
                 self.prompt,
@@ -84,6 +84,7 @@ class ChatPanel:
         self.send_button.on_click(lambda _: self.send(self.prompt.value))
         self.stop_button.on_click(lambda _: self.stop())
         self.new_chat.on_click(lambda _: self.start_new_chat())
+        self.export_button.on_click(lambda _: self.export())
         for turn in session.conversation.branch():
             self._show_finished(turn)
         session.listeners.append(self._on_turn)
@@ -112,7 +113,7 @@ class ChatPanel:
             store=settings.store,
             resend_history=settings.resend_history,
         )
-        view = WidgetView(self.interval, in_cell=False, confirm=self.ask)
+        view = WidgetView(self.interval, in_cell=False)
         self._bubble(text)
         self._append(_assistant(view.widget))
         self.worker = threading.Thread(
@@ -123,7 +124,6 @@ class ChatPanel:
     def stop(self) -> None:
         """Stop the running turn; the partial answer stays, marked interrupted."""
         self.cancel.set()
-        self.decided.set()
 
     def start_new_chat(self) -> None:
         if self.busy:
@@ -132,30 +132,27 @@ class ChatPanel:
         self.messages.children = ()
         self.notice.value = ""
 
+    def export(self, path: str | Path | None = None) -> Path | None:
+        """Save the conversation as a notebook (in the kernel's working directory by
+        default) and say where; ``None`` when there is nothing to save."""
+        from .export import default_name, export
+
+        conversation = self.session.conversation
+        if self.busy or not conversation.turns:
+            self.notice.value = "<i>Nothing to export yet.</i>" if not self.busy else ""
+            return None
+        target = Path(path) if path is not None else Path.cwd() / default_name(conversation)
+        try:
+            written = export(conversation, target)
+        except (OSError, ValueError) as error:
+            self.notice.value = _error_html(f"Export failed: {error}")
+            return None
+        self.notice.value = f"Exported to <code>{escape(str(written))}</code>"
+        return written
+
     @property
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_alive()
-
-    def ask(self, name: str, arguments: str) -> bool:
-        """Approve/Deny buttons under the answer (clicks arrive: the kernel is idle)."""
-        import ipywidgets as w
-
-        self.decision.clear()
-        self.decided.clear()
-        approve = w.Button(description="Approve", button_style="success")
-        deny = w.Button(description="Deny", button_style="danger")
-        approve.on_click(lambda _: self._decide(True))
-        deny.on_click(lambda _: self._decide(False))
-        question = w.HTML(f"Run <code>{escape(name)}</code>(<code>{escape(arguments)}</code>)?")
-        row = w.HBox([question, approve, deny])
-        self._append(row)
-        self.decided.wait()
-        self.messages.children = tuple(c for c in self.messages.children if c is not row)
-        return bool(self.decision and self.decision[0]) and not self.cancel.is_set()
-
-    def _decide(self, approved: bool) -> None:
-        self.decision.append(approved)
-        self.decided.set()
 
     # -- worker ------------------------------------------------------------------------
     def _run(self, request: TurnRequest, view: WidgetView) -> None:
@@ -165,11 +162,9 @@ class ChatPanel:
         except Interrupted:
             self.notice.value = ""  # the turn itself is marked: Stop needs no error
         except JupyterResponsesError as error:
-            self.notice.value = (
-                f"<span style='color:var(--jp-error-color1,#c00)'>{escape(str(error))}</span>"
-            )
+            self.notice.value = _error_html(str(error))
         except Exception as error:  # a bug of ours must not kill the panel silently
-            self.notice.value = f"<span>{escape(type(error).__name__)}: {escape(str(error))}</span>"
+            self.notice.value = _error_html(f"{type(error).__name__}: {error}")
         finally:
             self._busy(False)
 
@@ -178,6 +173,7 @@ class ChatPanel:
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.new_chat.disabled = busy
+        self.export_button.disabled = busy
 
     # -- turns made elsewhere ----------------------------------------------------------
     def _on_turn(self, turn: Turn) -> None:
@@ -201,6 +197,10 @@ class ChatPanel:
         """Newest first: the list is laid out bottom-up (``column-reverse``), which keeps
         it scrolled to the newest message as answers grow, with no script."""
         self.messages.children = (message, *self.messages.children)
+
+
+def _error_html(message: str) -> str:
+    return f"<span style='color:var(--jp-error-color1,#c00)'>{escape(message)}</span>"
 
 
 def _assistant(content: Any) -> Any:

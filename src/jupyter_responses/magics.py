@@ -179,7 +179,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
     # -- %responses ----------------------------------------------------------------------
     @line_magic
     def responses(self, line: str) -> None:
-        """%responses SUBCOMMAND — status | history | new | models | help"""
+        """%responses SUBCOMMAND — status | history | new | models | panel | export | help"""
         name, _, rest = line.strip().partition(" ")
         entry = SUBCOMMANDS.get(name or "status")
         if entry is None:
@@ -237,6 +237,22 @@ class ResponsesMagics(Magics, ResponsesConfig):
 
         display(panel_for(self.session))
 
+    def _export(self, rest: str) -> None:
+        from .export import default_name, export
+
+        conversation = self.session.conversation
+        if not conversation.turns:
+            raise OptionsError("Nothing to export yet: the conversation has no turns.")
+        target = Path(rest.strip() or default_name(conversation)).expanduser()
+        try:
+            written = export(conversation, target)
+        except ValueError as error:
+            raise OptionsError(f"{error}. Give a path ending in .ipynb or .md.") from None
+        except OSError as error:
+            raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
+        count = len(conversation.branch())
+        print(f"Exported {count} turn{'' if count == 1 else 's'} to {written}")
+
     def _help(self, rest: str) -> None:
         for name, (_, text) in SUBCOMMANDS.items():
             print(f"%responses {name:<8} {text}")
@@ -284,6 +300,10 @@ SUBCOMMANDS: dict[str, tuple[Callable[[ResponsesMagics, str], None], str]] = {
     "new": (ResponsesMagics._new, "start a fresh conversation"),
     "models": (ResponsesMagics._models, "models the server offers"),
     "panel": (ResponsesMagics._panel, "a chat panel on this conversation"),
+    "export": (
+        ResponsesMagics._export,
+        "[PATH] the conversation as a notebook that re-runs (.ipynb) or Markdown (.md)",
+    ),
     "help": (ResponsesMagics._help, "this list"),
 }
 

@@ -29,6 +29,7 @@ import nbformat
 import pytest
 
 from jupyter_responses.emulator import Emulator
+from jupyter_responses.export import KERNELSPEC
 
 from ..kernel.harness import API_KEY
 from .lab import CHROMIUM, TIMEOUT_MS
@@ -92,11 +93,7 @@ class LabServer:
         """Write a notebook of code ``cells`` into the server root; return its path."""
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-        }
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nbformat.write(nb, self.root / name)
         return name
 

@@ -78,6 +78,10 @@ def test_panel_sends_streams_stops_and_shares_the_conversation(
     assert 3 <= story.count("word") < 300, story
     chat.screenshot(path=str(artifacts / "panel-stopped.png"))
 
+    chat.locator("button", has_text="Export").click()
+    expect(chat).to_contain_text("Exported to")
+    assert list(lab.root.glob("show-me-a-tiny-example-*.ipynb")), "exported next to the notebook"
+
     chat.locator("button", has_text="New chat").click()
     expect(chat.locator(".jr-user, .jr-assistant")).to_have_count(0)
     emulator.enqueue(s.text("Fresh start."))
