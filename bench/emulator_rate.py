@@ -21,7 +21,9 @@ def rate(emulator: Emulator, path: str, body: dict, n: int) -> float:
     host, port = emulator.url.split("//")[1].split("/")[0].split(":")
     conn = http.client.HTTPConnection(host, int(port))
     start = time.perf_counter()
-    conn.request("POST", path, json.dumps({**body, "stream": True}), {"content-type": "application/json"})
+    conn.request(
+        "POST", path, json.dumps({**body, "stream": True}), {"content-type": "application/json"}
+    )
     data = conn.getresponse().read()
     seconds = time.perf_counter() - start
     return data.count(b"\n\n") / seconds
@@ -31,7 +33,12 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     with Emulator() as emulator:
         responses = rate(emulator, "/v1/responses", {"model": "m", "input": "x"}, n)
-        chat = rate(emulator, "/v1/chat/completions", {"model": "m", "messages": [{"role": "user", "content": "x"}]}, n)
+        chat = rate(
+            emulator,
+            "/v1/chat/completions",
+            {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+            n,
+        )
     print(f"| endpoint | events/s ({n:,} deltas) |\n|---|---|")
     print(f"| /v1/responses | {responses:,.0f} |\n| /v1/chat/completions | {chat:,.0f} |")
 

@@ -1,0 +1,94 @@
+"""How long Stop takes while the server has gone quiet mid-answer.
+
+    python bench/stop_latency.py [STALL_SECONDS]
+
+The baseline is the raw SDK: closing a stream from another thread while a read is
+blocked waits for the server's next byte (here: the end of the stall). The panel's
+Stop goes through ``Cancel``, which shuts the socket down. Both are measured in this
+run, against the emulator's ``stall_after``/``stall`` fault, on both APIs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import sys
+import threading
+import time
+
+import openai
+
+from jupyter_responses.backends import TurnRequest
+from jupyter_responses.cancel import Cancel
+from jupyter_responses.config import Settings
+from jupyter_responses.emulator import Emulator, script
+from jupyter_responses.render.terminal import TerminalView
+from jupyter_responses.session import Session
+
+ROUNDS = 5
+
+
+def stalled(emulator: Emulator, stall: float) -> None:
+    emulator.enqueue(
+        script.text("partial answer then silence", deltas=4, stall_after=4, stall=stall)
+    )
+
+
+def raw_sdk_close(emulator: Emulator, stall: float) -> float:
+    stalled(emulator, stall)
+    client = openai.OpenAI(base_url=emulator.url, api_key="bench", max_retries=0)
+    stream = client.responses.create(model="gpt-4.1", input="x", stream=True)
+
+    def read() -> None:
+        with contextlib.suppress(Exception):
+            for _ in stream:
+                pass
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    stream.close()
+    reader.join()
+    return time.perf_counter() - started
+
+
+def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
+    stalled(emulator, stall)
+    settings = Settings(
+        "gpt-4.1", api, True, True, 0.05, False, emulator.url, 600.0, 0, False, True, False
+    )
+    session = Session(lambda: settings)
+    cancel = Cancel()
+    request = TurnRequest(api=api, prompt="x", model="gpt-4.1")
+
+    def run() -> None:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
+            session.run(request, TerminalView(), "panel", cancel)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    cancel.set()
+    worker.join()
+    assert session.conversation.branch()[-1].status == "interrupted"
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    stall = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    with Emulator() as emulator:
+        baseline = statistics.median(raw_sdk_close(emulator, stall) for _ in range(3))
+        print(f"raw SDK close() from another thread: {baseline * 1000:8.1f} ms (stall {stall} s)")
+        for api in ("responses", "chat"):
+            ours = statistics.median(panel_stop(emulator, stall, api) for _ in range(ROUNDS))
+            print(
+                f"panel Stop, {api:<9}:               {ours * 1000:8.1f} ms "
+                f"(ratio to baseline {ours / baseline:.4f})"
+            )
+
+
+if __name__ == "__main__":
+    main()
