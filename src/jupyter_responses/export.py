@@ -68,14 +68,27 @@ def to_notebook(conversation: Conversation) -> Any:
             "exported": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
-    title = conversation.title or "Conversation"
     notebook.cells = [
-        v4.new_markdown_cell(f"# {title}"),
+        v4.new_markdown_cell(_heading(conversation)),
         v4.new_code_cell("%load_ext jupyter_responses"),
     ]
     for count, turn in enumerate(conversation.branch(), start=1):
         notebook.cells.append(_turn_cell(turn, count, conversation.system))
     return notebook
+
+
+def _heading(conversation: Conversation) -> str:
+    """Title, then models, date and token totals of the exported branch."""
+    branch = conversation.branch()
+    models = ", ".join(dict.fromkeys(turn.model for turn in branch)) or "none"
+    tokens_in = sum(turn.usage.input_tokens for turn in branch)
+    tokens_out = sum(turn.usage.output_tokens for turn in branch)
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(conversation.created))
+    return (
+        f"# {conversation.title or 'Conversation'}\n\n"
+        f"{len(branch)} turns · models: {models} · started {started} · "
+        f"{tokens_in} tokens in / {tokens_out} out"
+    )
 
 
 def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
@@ -99,6 +112,11 @@ def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
         "api": turn.api,
         "model": turn.model,
         "response_id": turn.response_id,
+        "usage": {
+            "input_tokens": turn.usage.input_tokens,
+            "output_tokens": turn.usage.output_tokens,
+            "reasoning_tokens": turn.usage.reasoning_tokens,
+        },
     }
     return cell
 

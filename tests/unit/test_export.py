@@ -38,7 +38,10 @@ def test_notebook_has_one_rerunnable_cell_per_turn_with_its_outputs() -> None:
     notebook = to_notebook(_conversation())
     nbformat.validate(notebook)
     cells = notebook.cells
-    assert cells[0].source == "# Weather in {city}?" and cells[1].source.startswith("%load_ext")
+    assert cells[0].source.startswith("# Weather in {city}?\n\n3 turns · models: gpt-4.1, ")
+    assert cells[0].source.endswith("0 tokens in / 0 out") and cells[1].source == (
+        "%load_ext jupyter_responses"
+    )
     first, second, third = cells[2:]
     assert first.source == (
         "%%respond -m gpt-4.1 --tools get_weather web_search -s 'Be brief.' --no-interpolate\n"
