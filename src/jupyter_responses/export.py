@@ -1,5 +1,5 @@
-"""A conversation as a file: a notebook that reads like the session and runs again, or
-Markdown.
+"""A conversation as a file: a notebook that reads like the session and runs again,
+Markdown, or a lossless JSON dump of the whole tree.
 
 The notebook has one ``%%respond``/``%%chat`` cell per turn, its source the magic line
 and the prompt as sent, its outputs the turn's static HTML/plain bundle (and images),
@@ -23,7 +23,7 @@ from .render.static import markdown
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
 
-FORMATS = (".ipynb", ".md")
+FORMATS = (".ipynb", ".md", ".json")
 #: The kernel an exported notebook asks for.
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 _BUILTIN_OPTIONS = {
@@ -35,12 +35,19 @@ _BUILTIN_OPTIONS = {
 
 
 def export(conversation: Conversation, path: Path) -> Path:
-    """Write ``conversation``'s current branch to ``path`` (``.ipynb`` or ``.md``)."""
+    """Write ``conversation`` to ``path``: its current branch as ``.ipynb`` or ``.md``,
+    or the whole tree, losslessly, as ``.json``."""
     if path.suffix not in FORMATS:
         raise ValueError(f"export writes {' or '.join(FORMATS)} files, not {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".md":
         path.write_text(to_markdown(conversation), encoding="utf-8")
+    elif path.suffix == ".json":
+        import json
+
+        from .serialize import conversation_to_dict
+
+        path.write_text(json.dumps(conversation_to_dict(conversation), indent=1), "utf-8")
     else:
         import nbformat
 

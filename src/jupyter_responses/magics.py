@@ -247,7 +247,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
         try:
             written = export(conversation, target)
         except ValueError as error:
-            raise OptionsError(f"{error}. Give a path ending in .ipynb or .md.") from None
+            raise OptionsError(f"{error}. Give a path ending in .ipynb, .md or .json.") from None
         except OSError as error:
             raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
         count = len(conversation.branch())
@@ -302,7 +302,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[ResponsesMagics, str], None], str]] = {
     "panel": (ResponsesMagics._panel, "a chat panel on this conversation"),
     "export": (
         ResponsesMagics._export,
-        "[PATH] the conversation as a notebook that re-runs (.ipynb) or Markdown (.md)",
+        "[PATH] the conversation as a notebook that re-runs (.ipynb), Markdown (.md) or JSON",
     ),
     "help": (ResponsesMagics._help, "this list"),
 }

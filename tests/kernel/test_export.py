@@ -49,7 +49,7 @@ def test_export_errors_are_one_line(loaded: KernelSession, emulator: Emulator) -
     assert empty.error is not None and "Nothing to export yet" in empty.error.evalue
     loaded.execute("%%respond\nHi")
     wrong = loaded.execute("%responses export talk.txt", allow_errors=True)
-    assert wrong.error is not None and "ending in .ipynb or .md" in wrong.error.evalue
+    assert wrong.error is not None and "ending in .ipynb, .md or .json" in wrong.error.evalue
     markdown = loaded.execute("%responses export talk.md")
     assert "Exported 1 turn to talk.md" in markdown.stdout
     assert (loaded.cwd / "talk.md").read_text().startswith("# Hi")

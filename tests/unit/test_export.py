@@ -3,6 +3,7 @@ with its static outputs) and as Markdown."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,7 @@ import pytest
 
 from jupyter_responses.conversation import Conversation, Turn
 from jupyter_responses.export import default_name, export, magic_line, to_markdown, to_notebook
+from jupyter_responses.serialize import conversation_from_dict, conversation_to_dict
 
 
 def _conversation() -> Conversation:
@@ -70,7 +72,7 @@ def test_export_writes_both_formats_and_refuses_others(tmp_path: Path) -> None:
     notebook = export(conversation, tmp_path / "sub" / "c.ipynb")
     nbformat.validate(nbformat.read(notebook, as_version=4))
     assert export(conversation, tmp_path / "c.md").read_text().startswith("# Weather")
-    with pytest.raises(ValueError, match=r"\.ipynb or \.md"):
+    with pytest.raises(ValueError, match=r"\.ipynb or \.md or \.json"):
         export(conversation, tmp_path / "c.txt")
 
 
@@ -80,3 +82,17 @@ def test_names_and_magic_lines() -> None:
     assert default_name(Conversation()).startswith("conversation-")
     plain = Turn(api="chat", model="m x", prompt="hi", magic="panel")
     assert magic_line(plain) == "%%chat -m 'm x'"
+
+
+def test_json_is_a_lossless_dump_of_the_whole_tree(tmp_path: Path) -> None:
+    conversation = _conversation()
+    other = Turn(api="chat", model="m", prompt="A branch", parent=None, status="completed")
+    conversation.turns[other.id] = other  # a second root: not on the current branch
+    restored = conversation_from_dict(
+        json.loads(export(conversation, tmp_path / "c.json").read_text())
+    )
+    assert restored == conversation
+    broken = conversation_to_dict(conversation)
+    broken["turns"] = broken["turns"][1:]
+    with pytest.raises(ValueError, match="tree"):
+        conversation_from_dict(broken)
