@@ -16,6 +16,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import openai
 
@@ -35,6 +36,18 @@ def stalled(emulator: Emulator, stall: float) -> None:
     )
 
 
+def seconds_to_stop(work: Callable[[], None], stop: Callable[[], None]) -> float:
+    """Run ``work`` on a thread until it is reading the stalled stream, then time
+    ``stop`` from here until the thread has ended."""
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    stop()
+    worker.join()
+    return time.perf_counter() - started
+
+
 def raw_sdk_close(emulator: Emulator, stall: float) -> float:
     stalled(emulator, stall)
     client = openai.OpenAI(base_url=emulator.url, api_key="bench", max_retries=0)
@@ -45,13 +58,7 @@ def raw_sdk_close(emulator: Emulator, stall: float) -> float:
             for _ in stream:
                 pass
 
-    reader = threading.Thread(target=read)
-    reader.start()
-    time.sleep(0.3)
-    started = time.perf_counter()
-    stream.close()
-    reader.join()
-    return time.perf_counter() - started
+    return seconds_to_stop(read, stream.close)
 
 
 def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
@@ -67,14 +74,9 @@ def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
             session.run(request, TerminalView(), "panel", cancel)
 
-    worker = threading.Thread(target=run)
-    worker.start()
-    time.sleep(0.3)
-    started = time.perf_counter()
-    cancel.set()
-    worker.join()
+    seconds = seconds_to_stop(run, cancel.set)
     assert session.conversation.branch()[-1].status == "interrupted"
-    return time.perf_counter() - started
+    return seconds
 
 
 def main() -> None:

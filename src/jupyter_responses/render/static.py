@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .base import footer, status_line
@@ -47,30 +49,7 @@ def markdown(
 ) -> str:
     """The turn as Markdown. While streaming, ``text`` and ``reasoning`` are what has
     arrived so far (the turn's own fields are filled in when it ends)."""
-    body = turn.text if text is None else text
-    summary = turn.reasoning if reasoning is None else reasoning
-    blocks = [f"> *{escape(note)}*" for note in turn.notes]
-    if turn.attachments:
-        names = ", ".join(escape(a["name"]) for a in turn.attachments)
-        blocks.append(f"<sub>📎 {names}</sub>")
-    if summary:
-        blocks.append(_details("💭 Reasoning", summary, open_=not final and not body))
-    blocks.extend(_call_markdown(call) for call in turn.calls)
-    if body:
-        blocks.append(_pretty_json(body) if final and turn.schema else body)
-    if turn.refusal:
-        blocks.append(f"> **Refused:** {turn.refusal}")
-    if turn.citations:
-        blocks.append(_sources_markdown(turn.citations))
-    if not final:
-        if not body and not turn.calls:
-            blocks.append("*Thinking…*")
-        return "\n\n".join(blocks)
-    status = status_line(turn)
-    if status:
-        blocks.append(f"**{status}**")
-    blocks.append(f"<sub>{footer(turn)}</sub>")
-    return "\n\n".join(blocks)
+    return _compose(turn, text, reasoning, final, _MARKDOWN)
 
 
 def html(
@@ -78,34 +57,75 @@ def html(
 ) -> str:
     """The turn as one sanitized HTML fragment: the same sections as ``markdown``,
     with the untrusted parts rendered by ``to_html``."""
+    return clean(_compose(turn, text, reasoning, final, _HTML))
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How each section of a turn is written; ``_compose`` decides which sections a
+    turn has and in what order, once for both formats."""
+
+    note: Callable[[str], str]
+    attached: Callable[[list[str]], str]
+    details: Callable[[str, str, bool], str]  # summary, Markdown body, open
+    markup: Callable[[str], str]  # Markdown (the model's or ours) as written out
+    refusal: Callable[[str], str]
+    thinking: str
+    status: Callable[[str], str]
+    footer: Callable[[str], str]
+    separator: str
+
+
+_MARKDOWN = _Format(
+    note=lambda note: f"> *{escape(note)}*",
+    attached=lambda names: f"<sub>📎 {', '.join(escape(n) for n in names)}</sub>",
+    details=lambda summary, body, open_: _details(summary, body, open_=open_),
+    markup=lambda text: text,
+    refusal=lambda text: f"> **Refused:** {text}",
+    thinking="*Thinking…*",
+    status=lambda status: f"**{status}**",
+    footer=lambda text: f"<sub>{text}</sub>",
+    separator="\n\n",
+)
+_HTML = _Format(
+    note=lambda note: f"<blockquote><em>{escape_html(note)}</em></blockquote>",
+    attached=lambda names: f"<p><sub>📎 {escape_html(', '.join(names))}</sub></p>",
+    details=lambda summary, body, open_: _details_html(summary, to_html(body), open_=open_),
+    markup=to_html,
+    refusal=lambda text: f"<blockquote><strong>Refused:</strong> {escape_html(text)}</blockquote>",
+    thinking="<p><em>Thinking…</em></p>",
+    status=lambda status: f"<p><strong>{escape_html(status)}</strong></p>",
+    footer=lambda text: f"<p><sub>{escape_html(text)}</sub></p>",
+    separator="\n",
+)
+
+
+def _compose(turn: Turn, text: str | None, reasoning: str | None, final: bool, out: _Format) -> str:
     body = turn.text if text is None else text
     summary = turn.reasoning if reasoning is None else reasoning
-    parts = [f"<blockquote><em>{escape_html(note)}</em></blockquote>" for note in turn.notes]
+    blocks = [out.note(note) for note in turn.notes]
     if turn.attachments:
-        names = ", ".join(a["name"] for a in turn.attachments)
-        parts.append(f"<p><sub>📎 {escape_html(names)}</sub></p>")
+        blocks.append(out.attached([a["name"] for a in turn.attachments]))
     if summary:
-        parts.append(_details_html("💭 Reasoning", to_html(summary), open_=not final and not body))
+        blocks.append(out.details("💭 Reasoning", summary, not final and not body))
     for call in turn.calls:
         open_ = call.get("status") in ("running", "requested")
-        parts.append(_details_html(call_title(call), to_html(call_body(call)), open_=open_))
+        blocks.append(out.details(call_title(call), call_body(call), open_))
     if body:
-        parts.append(to_html(_pretty_json(body) if final and turn.schema else body))
+        blocks.append(out.markup(_pretty_json(body) if final and turn.schema else body))
     if turn.refusal:
-        parts.append(
-            f"<blockquote><strong>Refused:</strong> {escape_html(turn.refusal)}</blockquote>"
-        )
+        blocks.append(out.refusal(turn.refusal))
     if turn.citations:
-        parts.append(to_html(_sources_markdown(turn.citations)))
+        blocks.append(out.markup(_sources_markdown(turn.citations)))
     if not final:
         if not body and not turn.calls:
-            parts.append("<p><em>Thinking…</em></p>")
-        return clean("\n".join(parts))
+            blocks.append(out.thinking)
+        return out.separator.join(blocks)
     status = status_line(turn)
     if status:
-        parts.append(f"<p><strong>{escape_html(status)}</strong></p>")
-    parts.append(f"<p><sub>{escape_html(footer(turn))}</sub></p>")
-    return clean("\n".join(parts))
+        blocks.append(out.status(status))
+    blocks.append(out.footer(footer(turn)))
+    return out.separator.join(blocks)
 
 
 def plain(turn: Turn, text: str | None = None) -> str:
@@ -155,11 +175,6 @@ def call_title(call: dict[str, Any]) -> str:
 
 def duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
-
-
-def _call_markdown(call: dict[str, Any]) -> str:
-    open_ = call.get("status") in ("running", "requested")
-    return _details(call_title(call), call_body(call), open_=open_)
 
 
 def call_body(call: dict[str, Any]) -> str:
