@@ -22,7 +22,7 @@ from .render.widget import WidgetView
 from .session import Session
 
 if TYPE_CHECKING:
-    from .conversation import Turn
+    from .conversation import Conversation, Turn
 
 API_LABELS = {"Responses": "responses", "Chat Completions": "chat"}
 assert set(API_LABELS.values()) == set(API_NAMES)
@@ -69,10 +69,12 @@ class ChatPanel:
         self.stop_button = w.Button(description="Stop", button_style="warning", icon="stop")
         self.stop_button.disabled = True
         self.notice = w.HTML()
+        self.thread = w.HTML()
+        self.shown: list[str] = []  # ids of the turns on display, oldest first
         self.widget = w.VBox(
             [
                 w.HTML(_CSS),
-                w.HBox([self.model, self.api, self.new_chat, self.export_button]),
+                w.HBox([self.model, self.api, self.new_chat, self.export_button, self.thread]),
                 self.messages,
                 self.notice,
                 self.prompt,
@@ -85,9 +87,8 @@ class ChatPanel:
         self.stop_button.on_click(lambda _: self.stop())
         self.new_chat.on_click(lambda _: self.start_new_chat())
         self.export_button.on_click(lambda _: self.export())
-        for turn in session.conversation.branch():
-            self._show_finished(turn)
-        session.listeners.append(self._on_turn)
+        self.show_conversation()
+        session.listeners.append(self._on_change)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -126,10 +127,10 @@ class ChatPanel:
         self.cancel.set()
 
     def start_new_chat(self) -> None:
+        """A fresh conversation in the current thread (the old one stays saved)."""
         if self.busy:
             return
         self.session.new_conversation()
-        self.messages.children = ()
         self.notice.value = ""
 
     def export(self, path: str | Path | None = None) -> Path | None:
@@ -158,7 +159,8 @@ class ChatPanel:
     def _run(self, request: TurnRequest, view: WidgetView) -> None:
         try:
             self.session.run(request, view, magic="panel", cancel=self.cancel)
-            self.notice.value = ""
+            problem = self.session.threads.save_error
+            self.notice.value = _error_html(problem) if problem else ""
         except Interrupted:
             self.notice.value = ""  # the turn itself is marked: Stop needs no error
         except JupyterResponsesError as error:
@@ -176,11 +178,32 @@ class ChatPanel:
         self.export_button.disabled = busy
 
     # -- turns made elsewhere ----------------------------------------------------------
-    def _on_turn(self, turn: Turn) -> None:
-        if turn.magic != "panel":
+    def show_conversation(self) -> None:
+        """Show the current thread's branch afresh (thread switched, head moved)."""
+        conversation = self.session.conversation
+        self.thread.value = f"<small>thread <b>{escape(conversation.name)}</b></small>"
+        self.messages.children = ()
+        self.shown = []
+        for turn in conversation.branch():
             self._show_finished(turn)
 
+    def _on_change(self, conversation: Conversation, turn: Turn | None) -> None:
+        """Keep the panel on the current thread's branch: a turn that continues what is
+        shown is added (the panel's own turn is already there, streamed); anything
+        else (a regenerated cell, a switch, a new chat) redraws the branch."""
+        if conversation is not self.session.conversation:
+            return
+        last = self.shown[-1] if self.shown else None
+        if turn is not None and turn.parent == last:
+            if turn.magic == "panel":
+                self.shown.append(turn.id)
+            else:
+                self._show_finished(turn)
+        else:
+            self.show_conversation()
+
     def _show_finished(self, turn: Turn) -> None:
+        self.shown.append(turn.id)
         self._bubble(turn.prompt)
         view = WidgetView(self.interval, in_cell=False)
         view.replay(turn)

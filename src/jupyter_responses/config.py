@@ -31,6 +31,7 @@ class Settings:
     resend_history: bool
     interpolate: bool
     widgets: bool
+    db_path: str
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -82,6 +83,13 @@ class ResponsesConfig(Configurable):
         True,
         help="Show turns live with ipywidgets (reasoning and tool sections); False shows "
         "them as an updating HTML display instead.",
+    ).tag(config=True)
+
+    db_path = Unicode(
+        "",
+        help="SQLite file every turn is saved to ('' = conversations.sqlite3 in the Jupyter "
+        "data directory, under jupyter_responses/; ':memory:' = keep nothing after the kernel "
+        "stops).",
     ).tag(config=True)
 
     def settings(self) -> Settings:

@@ -20,6 +20,10 @@ from .events import Usage
 CONTEXT_STATUSES = ("completed", "incomplete")
 
 
+#: The thread a kernel starts in.
+DEFAULT_THREAD = "main"
+
+
 def new_turn_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -84,9 +88,14 @@ class Turn:
 @dataclass
 class Conversation:
     """A tree of turns with a head; the branch from the root to the head is "the
-    conversation" a new turn continues."""
+    conversation" a new turn continues. Earlier branches (a regenerated turn, a fork)
+    stay in ``turns`` and the head can return to them.
+
+    ``name`` is the thread it is open as (``-t NAME``); ``id`` is what the store and
+    exports know it by."""
 
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    name: str = DEFAULT_THREAD
     title: str = ""
     system: str | None = None
     turns: dict[str, Turn] = field(default_factory=dict)
@@ -113,6 +122,59 @@ class Conversation:
         self.head = turn.id
         if not self.title and turn.prompt.strip():
             self.title = turn.prompt.strip().splitlines()[0][:60]
+
+    def children(self, turn_id: str | None) -> list[Turn]:
+        """The turns that continue ``turn_id`` (``None``: the roots), oldest first."""
+        kids = [t for t in self.turns.values() if t.parent == turn_id]
+        return sorted(kids, key=lambda t: t.started)
+
+    def find(self, ref: str) -> Turn:
+        """The turn ``ref`` names: its number on the current branch (1 = oldest, as
+        ``%responses history`` shows it), its id, a unique prefix of its id, or the
+        server's response id. Raises ``LookupError`` with a message for the user."""
+        ref = ref.strip()
+        branch = self.branch()
+        if ref.isdigit():
+            number = int(ref)
+            if not 1 <= number <= len(branch):
+                raise LookupError(
+                    f"There is no turn {number}: the current branch has {len(branch)} "
+                    f"turn{'' if len(branch) == 1 else 's'} (see %responses history)."
+                )
+            return branch[number - 1]
+        if ref in self.turns:
+            return self.turns[ref]
+        by_response = [t for t in self.turns.values() if ref and t.response_id == ref]
+        by_prefix = [t for t in self.turns.values() if ref and t.id.startswith(ref)]
+        found = by_response or by_prefix
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise LookupError(f"{ref!r} matches {len(found)} turns; give more of the id.")
+        raise LookupError(
+            f"No turn {ref!r} in this conversation: give a number, a turn id or a response "
+            "id from %responses history."
+        )
+
+    def turn_of_cell(self, cell_id: str | None) -> Turn | None:
+        """The turn a notebook cell last started from: the first of the turns its
+        latest run made in a row (one, unless the cell runs a magic in a loop).
+        Re-running the cell regenerates from there."""
+        if cell_id is None:
+            return None
+        made = [t for t in self.turns.values() if t.cell_id == cell_id]
+        if not made:
+            return None
+        first = max(made, key=lambda t: t.started)
+        while first.parent is not None and self.turns[first.parent].cell_id == cell_id:
+            first = self.turns[first.parent]
+        return first
+
+    def checkout(self, turn_id: str) -> None:
+        """Make ``turn_id`` the head: the next turn continues its branch."""
+        if turn_id not in self.turns:
+            raise LookupError(f"No turn {turn_id!r} in this conversation.")
+        self.head = turn_id
 
     def usage(self) -> Usage:
         total = Usage()

@@ -1,11 +1,17 @@
 """A conversation as a file: a notebook that reads like the session and runs again,
-Markdown, or a lossless JSON dump of the whole tree.
+a notebook transcript, Markdown, or a lossless JSON dump of the whole tree.
 
 The notebook has one ``%%respond``/``%%chat`` cell per turn, its source the magic line
 and the prompt as sent, its outputs the turn's static HTML/plain bundle (and images),
 so it renders anywhere without a kernel and re-running it asks the same questions.
-Each cell's metadata names its turn (id, status, model, API, response id). Nothing
-secret is in a turn, so nothing secret is written.
+A transcript has, per turn, a Markdown cell with the prompt and one with the answer
+(images as cell attachments): a document to read and share, not to re-run.
+
+Each turn's cell metadata (``jupyter_responses``) has readable summary keys (turn,
+status, api, model, response_id, usage) and ``record``: the turn as
+``serialize.turn_to_dict`` writes it, minus the prompt and images, which the cells
+already hold. That is what ``importing.read_conversation`` reads the branch back from.
+Nothing secret is in a turn, so nothing secret is written.
 """
 
 from __future__ import annotations
@@ -34,11 +40,17 @@ _BUILTIN_OPTIONS = {
 }
 
 
-def export(conversation: Conversation, path: Path) -> Path:
+def export(conversation: Conversation, path: Path, transcript: bool = False) -> Path:
     """Write ``conversation`` to ``path``: its current branch as ``.ipynb`` or ``.md``,
-    or the whole tree, losslessly, as ``.json``."""
+    or the whole tree, losslessly, as ``.json``. ``transcript`` writes the notebook as
+    Markdown cells (prompt, answer) instead of re-runnable code cells."""
     if path.suffix not in FORMATS:
         raise ValueError(f"export writes {' or '.join(FORMATS)} files, not {path.name!r}")
+    if transcript and path.suffix != ".ipynb":
+        raise ValueError(
+            f"a transcript is a notebook of Markdown cells, so it is written as .ipynb, "
+            f"not {path.name!r}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".md":
         path.write_text(to_markdown(conversation), encoding="utf-8")
@@ -51,7 +63,7 @@ def export(conversation: Conversation, path: Path) -> Path:
     else:
         import nbformat
 
-        nbformat.write(to_notebook(conversation), path)
+        nbformat.write(to_notebook(conversation, transcript=transcript), path)
     return path
 
 
@@ -61,24 +73,33 @@ def default_name(conversation: Conversation) -> str:
     return f"{slug or 'conversation'}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
 
 
-def to_notebook(conversation: Conversation) -> Any:
+def to_notebook(conversation: Conversation, transcript: bool = False) -> Any:
+    """The current branch as an nbformat v4 notebook: re-runnable code cells, or with
+    ``transcript`` alternating user/assistant Markdown cells."""
     import nbformat.v4 as v4
+
+    from .serialize import FORMAT
 
     notebook = v4.new_notebook()
     notebook.metadata.update(
         kernelspec=dict(KERNELSPEC),
         jupyter_responses={
             "version": __version__,
+            "format": FORMAT,
             "conversation": conversation.id,
+            "name": conversation.name,
             "title": conversation.title,
             "system": conversation.system,
+            "created": conversation.created,
             "exported": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
-    notebook.cells = [
-        v4.new_markdown_cell(_heading(conversation)),
-        v4.new_code_cell("%load_ext jupyter_responses"),
-    ]
+    notebook.cells = [v4.new_markdown_cell(_heading(conversation))]
+    if transcript:
+        for turn in conversation.branch():
+            notebook.cells += _transcript_cells(turn)
+        return notebook
+    notebook.cells.append(v4.new_code_cell("%load_ext jupyter_responses"))
     for count, turn in enumerate(conversation.branch(), start=1):
         notebook.cells.append(_turn_cell(turn, count, conversation.system))
     return notebook
@@ -113,19 +134,82 @@ def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
         execution_count=count,
         outputs=outputs,
     )
-    cell.metadata["jupyter_responses"] = {
+    cell.metadata["jupyter_responses"] = turn_metadata(turn)
+    return cell
+
+
+def turn_metadata(turn: Turn) -> dict[str, Any]:
+    """A turn's cell metadata: summary keys a reader can scan, and ``record``, the
+    rest of the turn, so the notebook can be imported back. The prompt and images are
+    left out of the record because the cells hold them already."""
+    from .serialize import turn_to_dict
+
+    record = turn_to_dict(turn)
+    del record["prompt"], record["images"]
+    return {
         "turn": turn.id,
         "status": turn.status,
         "api": turn.api,
         "model": turn.model,
         "response_id": turn.response_id,
-        "usage": {
-            "input_tokens": turn.usage.input_tokens,
-            "output_tokens": turn.usage.output_tokens,
-            "reasoning_tokens": turn.usage.reasoning_tokens,
-        },
+        "usage": dict(record["usage"]),
+        "record": record,
     }
-    return cell
+
+
+def _transcript_cells(turn: Turn) -> list[Any]:
+    """The user's prompt, shown exactly as written, then the answer as Markdown with
+    the turn's images attached to the cell (a Markdown cell has no outputs)."""
+    import nbformat.v4 as v4
+
+    user = v4.new_markdown_cell(f"**You**\n\n{quote_prompt(turn.prompt)}".rstrip())
+    user.metadata["jupyter_responses"] = {"role": "user", "turn": turn.id, "prompt": turn.prompt}
+    names = [f"image-{number}.png" for number in range(1, len(turn.images) + 1)]
+    blocks = [f"**{escape_markdown(turn.model)}**", markdown(turn)]
+    blocks += [f"![image](attachment:{name})" for name in names]
+    if turn.error:
+        blocks.append(f"> **Error:** {escape_markdown(turn.error)}")
+    answer = v4.new_markdown_cell("\n\n".join(blocks))
+    if names:
+        answer.attachments = {
+            name: {"image/png": png} for name, png in zip(names, turn.images, strict=True)
+        }
+    answer.metadata["jupyter_responses"] = {"role": "assistant", **turn_metadata(turn)}
+    return [user, answer]
+
+
+#: What Markdown (and Jupyter's ``$`` math) could read as markup anywhere in a line.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>#!|~&$])")
+#: What reads as markup only at the start of a line: a list item, an underline.
+_LINE_START = re.compile(r"^(?:[-+=]|\d+[.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` (one line) with the characters Markdown would act on escaped, so it
+    displays as typed. Backslash escapes of ASCII punctuation are CommonMark, and
+    JupyterLab leaves an escaped ``$`` alone."""
+    escaped = _ACTIVE.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], escaped)
+
+
+def quote_prompt(prompt: str) -> str:
+    """The prompt as Markdown that displays as it was typed: indented text (code,
+    usually) in a fence longer than any backtick run in it; prose as a blockquote with
+    markup escaped and each line break kept."""
+    lines = prompt.splitlines()
+    if any(line[:1] in (" ", "\t") for line in lines):
+        longest = max((len(run) for run in re.findall(r"`+", prompt)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}\n{prompt}\n{fence}"
+    quoted = []
+    for index, line in enumerate(lines):
+        if not line:
+            quoted.append(">")
+            continue
+        # a backslash before the newline is a hard break, except before a blank line
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        quoted.append(f"> {escape_markdown(line)}" + ("\\" if following else ""))
+    return "\n".join(quoted)
 
 
 def magic_line(turn: Turn, system: str | None = None) -> str:
@@ -143,7 +227,9 @@ def magic_line(turn: Turn, system: str | None = None) -> str:
         if functions or builtins:
             line += " --tools " + " ".join(map(shlex.quote, [*functions, *builtins]))
         if system:
-            line += f" -s {shlex.quote(system)}"
+            # a cell magic has one line: a multi-line system prompt is joined into it
+            # (the notebook's metadata keeps it exactly)
+            line += f" -s {shlex.quote(' '.join(system.splitlines()))}"
     if ("{" in turn.prompt or "}" in turn.prompt) and "--no-interpolate" not in line:
         line += " --no-interpolate"
     return line

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -14,9 +13,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils._process_common import arg_split
 
 from .backends import TurnRequest
-from .client import key_present, make_client
 from .config import ResponsesConfig
-from .errors import JupyterResponsesError, OptionsError, OutputInvalid, from_openai, safe_url
+from .errors import JupyterResponsesError, OptionsError, OutputInvalid
 from .interpolate import interpolate
 from .render import make_view
 from .schemas import resolve_schema
@@ -37,6 +35,19 @@ def _turn_arguments(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="instructions / system message; sticky for the conversation until changed",
             ),
             argument("--new", action="store_true", help="start a fresh conversation first"),
+            argument(
+                "-t",
+                "--thread",
+                metavar="NAME",
+                help="run this turn in thread NAME (started if new); the current thread "
+                "stays current",
+            ),
+            argument(
+                "--fork",
+                metavar="N|ID",
+                help="continue from turn N of %%responses history (or a turn or response id) "
+                "instead of the latest turn",
+            ),
             argument("-o", "--out", metavar="VAR", help="store the answer in this variable"),
             argument("--no-stream", action="store_true", help="wait for the whole answer"),
             argument("--temperature", type=float, help="sampling temperature"),
@@ -114,11 +125,16 @@ class ResponsesMagics(Magics, ResponsesConfig):
     def _turn(self, api: str, magic: str, line: str, cell: str) -> None:
         args = parse_options(getattr(self, magic), line)
         with self._errors():
+            if args.new and args.fork is not None:
+                raise OptionsError("--new and --fork contradict each other: give one of them.")
             request = self._request(api, args, cell)
             turn = self.session.run(
                 request,
                 make_view(self.shell, self.render_interval, self.widgets),
                 f"%%{magic} {line}".strip(),
+                thread=args.thread,
+                fork=args.fork,
+                cell_id=self.session.cell_id,
             )
             if args.out:
                 self._namespace()[args.out] = answer_value(request, turn)
@@ -146,9 +162,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
         )
         schema = resolve_schema(args.schema, namespace) if args.schema else None
         attachments = tuple(self.session.files.add(spec, Path.cwd()) for spec in args.file or [])
+        conversation = self.session.threads.get(args.thread)
         if args.new:
-            self.session.new_conversation()
-        conversation = self.session.conversation
+            conversation = self.session.threads.fresh(conversation.name)
         if args.system is not None:
             conversation.system = args.system or None
         return TurnRequest(
@@ -179,83 +195,18 @@ class ResponsesMagics(Magics, ResponsesConfig):
     # -- %responses ----------------------------------------------------------------------
     @line_magic
     def responses(self, line: str) -> None:
-        """%responses SUBCOMMAND — status | history | new | models | panel | export | help"""
+        """%responses SUBCOMMAND [OPTIONS]: status, history, checkout, new, threads, use,
+        resume, models, panel, export, import, help (``%responses help`` says more)."""
+        from .commands import COMMANDS
+
         name, _, rest = line.strip().partition(" ")
-        entry = SUBCOMMANDS.get(name or "status")
+        entry = COMMANDS.get(name or "status")
         if entry is None:
-            raise UsageError(f"Unknown subcommand {name!r}. Try: {', '.join(SUBCOMMANDS)}.")
+            raise UsageError(f"Unknown subcommand {name!r}. Try: {', '.join(COMMANDS)}.")
+        handler = entry[0]
+        args = parse_options(handler, rest)
         with self._errors():
-            entry[0](self, rest.strip())
-
-    def _status(self, rest: str) -> None:
-        settings = self.settings()
-        url = settings.effective_base_url()
-        conversation = self.session.conversation
-        usage = conversation.usage()
-        in_context = len(conversation.context())
-        print(
-            f"API key:       {'set (OPENAI_API_KEY)' if key_present() else 'not set'}\n"
-            f"Server:        {urlsplit(url).hostname} ({safe_url(url)})\n"
-            f"Default model: {settings.model}\n"
-            f"Store:         {'on' if settings.store else 'off'} · "
-            f"streaming {'on' if settings.stream else 'off'}\n"
-            f"Conversation:  {len(conversation.turns)} turns ({in_context} in context), "
-            f"{usage.input_tokens} tokens in / {usage.output_tokens} out"
-        )
-
-    def _history(self, rest: str) -> None:
-        branch = self.session.conversation.branch()
-        if not branch:
-            print("No turns yet.")
-            return
-        for number, turn in enumerate(branch, start=1):
-            mark = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
-            answer = (turn.text or turn.refusal or turn.error or "").strip().replace("\n", " ")
-            print(
-                f"{number:>3}. {mark.get(turn.status, '?')} [{turn.api} · {turn.model}] "
-                f"{_short(turn.prompt)} → {_short(answer)}  (id {turn.id})"
-            )
-
-    def _new(self, rest: str) -> None:
-        self.session.new_conversation()
-        print("Started a new conversation.")
-
-    def _models(self, rest: str) -> None:
-        import openai
-
-        settings = self.settings()
-        try:
-            models = sorted(m.id for m in make_client(settings).models.list())
-        except openai.OpenAIError as error:
-            raise from_openai(error, settings.effective_base_url()) from error
-        print("\n".join(models) or "The server lists no models.")
-
-    def _panel(self, rest: str) -> None:
-        from IPython.display import display
-
-        from .chat_panel import panel_for
-
-        display(panel_for(self.session))
-
-    def _export(self, rest: str) -> None:
-        from .export import default_name, export
-
-        conversation = self.session.conversation
-        if not conversation.turns:
-            raise OptionsError("Nothing to export yet: the conversation has no turns.")
-        target = Path(rest.strip() or default_name(conversation)).expanduser()
-        try:
-            written = export(conversation, target)
-        except ValueError as error:
-            raise OptionsError(f"{error}. Give a path ending in .ipynb, .md or .json.") from None
-        except OSError as error:
-            raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
-        count = len(conversation.branch())
-        print(f"Exported {count} turn{'' if count == 1 else 's'} to {written}")
-
-    def _help(self, rest: str) -> None:
-        for name, (_, text) in SUBCOMMANDS.items():
-            print(f"%responses {name:<8} {text}")
+            handler(self, args)
 
 
 def parse_options(magic: Callable[..., Any], line: str) -> Any:
@@ -283,29 +234,6 @@ def answer_value(request: TurnRequest, turn: Any) -> Any:
             f"The answer does not match --schema {request.schema.name} ({first}); it is kept "
             "as text in the conversation. Re-run the cell to try again."
         ) from None
-
-
-def _short(text: str, width: int = 50) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-#: ``%responses`` subcommands: name -> (handler, help). Add a row to add one.
-SUBCOMMANDS: dict[str, tuple[Callable[[ResponsesMagics, str], None], str]] = {
-    "status": (
-        ResponsesMagics._status,
-        "API key present?, server, default model, conversation size",
-    ),
-    "history": (ResponsesMagics._history, "the turns of the current conversation, numbered"),
-    "new": (ResponsesMagics._new, "start a fresh conversation"),
-    "models": (ResponsesMagics._models, "models the server offers"),
-    "panel": (ResponsesMagics._panel, "a chat panel on this conversation"),
-    "export": (
-        ResponsesMagics._export,
-        "[PATH] the conversation as a notebook that re-runs (.ipynb), Markdown (.md) or JSON",
-    ),
-    "help": (ResponsesMagics._help, "this list"),
-}
 
 
 class _ShowErrors:

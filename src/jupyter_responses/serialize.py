@@ -1,5 +1,5 @@
 """Conversations as plain JSON-able dicts and back, losslessly: the one format the
-``.json`` export and (later) the SQLite store share.
+``.json`` export and the SQLite store share.
 
 Every field of ``Turn`` and ``Conversation`` is data already (strings, numbers, lists,
 dicts); ``Usage`` is the one nested dataclass. ``FORMAT`` is bumped, with a migration
@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .conversation import Conversation, Turn
+from .conversation import DEFAULT_THREAD, Conversation, Turn
 from .events import Usage
 
-FORMAT = 1
+FORMAT = 2
+#: Formats ``conversation_from_dict`` still reads (1 had no thread ``name``).
+READABLE = (1, 2)
 
 
 def turn_to_dict(turn: Turn) -> dict[str, Any]:
@@ -32,6 +34,7 @@ def conversation_to_dict(conversation: Conversation) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "id": conversation.id,
+        "name": conversation.name,
         "title": conversation.title,
         "system": conversation.system,
         "head": conversation.head,
@@ -41,11 +44,15 @@ def conversation_to_dict(conversation: Conversation) -> dict[str, Any]:
 
 
 def conversation_from_dict(data: dict[str, Any]) -> Conversation:
-    if data.get("format") != FORMAT:
-        raise ValueError(f"unknown conversation format {data.get('format')!r}")
+    if data.get("format") not in READABLE:
+        raise ValueError(
+            f"unknown conversation format {data.get('format')!r} (this version reads "
+            f"{', '.join(map(str, READABLE))}; a newer jupyter_responses wrote it?)"
+        )
     turns = [turn_from_dict(turn) for turn in data["turns"]]
     conversation = Conversation(
         id=data["id"],
+        name=data.get("name", DEFAULT_THREAD),
         title=data["title"],
         system=data["system"],
         turns={turn.id: turn for turn in turns},

@@ -7,6 +7,7 @@ cut off, failed or interrupted, with whatever partial answer arrived.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -20,31 +21,94 @@ from .cancel import Cancel
 from .client import make_client
 from .config import Settings
 from .conversation import Conversation, Turn
-from .errors import Interrupted, JupyterResponsesError, StreamFailed, ToolRoundsExceeded
+from .errors import (
+    Interrupted,
+    JupyterResponsesError,
+    OptionsError,
+    StreamFailed,
+    ToolRoundsExceeded,
+)
 from .render.base import View
+from .threads import Threads
 from .tools import run_pending, unanswered
 
-TurnListener = Callable[[Turn], None]
+#: Called with the conversation and the turn just recorded in it, or with ``None``
+#: when the current conversation or its head changed (thread switch, new, checkout).
+TurnListener = Callable[[Conversation, "Turn | None"], None]
 
 
 class Session:
     def __init__(self, settings: Callable[[], Settings]) -> None:
         self.settings = settings
         self.lock = threading.RLock()
-        self.conversation = Conversation()
+        self.threads = Threads(lambda: self.settings().db_path)
         self.cell_id: str | None = None
+        self._cell_turns: set[str] = set()  # turns made by the cell running now
         self.listeners: list[TurnListener] = []
         self.files = FileStore()
 
-    # -- conversation ------------------------------------------------------------------
-    def new_conversation(self) -> Conversation:
+    # -- conversations -------------------------------------------------------------------
+    @property
+    def conversation(self) -> Conversation:
+        """The current thread's conversation."""
+        return self.threads.conversation
+
+    def new_conversation(self, thread: str | None = None) -> Conversation:
+        """Start afresh in ``thread`` (default: the current one) and make it current;
+        the conversation it replaces stays saved."""
         with self.lock:
-            self.conversation = Conversation(system=None)
-            return self.conversation
+            conversation = self.threads.fresh(thread)
+            self.threads.current = conversation.name
+            self._changed(conversation)
+            return conversation
+
+    def switch(self, change: Callable[[], Conversation]) -> Conversation:
+        """Run ``change`` (a ``Threads`` method that opens a conversation) under the
+        lock, then tell the listeners."""
+        with self.lock:
+            conversation = change()
+            self.threads.save(conversation)
+            self._changed(conversation)
+            return conversation
+
+    def checkout(self, ref: str) -> Turn:
+        """Move the current conversation's head to turn ``ref``."""
+        with self.lock:
+            conversation = self.conversation
+            turn = conversation.find(ref)
+            conversation.checkout(turn.id)
+            self.threads.save(conversation)
+            self._changed(conversation)
+            return turn
+
+    def _changed(self, conversation: Conversation, turn: Turn | None = None) -> None:
+        for listener in list(self.listeners):
+            listener(conversation, turn)
 
     def note_cell(self, info: Any) -> None:
         """``pre_run_cell`` hook: remember which notebook cell is running."""
         self.cell_id = getattr(info, "cell_id", None)
+        self._cell_turns.clear()
+
+    def parent_for(
+        self, conversation: Conversation, fork: str | None, cell_id: str | None
+    ) -> str | None:
+        """Where the next turn attaches. ``fork`` names the turn to continue from. A
+        cell whose turn is on the current branch regenerates it: the new turn takes
+        the old one's place (same parent) and the old branch stays in the tree. Any
+        other turn continues the head, so cells below a regenerated one follow it."""
+        if fork is not None:
+            try:
+                return conversation.find(fork).id
+            except LookupError as error:
+                raise OptionsError(f"--fork: {error.args[0]}") from None
+        earlier = conversation.turn_of_cell(cell_id)
+        regenerates = (
+            earlier is not None
+            and earlier.id not in self._cell_turns
+            and earlier.id in {t.id for t in conversation.branch()}
+        )
+        return earlier.parent if earlier is not None and regenerates else conversation.head
 
     # -- one turn ------------------------------------------------------------------------
     def run(
@@ -53,8 +117,16 @@ class Session:
         view: View,
         magic: str = "",
         cancel: Cancel | None = None,
+        *,
+        thread: str | None = None,
+        fork: str | None = None,
+        cell_id: str | None = None,
     ) -> Turn:
         """Run ``request`` as the next turn, showing it in ``view``; return the turn.
+
+        It goes into ``thread`` (default: the current one), after ``parent_for``'s
+        choice of turn; ``cell_id`` is the notebook cell asking (``None`` for the
+        panel). The finished turn is saved to the store at once.
 
         Setting ``cancel`` (the panel's Stop) cuts the stream at once, even one that has
         gone quiet, and ends the turn as interrupted, like a kernel interrupt does.
@@ -68,18 +140,19 @@ class Session:
         """
         with self.lock:
             BACKENDS[request.api].validate(request)
+            conversation = self.threads.get(thread)
+            parent = self.parent_for(conversation, fork, cell_id)
             client = make_client(self.settings())
-            conversation = self.conversation
-            history = conversation.context()
+            history = conversation.context(parent) if parent is not None else []
             turn = Turn(
                 api=request.api,
                 model=request.model,
                 prompt=request.prompt,
-                parent=conversation.head,
+                parent=parent,
                 instructions=request.instructions,
                 attachments=[a.record() for a in request.attachments],
                 schema=request.schema.name if request.schema else None,
-                cell_id=self.cell_id,
+                cell_id=cell_id,
                 magic=magic,
             )
             recorder = _Recorder(turn, request.store, cancel)
@@ -102,9 +175,12 @@ class Session:
             finally:
                 recorder.close()
                 conversation.append(turn)
+                self._cell_turns.add(turn.id)
+                self.threads.save(conversation)
+                if self.threads.save_error:
+                    print(self.threads.save_error, file=sys.stderr)
                 view.finish(turn)
-                for listener in list(self.listeners):
-                    listener(turn)
+                self._changed(conversation, turn)
             return turn
 
     def _rounds(

@@ -1,17 +1,33 @@
 """A conversation exported as a notebook (valid nbformat, one re-runnable cell per turn
-with its static outputs) and as Markdown."""
+with its static outputs, or a Markdown transcript) and as Markdown."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from markdown_it import MarkdownIt
 
 from jupyter_responses.conversation import Conversation, Turn
-from jupyter_responses.export import default_name, export, magic_line, to_markdown, to_notebook
-from jupyter_responses.serialize import conversation_from_dict, conversation_to_dict
+from jupyter_responses.export import (
+    default_name,
+    escape_markdown,
+    export,
+    magic_line,
+    quote_prompt,
+    to_markdown,
+    to_notebook,
+)
+from jupyter_responses.serialize import (
+    FORMAT,
+    conversation_from_dict,
+    conversation_to_dict,
+    turn_to_dict,
+)
 
 
 def _conversation() -> Conversation:
@@ -61,6 +77,93 @@ def test_notebook_has_one_rerunnable_cell_per_turn_with_its_outputs() -> None:
     assert notebook.metadata["jupyter_responses"]["system"] == "Be brief."
 
 
+def test_cells_carry_a_summary_and_the_turn_record_minus_what_the_cell_holds() -> None:
+    conversation = _conversation()
+    conversation.name = "weather"
+    notebook = to_notebook(conversation)
+    meta = notebook.metadata["jupyter_responses"]
+    assert (meta["name"], meta["created"], meta["format"]) == (
+        "weather",
+        conversation.created,
+        FORMAT,
+    )
+    assert meta["conversation"] == conversation.id
+    for cell, turn in zip(notebook.cells[2:], conversation.branch(), strict=True):
+        ours = cell.metadata["jupyter_responses"]
+        assert ours["turn"] == turn.id and ours["model"] == turn.model
+        assert ours["usage"] == {"input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0}
+        expected = turn_to_dict(turn)
+        del expected["prompt"], expected["images"]
+        assert ours["record"] == expected
+
+
+def test_transcript_alternates_user_and_assistant_markdown_cells() -> None:
+    conversation = _conversation()
+    notebook = to_notebook(conversation, transcript=True)
+    nbformat.validate(notebook)
+    cells = notebook.cells
+    assert cells[0].source.startswith("# Weather in {city}?\n\n3 turns")
+    assert {cell.cell_type for cell in cells} == {"markdown"}
+    assert len(cells) == 1 + 2 * 3
+    roles = [cell.metadata["jupyter_responses"]["role"] for cell in cells[1:]]
+    assert roles == ["user", "assistant"] * 3
+    first_user, first_answer, second_user, second_answer, _, failed = cells[1:]
+    assert first_user.source == "**You**\n\n> Weather in {city}?"
+    assert first_user.metadata["jupyter_responses"] == {
+        "role": "user",
+        "turn": conversation.branch()[0].id,
+        "prompt": "Weather in {city}?",
+    }
+    assert first_answer.source.startswith("**gpt-4.1**\n\n")
+    assert "**Sunny.**" in first_answer.source
+    assert first_answer.metadata["jupyter_responses"]["record"]["text"] == "**Sunny.**"
+    assert "attachments" not in first_answer
+    assert "![image](attachment:image-1.png)" in second_answer.source
+    assert second_answer.attachments == {"image-1.png": {"image/png": "iVBORw0KGgo="}}
+    assert second_user.metadata["jupyter_responses"]["prompt"] == "And tomorrow?"
+    assert "> **Error:** The stream ended early." in failed.source
+    assert failed.metadata["jupyter_responses"]["status"] == "failed"
+
+
+def test_transcript_is_written_only_as_a_notebook(tmp_path: Path) -> None:
+    conversation = _conversation()
+    written = export(conversation, tmp_path / "t.ipynb", transcript=True)
+    notebook = nbformat.read(written, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.cells[4].attachments["image-1.png"]["image/png"] == "iVBORw0KGgo="
+    with pytest.raises(ValueError, match=r"transcript .* \.ipynb, not 't\.md'"):
+        export(conversation, tmp_path / "t.md", transcript=True)
+    assert not (tmp_path / "t.md").exists()
+
+
+def _shown(markdown: str) -> str:
+    """The text a CommonMark renderer displays for ``markdown`` (line breaks kept)."""
+    rendered = MarkdownIt("commonmark").render(markdown)
+    assert not re.search(r"<(?!/?(blockquote|p|br|pre|code)\b)", rendered), rendered
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "# not a heading, *not* emphasis, _nor_ `code` or [a](link) or <b>html</b>",
+        "1. not a list\n- nor this\n+ nor this\n---\n===\n> not a quote",
+        "cost $5 & $6 &amp; | pipes | ~~strike~~ back\\slash at the end\\",
+        "![img](x.png) and \\*kept\\* escapes",
+    ],
+)
+def test_a_prose_prompt_displays_as_it_was_typed(prompt: str) -> None:
+    assert _shown(quote_prompt(prompt)) == prompt
+
+
+def test_an_indented_prompt_is_fenced_longer_than_its_backticks() -> None:
+    prompt = "Fix this:\n    x = ```y```\n\tz"
+    quoted = quote_prompt(prompt)
+    assert quoted == f"````\n{prompt}\n````"
+    assert _shown(quoted) == prompt
+    assert escape_markdown("gpt-4.1") == "gpt-4.1" and escape_markdown("-x_1") == "\\-x\\_1"
+
+
 def test_markdown_keeps_prompts_and_answers() -> None:
     text = to_markdown(_conversation())
     assert text.startswith("# Weather in {city}?\n\n*System:* Be brief.")
@@ -76,12 +179,30 @@ def test_export_writes_both_formats_and_refuses_others(tmp_path: Path) -> None:
         export(conversation, tmp_path / "c.txt")
 
 
+def test_no_secret_from_the_environment_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-test-0123456789abcdefSECRET"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://secret-host.invalid/v1")
+    conversation = _conversation()
+    written = [
+        export(conversation, tmp_path / f"c{suffix}") for suffix in (".ipynb", ".md", ".json")
+    ]
+    written.append(export(conversation, tmp_path / "t.ipynb", transcript=True))
+    for path in written:
+        text = path.read_text()
+        assert secret not in text and "secret-host" not in text, path.name
+
+
 def test_names_and_magic_lines() -> None:
     conversation = _conversation()
     assert default_name(conversation).startswith("weather-in-city-")
     assert default_name(Conversation()).startswith("conversation-")
     plain = Turn(api="chat", model="m x", prompt="hi", magic="panel")
     assert magic_line(plain) == "%%chat -m 'm x'"
+    # a cell magic has one line, so a multi-line system prompt is joined into it
+    assert magic_line(plain, "Be brief.\nBe kind.") == "%%chat -m 'm x' -s 'Be brief. Be kind.'"
 
 
 def test_json_is_a_lossless_dump_of_the_whole_tree(tmp_path: Path) -> None:

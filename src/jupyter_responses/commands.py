@@ -1,0 +1,259 @@
+"""The subcommands of the ``%responses`` line magic: one function each, its options
+read by its own ``magic_arguments`` parser. ``COMMANDS`` is the table the magic
+dispatches on; adding a subcommand is adding a decorated function."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from .client import key_present, make_client
+from .errors import OptionsError, from_openai, safe_url
+
+if TYPE_CHECKING:
+    from .conversation import Conversation, Turn
+    from .magics import ResponsesMagics
+
+Handler = Callable[["ResponsesMagics", Any], None]
+#: name -> (handler with a ``parser``, one line of help)
+COMMANDS: dict[str, tuple[Handler, str]] = {}
+
+STATUS_MARKS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
+
+
+def command(name: str, help_line: str, *arguments: Any) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        for decorator in reversed(arguments):
+            handler = decorator(handler)
+        handler = magic_arguments(name=f"responses {name}")(handler)
+        COMMANDS[name] = (handler, help_line)
+        return handler
+
+    return register
+
+
+@command("status", "API key present?, server, model, thread, conversation size, store")
+def status(magics: ResponsesMagics, args: Any) -> None:
+    settings = magics.settings()
+    url = settings.effective_base_url()
+    session = magics.session
+    conversation = session.conversation
+    usage = conversation.usage()
+    in_context = len(conversation.context())
+    store = session.threads.store()
+    saved_to = store.path if store else f"nowhere: {session.threads.save_error}"
+    print(
+        f"API key:       {'set (OPENAI_API_KEY)' if key_present() else 'not set'}\n"
+        f"Server:        {urlsplit(url).hostname} ({safe_url(url)})\n"
+        f"Default model: {settings.model}\n"
+        f"Store:         {'on' if settings.store else 'off'} · "
+        f"streaming {'on' if settings.stream else 'off'}\n"
+        f"Thread:        {conversation.name} (conversation {conversation.id}, "
+        f"{len(session.threads.open)} open)\n"
+        f"Conversation:  {len(conversation.turns)} turns ({in_context} in context), "
+        f"{usage.input_tokens} tokens in / {usage.output_tokens} out\n"
+        f"Saved to:      {saved_to}"
+    )
+
+
+@command(
+    "history",
+    "[--all] the current branch, numbered (--all: every branch, as a tree)",
+    argument("--all", action="store_true", help="show every branch of the tree"),
+)
+def history(magics: ResponsesMagics, args: Any) -> None:
+    conversation = magics.session.conversation
+    if not conversation.turns:
+        print("No turns yet.")
+        return
+    if args.all:
+        on_branch = {t.id for t in conversation.branch()}
+        _print_tree(conversation, None, 0, on_branch)
+        return
+    for number, turn in enumerate(conversation.branch(), start=1):
+        others = len(conversation.children(turn.parent)) - 1
+        aside = f"  ↺ {others} other version{'s' if others > 1 else ''}" if others else ""
+        print(f"{number:>3}. {_describe(turn)}{aside}")
+
+
+def _print_tree(conversation: Conversation, parent: str | None, depth: int, on: set[str]) -> None:
+    for turn in conversation.children(parent):
+        mark = "*" if turn.id in on else " "
+        head = "  ← head" if turn.id == conversation.head else ""
+        print(f"{mark} {'  ' * depth}{_describe(turn)}{head}")
+        _print_tree(conversation, turn.id, depth + 1, on)
+
+
+def _describe(turn: Turn) -> str:
+    answer = turn.text or turn.refusal or turn.error or ""
+    return (
+        f"{STATUS_MARKS.get(turn.status, '?')} [{turn.api} · {turn.model}] "
+        f"{_short(turn.prompt)} → {_short(answer)}  (id {turn.id})"
+    )
+
+
+@command(
+    "checkout",
+    "N|ID continue from that turn (an earlier branch, see history --all)",
+    argument("turn", help="a number from %responses history, or a turn or response id"),
+)
+def checkout(magics: ResponsesMagics, args: Any) -> None:
+    try:
+        turn = magics.session.checkout(args.turn)
+    except LookupError as error:
+        raise OptionsError(error.args[0]) from None
+    print(f"The next turn continues from {turn.id}: {_short(turn.prompt)}")
+
+
+@command(
+    "new",
+    "[NAME] a fresh conversation (in thread NAME, made current)",
+    argument("name", nargs="?", help="thread to start afresh (default: the current one)"),
+)
+def new(magics: ResponsesMagics, args: Any) -> None:
+    conversation = magics.session.new_conversation(args.name)
+    print(f"Started a new conversation in thread {conversation.name!r}.")
+
+
+@command("threads", "open threads, then saved conversations to resume")
+def threads(magics: ResponsesMagics, args: Any) -> None:
+    registry = magics.session.threads
+    print("Open threads:")
+    for name, conversation in registry.open.items():
+        mark = "*" if name == registry.current else " "
+        print(f"{mark} {name:<12} {_summary(conversation.id, len(conversation.turns))}  "
+              f"{_short(conversation.title, 40)}")  # fmt: skip
+    saved = registry.saved(limit=20)
+    if saved:
+        print("Saved (%responses resume ID):")
+        for entry in saved:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.updated))
+            print(f"  {entry.name:<12} {_summary(entry.id, entry.turns)}  {when}  "
+                  f"{_short(entry.title, 40)}")  # fmt: skip
+    if registry.save_error:
+        print(registry.save_error)
+
+
+def _summary(conversation_id: str, turns: int) -> str:
+    return f"{conversation_id}  {turns:>3} turn{' ' if turns == 1 else 's'}"
+
+
+@command(
+    "use",
+    "NAME make thread NAME current (resuming the newest saved one of that name)",
+    argument("name", help="thread name"),
+)
+def use(magics: ResponsesMagics, args: Any) -> None:
+    session = magics.session
+    conversation = session.switch(lambda: session.threads.switch(args.name))
+    print(f"Now in thread {conversation.name!r} ({len(conversation.turns)} turns).")
+
+
+@command(
+    "resume",
+    "ID continue a saved conversation (after a restart: see threads)",
+    argument("id", help="conversation id (or its start) from %responses threads"),
+)
+def resume(magics: ResponsesMagics, args: Any) -> None:
+    session = magics.session
+    conversation = session.switch(lambda: session.threads.resume(args.id))
+    _opened(conversation, "Resumed")
+
+
+def _opened(conversation: Conversation, verb: str) -> None:
+    count = len(conversation.branch())
+    print(
+        f"{verb} {conversation.id} ({_short(conversation.title, 40)!r}, {count} "
+        f"turn{'' if count == 1 else 's'}) as thread {conversation.name!r}, now current."
+    )
+
+
+@command("models", "models the server offers")
+def models(magics: ResponsesMagics, args: Any) -> None:
+    import openai
+
+    settings = magics.settings()
+    try:
+        names = sorted(m.id for m in make_client(settings).models.list())
+    except openai.OpenAIError as error:
+        raise from_openai(error, settings.effective_base_url()) from error
+    print("\n".join(names) or "The server lists no models.")
+
+
+@command("panel", "a chat panel on the current thread")
+def panel(magics: ResponsesMagics, args: Any) -> None:
+    from IPython.display import display
+
+    from .chat_panel import panel_for
+
+    display(panel_for(magics.session))
+
+
+@command(
+    "export",
+    "[PATH] [--transcript] the thread as a notebook that re-runs (.ipynb), Markdown or JSON",
+    argument("path", nargs="?", help="file to write: .ipynb, .md or .json"),
+    argument(
+        "--transcript",
+        action="store_true",
+        help="(.ipynb) alternating Markdown cells instead of re-runnable code cells",
+    ),
+)
+def export(magics: ResponsesMagics, args: Any) -> None:
+    from .export import default_name
+    from .export import export as write
+
+    conversation = magics.session.conversation
+    if not conversation.turns:
+        raise OptionsError("Nothing to export yet: the conversation has no turns.")
+    target = Path(args.path or default_name(conversation)).expanduser()
+    try:
+        written = write(conversation, target, transcript=args.transcript)
+    except ValueError as error:
+        raise OptionsError(f"{error}. Give a path ending in .ipynb, .md or .json.") from None
+    except OSError as error:
+        raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
+    count = len(conversation.branch())
+    print(f"Exported {count} turn{'' if count == 1 else 's'} to {written}")
+
+
+@command(
+    "import",
+    "PATH open an exported .ipynb or .json as a new thread",
+    argument("path", help="a file written by %responses export"),
+)
+def import_(magics: ResponsesMagics, args: Any) -> None:
+    from .importing import read_conversation
+
+    path = Path(args.path).expanduser()
+    try:
+        conversation = read_conversation(path)
+    except ValueError as error:
+        raise OptionsError(str(error)) from None
+    except OSError as error:
+        raise OptionsError(f"Could not read {path}: {error.strerror or error}.") from None
+    session = magics.session
+    for name, existing in session.threads.open.items():
+        if existing.id == conversation.id:
+            raise OptionsError(
+                f"Conversation {conversation.id} is already open as thread {name!r}: "
+                f"`%responses use {name}` switches to it."
+            )
+    opened = session.switch(lambda: session.threads.adopt(conversation))
+    _opened(opened, "Imported")
+
+
+@command("help", "this list")
+def help_(magics: ResponsesMagics, args: Any) -> None:
+    for name, (_, text) in COMMANDS.items():
+        print(f"%responses {name:<9} {text}")
+
+
+def _short(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
