@@ -4,6 +4,7 @@ dispatches on; adding a subcommand is adding a decorated function."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,8 @@ def status(magics: ResponsesMagics, args: Any) -> None:
         f"streaming {'on' if settings.stream else 'off'}\n"
         f"Thread:        {conversation.name} (conversation {conversation.id}, "
         f"{len(session.threads.open)} open)\n"
-        f"Conversation:  {len(conversation.turns)} turns ({in_context} in context), "
+        f"Conversation:  {_turns(len(conversation.branch()))} on this branch "
+        f"({len(conversation.turns)} in all, {in_context} in context), "
         f"{usage.input_tokens} tokens in / {usage.output_tokens} out\n"
         f"Saved to:      {saved_to}"
     )
@@ -140,7 +142,12 @@ def threads(magics: ResponsesMagics, args: Any) -> None:
 
 
 def _summary(conversation_id: str, turns: int) -> str:
-    return f"{conversation_id}  {turns:>3} turn{' ' if turns == 1 else 's'}"
+    """A listing's id and size: every turn of the tree, all branches counted."""
+    return f"{conversation_id}  {turns:>3} turn{' ' if turns == 1 else 's'} in all"
+
+
+def _turns(count: int) -> str:
+    return f"{count} turn{'' if count == 1 else 's'}"
 
 
 @command(
@@ -151,7 +158,7 @@ def _summary(conversation_id: str, turns: int) -> str:
 def use(magics: ResponsesMagics, args: Any) -> None:
     session = magics.session
     conversation = session.switch(lambda: session.threads.switch(args.name))
-    print(f"Now in thread {conversation.name!r} ({len(conversation.turns)} turns).")
+    print(f"Now in thread {conversation.name!r} ({_turns(len(conversation.branch()))}).")
 
 
 @command(
@@ -166,10 +173,10 @@ def resume(magics: ResponsesMagics, args: Any) -> None:
 
 
 def _opened(conversation: Conversation, verb: str) -> None:
-    count = len(conversation.branch())
     print(
-        f"{verb} {conversation.id} ({_short(conversation.title, 40)!r}, {count} "
-        f"turn{'' if count == 1 else 's'}) as thread {conversation.name!r}, now current."
+        f"{verb} {conversation.id} ({_short(conversation.title, 40)!r}, "
+        f"{_turns(len(conversation.branch()))} on its branch, {len(conversation.turns)} in all) "
+        f"as thread {conversation.name!r}, now current."
     )
 
 
@@ -218,8 +225,8 @@ def export(magics: ResponsesMagics, args: Any) -> None:
         raise OptionsError(f"{error}. Give a path ending in .ipynb, .md or .json.") from None
     except OSError as error:
         raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
-    count = len(conversation.branch())
-    print(f"Exported {count} turn{'' if count == 1 else 's'} to {written}")
+    what = "the whole tree" if target.suffix == ".json" else "the current branch"
+    print(f"Exported {_turns(len(conversation.branch()))} ({what}) to {written}")
 
 
 @command(
@@ -254,6 +261,10 @@ def help_(magics: ResponsesMagics, args: Any) -> None:
         print(f"%responses {name:<9} {text}")
 
 
+#: Markdown emphasis, code and heading marks: noise in a one-line preview.
+_MARKUP = re.compile(r"\*\*|__|`+|^#+\s*", re.MULTILINE)
+
+
 def _short(text: str, width: int = 50) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_MARKUP.sub("", text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

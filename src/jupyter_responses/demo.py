@@ -13,7 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEMOS = ["notebooks/quickstart.ipynb", "notebooks/tools_and_files.ipynb"]
+DEMOS = [
+    "notebooks/quickstart.ipynb",
+    "notebooks/tools_and_files.ipynb",
+    "notebooks/threads_and_export.ipynb",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

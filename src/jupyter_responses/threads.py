@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .conversation import DEFAULT_THREAD, Conversation
@@ -107,6 +108,8 @@ class Threads:
         from .store import Store, StoreError, default_path
 
         path = self._store_path() or str(default_path())
+        if path != ":memory:":  # relative to where the kernel was when it was set
+            path = str(Path(path).expanduser().resolve())
         if self._store is not None and self._store.path == path:
             return self._store
         if self._store is not None:
@@ -119,9 +122,12 @@ class Threads:
         return self._store
 
     def save(self, conversation: Conversation) -> None:
-        """Write what is new in ``conversation``; on failure only note why."""
+        """Write what is new in ``conversation``; on failure only note why (the next
+        save catches up)."""
         from .store import StoreError
 
+        if not conversation.turns:
+            return  # an empty conversation is not worth listing after a restart
         store = self.store()
         if store is None:
             return

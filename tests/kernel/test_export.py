@@ -24,7 +24,7 @@ def test_export_notebook_runs_again_with_the_same_prompts(
     loaded.execute("%%respond\nWeather in {city}? Use {{braces}}.")
     loaded.execute("%%chat -m gpt-4.1-mini\nAnd tomorrow?")
     printed = loaded.execute("%responses export out/talk.ipynb").stdout
-    assert printed.startswith("Exported 2 turns to out/talk.ipynb")
+    assert printed.startswith("Exported 2 turns (the current branch) to out/talk.ipynb")
     path = loaded.cwd / "out" / "talk.ipynb"
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
@@ -51,7 +51,7 @@ def test_export_errors_are_one_line(loaded: KernelSession, emulator: Emulator) -
     wrong = loaded.execute("%responses export talk.txt", allow_errors=True)
     assert wrong.error is not None and "ending in .ipynb, .md or .json" in wrong.error.evalue
     markdown = loaded.execute("%responses export talk.md")
-    assert "Exported 1 turn to talk.md" in markdown.stdout
+    assert "Exported 1 turn (the current branch) to talk.md" in markdown.stdout
     assert (loaded.cwd / "talk.md").read_text().startswith("# Hi")
 
 

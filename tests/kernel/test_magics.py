@@ -248,7 +248,7 @@ def test_status_never_shows_the_key(loaded: KernelSession) -> None:
     loaded.execute("%%respond\nhi")
     status = loaded.execute("%responses status").stdout
     assert "set (OPENAI_API_KEY)" in status and API_KEY not in status
-    assert "1 turns (1 in context)" in status
+    assert "1 turn on this branch (1 in all, 1 in context)" in status
 
 
 def test_debug_shows_the_traceback(loaded: KernelSession, emulator: Emulator) -> None:
