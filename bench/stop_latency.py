@@ -22,7 +22,7 @@ import openai
 
 from jupyter_responses.backends import TurnRequest
 from jupyter_responses.cancel import Cancel
-from jupyter_responses.config import Settings
+from jupyter_responses.config import ResponsesConfig
 from jupyter_responses.emulator import Emulator, script
 from jupyter_responses.render.terminal import TerminalView
 from jupyter_responses.session import Session
@@ -63,9 +63,9 @@ def raw_sdk_close(emulator: Emulator, stall: float) -> float:
 
 def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
     stalled(emulator, stall)
-    settings = Settings(
-        "gpt-4.1", api, True, True, 0.05, False, emulator.url, 600.0, 0, False, True, False
-    )
+    settings = ResponsesConfig(
+        base_url=emulator.url, timeout=600.0, max_retries=0, widgets=False, db_path=":memory:"
+    ).settings()
     session = Session(lambda: settings)
     cancel = Cancel()
     request = TurnRequest(api=api, prompt="x", model="gpt-4.1")
