@@ -225,8 +225,13 @@ def export(magics: ResponsesMagics, args: Any) -> None:
         raise OptionsError(f"{error}. Give a path ending in .ipynb, .md or .json.") from None
     except OSError as error:
         raise OptionsError(f"Could not write {target}: {error.strerror or error}.") from None
-    what = "the whole tree" if target.suffix == ".json" else "the current branch"
-    print(f"Exported {_turns(len(conversation.branch()))} ({what}) to {written}")
+    # .json holds every turn of the tree, the other formats only the current branch:
+    # count what was written, so a tree with other versions is not under-reported.
+    if target.suffix == ".json":
+        count, what = len(conversation.turns), "the whole tree"
+    else:
+        count, what = len(conversation.branch()), "the current branch"
+    print(f"Exported {_turns(count)} ({what}) to {written}")
 
 
 @command(

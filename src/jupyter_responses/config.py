@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
 
-from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode
+from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, validate
 from traitlets.config import Configurable
 
 API_NAMES = ("responses", "chat")
@@ -91,6 +93,15 @@ class ResponsesConfig(Configurable):
         "data directory, under jupyter_responses/; ':memory:' = keep nothing after the kernel "
         "stops).",
     ).tag(config=True)
+
+    @validate("db_path")
+    def _db_path_where_set(self, proposal: Any) -> str:
+        """A relative path is taken from the working directory when it is set: resolved
+        later, a ``%cd`` would move the store and split the conversation over two files."""
+        path: str = proposal["value"]
+        if path in ("", ":memory:"):
+            return path
+        return str(Path(path).expanduser().resolve())
 
     def settings(self) -> Settings:
         """A snapshot of the traits (each ``Settings`` field is the trait of that name)."""

@@ -108,7 +108,7 @@ class Threads:
         from .store import Store, StoreError, default_path
 
         path = self._store_path() or str(default_path())
-        if path != ":memory:":  # relative to where the kernel was when it was set
+        if path != ":memory:":  # the trait is absolute already (resolved when set)
             path = str(Path(path).expanduser().resolve())
         if self._store is not None and self._store.path == path:
             return self._store
