@@ -29,6 +29,8 @@ from jupyter_responses.serialize import (
     turn_to_dict,
 )
 
+from .chains import chained
+
 
 def _conversation() -> Conversation:
     conversation = Conversation(system="Be brief.")
@@ -45,10 +47,7 @@ def _conversation() -> Conversation:
         Turn(api="responses", model="gpt-4.1", prompt="Cut", magic="%%respond",
              status="failed", error="The stream ended early."),
     ]  # fmt: skip
-    for turn in turns:
-        turn.parent = conversation.head
-        turn.finished = turn.started + 1
-        conversation.append(turn)
+    chained(conversation, turns)
     return conversation
 
 

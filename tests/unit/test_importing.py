@@ -18,6 +18,8 @@ from jupyter_responses.export import export, to_notebook
 from jupyter_responses.importing import _user_prompt, read_conversation
 from jupyter_responses.serialize import conversation_to_dict, turn_to_dict
 
+from .chains import chained
+
 PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
     "AAAABJRU5ErkJggg=="
@@ -124,10 +126,7 @@ def test_an_older_notebook_without_records_imports_with_its_text(tmp_path: Path)
         Turn(api="responses", model="n", prompt="More", status="failed", text="Par",
              magic="panel", error="Cut."),
     ]  # fmt: skip
-    for turn in turns:
-        turn.parent = conversation.head
-        turn.finished = turn.started + 1
-        conversation.append(turn)
+    chained(conversation, turns)
     notebook = to_notebook(conversation)
     for cell in notebook.cells[2:]:
         del cell.metadata["jupyter_responses"]["record"]
