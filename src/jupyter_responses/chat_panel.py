@@ -69,7 +69,7 @@ class ChatPanel:
         self.stop_button = w.Button(description="Stop", button_style="warning", icon="stop")
         self.stop_button.disabled = True
         self.notice = w.HTML()
-        self.thread = w.HTML()
+        self.thread = w.HTML(layout=w.Layout(width="auto", margin="0 0 0 8px"))
         self.shown: list[str] = []  # ids of the turns on display, oldest first
         self.widget = w.VBox(
             [
@@ -181,7 +181,9 @@ class ChatPanel:
     def show_conversation(self) -> None:
         """Show the current thread's branch afresh (thread switched, head moved)."""
         conversation = self.session.conversation
-        self.thread.value = f"<small>thread <b>{escape(conversation.name)}</b></small>"
+        self.thread.value = (
+            f"<span style='white-space:nowrap'>thread <b>{escape(conversation.name)}</b></span>"
+        )
         self.messages.children = ()
         self.shown = []
         for turn in conversation.branch():
