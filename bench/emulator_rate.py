@@ -1,6 +1,6 @@
 """How fast the emulator streams, on its own: events per second over raw HTTP.
 
-    python bench/emulator_rate.py [N]
+    python bench/emulator_rate.py [--quick]
 
 The emulator must never be the bottleneck of the overhead benchmarks, whose clients
 (the SDK) parse far fewer events per second than this.
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 import time
+
+from common import Row, main
 
 from jupyter_responses.emulator import Emulator, script
 
@@ -29,19 +30,43 @@ def rate(emulator: Emulator, path: str, body: dict, n: int) -> float:
     return data.count(b"\n\n") / seconds
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+def sdk_rate(emulator: Emulator, n: int) -> float:
+    """Events per second the raw SDK consumes from the same stream: what the emulator
+    must stay far above."""
+    import openai
+
+    client = openai.OpenAI(base_url=emulator.url, api_key="bench", max_retries=0)
+    emulator.enqueue(script.fast_stream(n))
+    start = time.perf_counter()
+    count = sum(1 for _ in client.responses.create(model="m", input="x", stream=True))
+    return count / (time.perf_counter() - start)
+
+
+def rows(quick: bool) -> list[Row]:
+    n = 20_000 if quick else 200_000
     with Emulator() as emulator:
-        responses = rate(emulator, "/v1/responses", {"model": "m", "input": "x"}, n)
-        chat = rate(
-            emulator,
-            "/v1/chat/completions",
-            {"model": "m", "messages": [{"role": "user", "content": "x"}]},
-            n,
-        )
-    print(f"| endpoint | events/s ({n:,} deltas) |\n|---|---|")
-    print(f"| /v1/responses | {responses:,.0f} |\n| /v1/chat/completions | {chat:,.0f} |")
+        consumer = sdk_rate(emulator, n // 4)
+        out = []
+        for path, body in [
+            ("/v1/responses", {"model": "m", "input": "x"}),
+            (
+                "/v1/chat/completions",
+                {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+            ),
+        ]:
+            produced = rate(emulator, path, body, n)
+            out.append(
+                Row(
+                    "Emulator",
+                    f"{path}: events/s served ({n:,} deltas) ÷ events/s the SDK consumes",
+                    f"{produced / consumer:.1f}×",
+                    "≫ 1×",
+                    produced / consumer > 2,
+                    f"{produced:,.0f} vs {consumer:,.0f} events/s",
+                )
+            )
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    main(rows)

@@ -1,6 +1,6 @@
 """How long Stop takes while the server has gone quiet mid-answer.
 
-    python bench/stop_latency.py [STALL_SECONDS]
+    python bench/stop_latency.py [--quick]
 
 The baseline is the raw SDK: closing a stream from another thread while a read is
 blocked waits for the server's next byte (here: the end of the stall). The panel's
@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import io
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
 
 import openai
+from common import Row, main
 
 from jupyter_responses.backends import TurnRequest
 from jupyter_responses.cancel import Cancel
@@ -79,18 +79,27 @@ def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
     return seconds
 
 
-def main() -> None:
-    stall = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+def rows(quick: bool) -> list[Row]:
+    stall = 1.0 if quick else 3.0
+    rounds = 2 if quick else ROUNDS
     with Emulator() as emulator:
         baseline = statistics.median(raw_sdk_close(emulator, stall) for _ in range(3))
-        print(f"raw SDK close() from another thread: {baseline * 1000:8.1f} ms (stall {stall} s)")
+        out = []
         for api in ("responses", "chat"):
-            ours = statistics.median(panel_stop(emulator, stall, api) for _ in range(ROUNDS))
-            print(
-                f"panel Stop, {api:<9}:               {ours * 1000:8.1f} ms "
-                f"(ratio to baseline {ours / baseline:.4f})"
+            ours = statistics.median(panel_stop(emulator, stall, api) for _ in range(rounds))
+            out.append(
+                Row(
+                    "Panel",
+                    f"Stop → stream closed, {api}, server stalled {stall:.0f} s",
+                    f"{ours * 1000:.1f} ms = {ours / baseline:.4f}× the raw SDK's close()",
+                    "≤ 200 ms",
+                    ours <= 0.2,
+                    f"baseline: close() from another thread waits {baseline * 1000:.0f} ms "
+                    "(until the server speaks again)",
+                )
             )
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    main(rows)
