@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from .backends.base import QUIRKS
 from .client import key_present, make_client
 from .errors import OptionsError, from_openai, safe_url
 
@@ -61,6 +62,9 @@ def status(magics: ResponsesMagics, args: Any) -> None:
         f"{usage.input_tokens} tokens in / {usage.output_tokens} out\n"
         f"Saved to:      {saved_to}"
     )
+    quirks = QUIRKS.of(url)
+    if quirks:
+        print(f"Server quirks: {'; '.join(quirks)} (noticed by this kernel)")
 
 
 @command(

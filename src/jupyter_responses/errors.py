@@ -6,8 +6,8 @@
     ├── ApiError             the server answered with an error status
     │   ├── AuthenticationFailed  401
     │   ├── PermissionDenied      403
-    │   ├── NotFound              404 (unknown model, response, file)
-    │   ├── BadRequest            400 (incl. context too long)
+    │   ├── NotFound              404 (unknown model, response, file; no /responses at all)
+    │   ├── BadRequest            400, 422 (incl. context too long)
     │   ├── RateLimited           429, after the SDK's own retries
     │   └── ServerError           5xx, after the SDK's own retries
     ├── ConnectionFailed     the server could not be reached, or dropped the stream
@@ -18,10 +18,15 @@
     └── Interrupted          the user interrupted (kernel interrupt, panel Stop)
 
 ``openai`` exceptions are mapped once, by ``from_openai``, at the backend boundary.
+The server's own words are read from OpenAI's error body, and also from what other
+servers send: RFC 7807 problem details (with Prism's ``validation`` list), FastAPI's
+``detail``, or plain text and HTML, always as one line.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -100,11 +105,56 @@ def safe_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
+#: Longest server message shown inside one of ours.
+MESSAGE_LIMIT = 300
+
+
 def _server_message(error: object) -> str:
-    body = getattr(error, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"].rstrip(".")
-    return str(getattr(error, "message", error)).rstrip(".")
+    text = _body_text(getattr(error, "body", None)) or str(getattr(error, "message", error))
+    if text.lstrip().startswith("<"):  # an HTML error page
+        text = re.sub(r"<[^>]*>", " ", text)
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+
+
+def _body_text(body: object) -> str:
+    """What the server said, from OpenAI's error object or other servers' shapes."""
+    if isinstance(body, str):
+        return body
+    if not isinstance(body, dict):
+        return ""
+    if isinstance(body.get("message"), str) and body["message"]:
+        return body["message"]
+    for key in ("message", "error"):  # LiteLLM: {"message": {"error": "..."}}
+        if isinstance(body.get(key), dict):
+            return _body_text(body[key])
+    issues = body.get("validation") or body.get("detail")  # Prism / FastAPI
+    if isinstance(issues, list) and issues:
+        said = [_issue(issue) for issue in issues[:3]]
+        more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+        return f"{body.get('title') or 'Invalid request'}: {'; '.join(said)}{more}"
+    for key in ("detail", "error", "title"):
+        if isinstance(body.get(key), str) and body[key]:
+            return str(body[key])
+    return ""
+
+
+def _issue(issue: Any) -> str:
+    """One validation complaint: Prism's ``{location, message}`` or FastAPI's
+    ``{loc, msg}``."""
+    if not isinstance(issue, dict):
+        return str(issue)
+    message = str(issue.get("message") or issue.get("msg") or issue)
+    where = issue.get("loc") if issue.get("msg") else None
+    return f"{'.'.join(map(str, where))}: {message}" if where else message
+
+
+def _path(error: object) -> str:
+    """The path of the request that failed (``""`` when unknown)."""
+    try:
+        return str(error.request.url.path)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return ""
 
 
 def from_openai(
@@ -136,6 +186,7 @@ def from_openai(
             f"The model stopped with an error: {message}. Re-run the cell to retry."
         )
     status, code = error.status_code, getattr(error, "code", None)
+    code = None if code in (None, "", "None", str(status)) else code
     tag = f"{status}{' ' + code if code else ''}"
     if status == 401:
         return AuthenticationFailed(
@@ -159,7 +210,11 @@ def from_openai(
                 status,
                 code,
             )
+        if _path(error).endswith("/responses"):
+            return _no_responses_api(host, _path(error), tag, message, status, code)
         return NotFound(f"{host} answered 404 ({tag}): {message}.", status, code)
+    if status == 405 and _path(error).endswith("/responses"):
+        return _no_responses_api(host, _path(error), tag, message, status, code)
     if status == 429:
         return RateLimited(
             f"Rate limited by {host} ({tag}) even after retrying: {message}. Wait a moment and "
@@ -182,3 +237,16 @@ def from_openai(
             code,
         )
     return BadRequest(f"{host} rejected the request ({tag}): {message}.", status, code)
+
+
+def _no_responses_api(
+    host: str, path: str, tag: str, message: str, status: int, code: str | None
+) -> NotFound:
+    said = f" ({message})" if message and not message.startswith("Error code:") else ""
+    return NotFound(
+        f"{host} has no Responses API: POST {path} answered {tag}{said}. Use "
+        "%%chat, which talks to Chat Completions, with this server; %%respond needs a "
+        "server that serves /responses.",
+        status,
+        code,
+    )

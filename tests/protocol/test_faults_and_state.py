@@ -16,6 +16,8 @@ from openai import OpenAI
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
+from .conftest import Raw
+
 STATUS_ERRORS = {
     400: openai.BadRequestError,
     401: openai.AuthenticationError,
@@ -313,3 +315,38 @@ def test_cli_prints_url_and_serves() -> None:
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_loose_replies_leave_out_null_and_add_what_they_name(emulator: Emulator, raw: Raw) -> None:
+    """What the kernel tests of loose servers rely on really reaches the wire."""
+    loose = {"omit": ["sequence_number", "logprobs"], "null": ["usage"], "unknown_events": 2}
+    emulator.enqueue(s.text("hi there", **loose))
+    events = [data for _, data in raw.events("/v1/responses", {"model": "gpt-4.1", "input": "x"})]
+    kinds = [event["type"] for event in events]
+    unknown = "response.emulator_unknown"
+    assert kinds[:3] == ["response.created", unknown, unknown]
+    assert "response.output_text.delta" in kinds and kinds[-1] == "response.completed"
+    assert not {"sequence_number", "logprobs"} & set().union(*map(_keys, events))
+    assert events[-1]["response"]["usage"] is None
+
+    emulator.enqueue(s.text("hi there", omit=["usage"], unknown_events=1))
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}]}
+    chunks = [data for _, data in raw.events("/v1/chat/completions", body)]
+    assert chunks[-1] == "[DONE]" and sum("choices" not in c for c in chunks[:-1]) == 1
+    assert not any("usage" in _keys(c) for c in chunks[:-1])
+
+    emulator.enqueue(s.text("hi there", omit=["usage", "logprobs"]))
+    status, whole = raw.json("POST", "/v1/chat/completions", body)
+    assert status == 200 and "usage" not in whole and "logprobs" not in whole["choices"][0]
+    emulator.enqueue(s.text("hi there", omit=["previous_response_id"]))
+    status, whole = raw.json("POST", "/v1/responses", {"model": "gpt-4.1", "input": "x"})
+    assert status == 200 and "previous_response_id" not in whole and whole["output"]
+
+
+def _keys(value: object) -> set[str]:
+    """Every key at any depth of a JSON value."""
+    if isinstance(value, dict):
+        return set(value).union(*map(_keys, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_keys, value))
+    return set()

@@ -39,6 +39,8 @@ class TurnRequest:
     schema: OutputSchema | None = None
     max_tool_rounds: int = 10
     approve: bool = False
+    #: Seconds to wait for one function tool call (``None``: run it in place, unbounded).
+    tool_timeout: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,6 +67,40 @@ class Backend(Protocol):
         files: FileStore,
         cancel: Cancel | None = None,
     ) -> Iterator[Event]: ...
+
+
+class ServerQuirks:
+    """What this kernel has noticed about servers that speak the protocols loosely,
+    by base URL: the backends then stop sending what a server mishandles, instead of
+    failing (or retrying) on every turn. Kept for the kernel's life, never saved."""
+
+    #: quirk -> what it means, for ``%responses status``
+    MEANINGS = {
+        "ignores_previous_response_id": "ignores previous_response_id (history is resent)",
+        "no_stream_options": "rejects stream_options (not sent)",
+        "no_files_api": "has no Files API (documents are sent inline)",
+    }
+
+    def __init__(self) -> None:
+        self._seen: dict[str, set[str]] = {}
+
+    @staticmethod
+    def _key(base_url: object) -> str:
+        return str(base_url).rstrip("/")
+
+    def note(self, base_url: object, quirk: str) -> None:
+        self._seen.setdefault(self._key(base_url), set()).add(quirk)
+
+    def has(self, base_url: object, quirk: str) -> bool:
+        return quirk in self._seen.get(self._key(base_url), ())
+
+    def of(self, base_url: object) -> list[str]:
+        """What was noticed about ``base_url``, as words for the user."""
+        return [self.MEANINGS[q] for q in sorted(self._seen.get(self._key(base_url), ()))]
+
+
+#: The one registry of the kernel (backends are per-process singletons too).
+QUIRKS = ServerQuirks()
 
 
 class StreamState:

@@ -2,17 +2,22 @@
 
 Stateless: every request carries the whole history as messages, including turns made
 with the Responses API (their text, tool calls and tool results).
+
+Loose servers are met halfway: one that rejects ``stream_options`` is asked again
+without it (once, and never sent it again), and chunks missing ``choices``, ``delta``,
+``usage`` or a tool call's ``index`` are read for what they have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..errors import OptionsError
-from .base import StreamState, TurnRequest, mapped_errors
+from .base import QUIRKS, StreamState, TurnRequest, mapped_errors
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -41,12 +46,38 @@ class ChatBackend:
         files: FileStore,
         cancel: Cancel | None = None,
     ) -> Iterator[ev.Event]:
+        import openai
+
+        server = str(client.base_url)
         kwargs = request_kwargs(request, history, turn, files)
+        if QUIRKS.has(server, "no_stream_options"):
+            kwargs.pop("stream_options", None)
         with mapped_errors(client, request.model) as state:
-            if request.stream:
-                yield from _streamed(client, kwargs, state, cancel)
-            else:
+            if not request.stream:
                 yield from _whole(client.chat.completions.create(**kwargs))
+                return
+            try:
+                stream = client.chat.completions.create(stream=True, **kwargs)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+                if "stream_options" not in kwargs or not _about(error, "stream_options"):
+                    raise
+                QUIRKS.note(server, "no_stream_options")
+                host = urlsplit(server).hostname or server
+                yield ev.Note(NO_STREAM_OPTIONS_NOTE.format(host=host))
+                del kwargs["stream_options"]
+                stream = client.chat.completions.create(stream=True, **kwargs)
+            yield from _streamed(stream, state, cancel)
+
+
+NO_STREAM_OPTIONS_NOTE = (
+    "{host} rejected stream_options, so it is left out for this server (token usage may "
+    "then be missing)."
+)
+
+
+def _about(error: Any, name: str) -> bool:
+    """Whether a rejection names the parameter ``name`` (as ``param`` or in its text)."""
+    return getattr(error, "param", None) == name or name in f"{error.body} {error.message}"
 
 
 def request_kwargs(
@@ -154,44 +185,44 @@ def _entry_messages(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield {"role": "assistant", "tool_calls": calls}
 
 
-def _streamed(
-    client: OpenAI, kwargs: dict[str, Any], state: StreamState, cancel: Cancel | None
-) -> Iterator[ev.Event]:
+def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterator[ev.Event]:
     text: list[str] = []
     refusal: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
     finish: str | None = None
     model: str | None = None
-    stream = client.chat.completions.create(stream=True, **kwargs)
     try:
         with cutting(cancel, stream.response):
             for chunk in stream:
                 state.started = True
-                model = chunk.model or model
-                if chunk.usage is not None:
+                model = getattr(chunk, "model", None) or model
+                if getattr(chunk, "usage", None) is not None:
                     yield _usage(chunk.usage)
-                for choice in chunk.choices[:1]:
-                    delta = choice.delta
-                    if delta.content:
-                        text.append(delta.content)
-                        yield ev.TextDelta(delta.content)
-                    if getattr(delta, "refusal", None):
-                        refusal.append(delta.refusal)
-                        yield ev.RefusalDelta(delta.refusal)
-                    for call in delta.tool_calls or []:
+                for choice in (getattr(chunk, "choices", None) or [])[:1]:
+                    delta = getattr(choice, "delta", None)
+                    content = getattr(delta, "content", None)
+                    if isinstance(content, str) and content:
+                        text.append(content)
+                        yield ev.TextDelta(content)
+                    said_no = getattr(delta, "refusal", None)
+                    if isinstance(said_no, str) and said_no:
+                        refusal.append(said_no)
+                        yield ev.RefusalDelta(said_no)
+                    for call in getattr(delta, "tool_calls", None) or []:
                         yield from _call_delta(calls, call)
-                    finish = choice.finish_reason or finish
+                    finish = getattr(choice, "finish_reason", None) or finish
     finally:
         stream.close()
     yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)
 
 
 def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Event]:
-    state = calls.get(call.index)
-    function = call.function
+    index = _call_index(calls, call)
+    state = calls.get(index)
+    function = getattr(call, "function", None)
     if state is None:
-        state = calls[call.index] = {
-            "call_id": call.id or f"call_{call.index}",
+        state = calls[index] = {
+            "call_id": call.id or f"call_{index}",
             "name": "",
             "arguments": "",
         }
@@ -200,6 +231,18 @@ def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Even
     if function and function.arguments:
         state["arguments"] += function.arguments
         yield ev.ToolCallDelta(state["call_id"], function.arguments)
+
+
+def _call_index(calls: dict[int, dict[str, Any]], call: Any) -> int:
+    """The call a delta belongs to: its ``index``; servers that leave it out start a
+    call with an ``id`` and continue it without one."""
+    index = getattr(call, "index", None)
+    if isinstance(index, int):
+        return index
+    if call.id:
+        known = [i for i, state in calls.items() if state["call_id"] == call.id]
+        return known[0] if known else len(calls)
+    return max(calls) if calls else 0
 
 
 def _finish(
@@ -227,25 +270,30 @@ def _usage(usage: Any) -> ev.Usage:
 
 
 def _whole(completion: Any) -> Iterator[ev.Event]:
-    choice = completion.choices[0]
-    message = choice.message
-    if message.content:
-        yield ev.TextDelta(message.content)
-    if getattr(message, "refusal", None):
-        yield ev.RefusalDelta(message.refusal)
+    choices = getattr(completion, "choices", None) or []
+    choice = choices[0] if choices else None
+    message = getattr(choice, "message", None)
+    content = getattr(message, "content", None)
+    content = content if isinstance(content, str) else ""
+    said_no = getattr(message, "refusal", None)
+    said_no = said_no if isinstance(said_no, str) else ""
+    if content:
+        yield ev.TextDelta(content)
+    if said_no:
+        yield ev.RefusalDelta(said_no)
     for annotation in getattr(message, "annotations", None) or []:
-        yield ev.Citation(
-            annotation.url_citation.url,
-            annotation.url_citation.title or annotation.url_citation.url,
-        )
+        cited = getattr(annotation, "url_citation", None)
+        if cited is not None and cited.url:
+            yield ev.Citation(cited.url, cited.title or cited.url)
     calls = []
-    for call in message.tool_calls or []:
-        yield ev.ToolCallStarted(call.id, call.function.name)
-        calls.append(
-            {"call_id": call.id, "name": call.function.name, "arguments": call.function.arguments}
-        )
-    if completion.usage is not None:
+    for number, call in enumerate(getattr(message, "tool_calls", None) or []):
+        function = getattr(call, "function", None)
+        name = (function.name if function else None) or ""
+        call_id = call.id or f"call_{number}"
+        yield ev.ToolCallStarted(call_id, name)
+        arguments = (function.arguments if function else None) or ""
+        calls.append({"call_id": call_id, "name": name, "arguments": arguments})
+    if getattr(completion, "usage", None) is not None:
         yield _usage(completion.usage)
-    yield from _finish(
-        message.content or "", message.refusal or "", calls, choice.finish_reason, completion.model
-    )
+    finish = getattr(choice, "finish_reason", None)
+    yield from _finish(content, said_no, calls, finish, getattr(completion, "model", None))

@@ -2,18 +2,21 @@
 
 Chains with ``previous_response_id`` when the turn before is stored server-side, and
 otherwise sends the whole history as input items. If the server has lost the previous
-response it falls back, once, to resending history, and says so with a ``Note``.
+response it falls back, once, to resending history, and says so with a ``Note``; a
+server that ignores ``previous_response_id`` gets the whole history from then on (see
+``responses_stream``), and one without a Files API gets documents inline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .. import events as ev
 from ..cancel import Cancel, cutting
-from ..errors import StreamFailed
-from .base import StreamState, TurnRequest, mapped_errors
+from .base import QUIRKS, StreamState, TurnRequest, mapped_errors
+from .responses_stream import Exchange, translate, whole
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -42,10 +45,12 @@ class ResponsesBackend:
     ) -> Iterator[ev.Event]:
         import openai
 
+        server = str(client.base_url)
+        chain = not QUIRKS.has(server, "ignores_previous_response_id")
         with mapped_errors(client, request.model) as state:
-            sources = Sources(files, str(client.base_url))
-            kwargs = request_kwargs(request, history, turn, chain=True, sources=sources)
-            sources.upload(client, kwargs)
+            sources = Sources(files, server)
+            kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
+            yield from sources.upload(client, kwargs)
             try:
                 yield from self._run(client, request, kwargs, state, cancel)
             except openai.NotFoundError as error:
@@ -56,7 +61,7 @@ class ResponsesBackend:
                     raise
                 yield ev.Note(RESENT_NOTE)
                 kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
-                sources.upload(client, kwargs)
+                yield from sources.upload(client, kwargs)
                 yield from self._run(client, request, kwargs, state, cancel)
 
     def _run(
@@ -67,16 +72,16 @@ class ResponsesBackend:
         state: StreamState,
         cancel: Cancel | None,
     ) -> Iterator[ev.Event]:
+        exchange = Exchange(str(client.base_url), kwargs.get("previous_response_id"))
         if not request.stream:
-            yield from _events_of_response(client.responses.create(**kwargs))
+            yield from whole(client.responses.create(**kwargs), exchange)
             return
-        names: dict[str, str] = {}  # item id -> call id, for argument deltas
         stream = client.responses.create(stream=True, **kwargs)
         try:
             with cutting(cancel, stream.response):
                 for event in stream:
                     state.started = True
-                    yield from _translate(event, names)
+                    yield from translate(event, exchange)
         finally:
             stream.close()
 
@@ -182,23 +187,50 @@ class Sources:
                 return {"type": "input_file", "file_id": placeholder}
         return {"type": "input_text", "text": f"[attachment {record['name']} is not available]"}
 
-    def upload(self, client: OpenAI, kwargs: dict[str, Any]) -> None:
-        """Upload what ``part`` left pending and put the real ids into ``kwargs``."""
+    def upload(self, client: OpenAI, kwargs: dict[str, Any]) -> Iterator[ev.Event]:
+        """Upload what ``part`` left pending and put the real ids into ``kwargs``. A
+        server without a Files API (an upload answered 400/404/405/415/422/500/501, after
+        the SDK's retries) gets the documents inline as ``file_data``, with a note."""
+        import openai
+
         if not self.pending or self.files is None:
             return
-        ids: dict[str, str] = {}
+        ids: dict[str, dict[str, Any]] = {}
         for placeholder, record in self.pending.items():
-            created = client.files.create(
-                file=(record["name"], self.files.data(record) or b"", record["mime"]),
-                purpose="user_data",
-            )
-            self.files.remember_upload(self.server, record, created.id)
-            ids[placeholder] = created.id
+            if not QUIRKS.has(self.server, "no_files_api"):
+                try:
+                    created = client.files.create(
+                        file=(record["name"], self.files.data(record) or b"", record["mime"]),
+                        purpose="user_data",
+                    )
+                except openai.APIStatusError as error:
+                    if error.status_code not in _NO_FILES_API:
+                        raise
+                    QUIRKS.note(self.server, "no_files_api")
+                    host = urlsplit(self.server).hostname or self.server
+                    yield ev.Note(NO_FILES_NOTE.format(host=host, status=error.status_code))
+                else:
+                    self.files.remember_upload(self.server, record, created.id)
+                    ids[placeholder] = {"file_id": created.id}
+                    continue
+            inline = self.files.data_url(record) or ""
+            ids[placeholder] = {"filename": record["name"], "file_data": inline}
         for item in kwargs["input"]:
-            for part in item.get("content") or []:
+            content = item.get("content")
+            for part in content if isinstance(content, list) else []:
                 if isinstance(part, dict) and part.get("file_id") in ids:
-                    part["file_id"] = ids[part["file_id"]]
+                    source = ids[part.pop("file_id")]
+                    part.update(source)
         self.pending.clear()
+
+
+#: Upload statuses that mean "no Files API here" rather than a bad key or a busy server.
+_NO_FILES_API = (400, 404, 405, 415, 422, 500, 501)
+
+NO_FILES_NOTE = (
+    "{host} did not take the document upload (POST /files answered {status}), so "
+    "documents are sent inline to it."
+)
 
 
 def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str | None:
@@ -214,6 +246,10 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
 
 
 def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
+    """A plain prompt as a string: the one form OpenAI's spec does not also match as
+    another input item type (its ``oneOf`` overlaps for content lists)."""
+    if not turn.attachments:
+        return {"role": "user", "content": turn.prompt}
     content = [{"type": "input_text", "text": turn.prompt}]
     content += [sources.part(record) for record in turn.attachments]
     return {"role": "user", "content": content}
@@ -255,139 +291,3 @@ def _entry_item(entry: dict[str, Any]) -> dict[str, Any] | None:
         item = entry["item"]
         return {k: item[k] for k in ("type", "id", "summary", "encrypted_content") if k in item}
     return None  # refusals, built-in tool items: their text already stands in the answer
-
-
-def _translate(event: Any, calls: dict[str, str]) -> Iterator[ev.Event]:
-    kind = event.type
-    if kind == "response.output_text.delta":
-        yield ev.TextDelta(event.delta)
-    elif kind == "response.refusal.delta":
-        yield ev.RefusalDelta(event.delta)
-    elif kind == "response.reasoning_summary_text.delta":
-        yield ev.ReasoningDelta(event.delta)
-    elif kind == "response.output_item.added" and event.item.type not in ("message", "reasoning"):
-        call_id = getattr(event.item, "call_id", None) or event.item.id
-        calls[event.item.id] = call_id
-        name = getattr(event.item, "name", None) or event.item.type
-        yield ev.ToolCallStarted(
-            call_id, name, "function" if event.item.type == "function_call" else event.item.type
-        )
-    elif kind in (
-        "response.function_call_arguments.delta",
-        "response.code_interpreter_call_code.delta",
-    ):
-        yield ev.ToolCallDelta(calls.get(event.item_id, event.item_id), event.delta)
-    elif kind == "response.output_text.annotation.added":
-        annotation = (
-            event.annotation
-            if isinstance(event.annotation, dict)
-            else event.annotation.model_dump()
-        )
-        if annotation.get("type") == "url_citation":
-            yield ev.Citation(annotation["url"], annotation.get("title") or annotation["url"])
-    elif kind == "response.output_item.done" and event.item.type not in ("message", "reasoning"):
-        yield from _item_done(event.item)
-    elif kind in ("response.completed", "response.incomplete"):
-        yield from _finished(event.response)
-    elif kind == "response.failed":
-        error = event.response.error
-        raise StreamFailed(
-            f"The model failed mid-answer: {error.message if error else 'no reason given'}. "
-            "The partial answer is kept; re-run the cell to retry."
-        )
-    elif kind == "error":
-        raise StreamFailed(
-            f"The server reported an error mid-answer: {event.message}. Re-run the cell to retry."
-        )
-
-
-def _item_done(item: Any) -> Iterator[ev.Event]:
-    data = item.model_dump(exclude_none=True)
-    if item.type == "function_call":
-        yield ev.ToolCallDone(item.call_id, item.name, item.arguments)
-        return
-    if item.type == "image_generation_call" and item.result:
-        yield ev.Image(item.result, getattr(item, "revised_prompt", None) or "")
-    detail = {k: v for k, v in data.items() if k not in ("id", "type", "status", "result")}
-    output = data.get("output") if isinstance(data.get("output"), str) else None
-    yield ev.ToolCallDone(
-        item.id,
-        getattr(item, "name", None) or item.type,
-        data.get("arguments", ""),
-        item.type,
-        detail,
-        output,
-    )
-
-
-def _finished(response: Any) -> Iterator[ev.Event]:
-    usage = response.usage
-    if usage is not None:
-        details = usage.output_tokens_details
-        yield ev.Usage(
-            usage.input_tokens, usage.output_tokens, details.reasoning_tokens if details else 0
-        )
-    yield ev.Completed(
-        status=response.status or "completed",
-        response_id=response.id,
-        stored=bool(getattr(response, "store", True)),
-        entries=tuple(_entries(response.output)),
-        model=response.model,
-    )
-
-
-def _entries(output: list[Any]) -> Iterator[dict[str, Any]]:
-    for item in output:
-        data = item.model_dump(exclude_none=True)
-        if item.type == "message":
-            text = "".join(
-                p.get("text", "") for p in data.get("content", []) if p.get("type") == "output_text"
-            )
-            refusal = "".join(
-                p.get("refusal", "") for p in data.get("content", []) if p.get("type") == "refusal"
-            )
-            if text:
-                yield {"type": "message", "text": text}
-            if refusal:
-                yield {"type": "refusal", "text": refusal}
-        elif item.type == "reasoning":
-            summary = "".join(s.get("text", "") for s in data.get("summary", []))
-            yield {"type": "reasoning", "summary": summary, "item": data}
-        elif item.type == "function_call":
-            yield {
-                "type": "function_call",
-                "call_id": item.call_id,
-                "name": item.name,
-                "arguments": item.arguments,
-            }
-        else:
-            yield {"type": "builtin", "name": item.type, "item": data}
-
-
-def _events_of_response(response: Any) -> Iterator[ev.Event]:
-    """A non-streamed response as the same events a stream would have produced."""
-    for item in response.output:
-        if item.type == "message":
-            for part in item.content:
-                if part.type == "output_text":
-                    yield ev.TextDelta(part.text)
-                    for a in part.annotations or []:
-                        if a.type == "url_citation":
-                            yield ev.Citation(a.url, a.title or a.url)
-                elif part.type == "refusal":
-                    yield ev.RefusalDelta(part.refusal)
-        elif item.type == "reasoning":
-            for summary in item.summary or []:
-                yield ev.ReasoningDelta(summary.text)
-        else:
-            call_id = getattr(item, "call_id", None) or item.id
-            yield ev.ToolCallStarted(
-                call_id,
-                getattr(item, "name", None) or item.type,
-                "function" if item.type == "function_call" else item.type,
-            )
-            yield from _item_done(item)
-    if response.status == "failed":
-        message = response.error.message if response.error else "no reason given"
-        raise StreamFailed(f"The model failed: {message}. Re-run the cell to retry.")
-    yield from _finished(response)

@@ -15,7 +15,7 @@ from typing import Any
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
 from .responses_events import new_id, split
-from .script import FunctionCall, Reasoning, Refusal, Reply, Text
+from .script import FunctionCall, Reasoning, Refusal, Reply, Text, loosen
 from .usage import count_tokens
 
 _FINISH = {"completed": "stop", "incomplete": "length", "failed": "stop"}
@@ -187,7 +187,7 @@ class ChatRun:
                 }
                 for _, cid, c in self.calls
             ]
-        return {
+        body = {
             **self._head("chat.completion"),
             "choices": [
                 {
@@ -199,6 +199,7 @@ class ChatRun:
             ],
             "usage": self.usage(),
         }
+        return loosen(body, self.reply)
 
     def _head(self, kind: str) -> dict[str, Any]:
         return {
@@ -217,13 +218,19 @@ class ChatRun:
         }
         if self._include_usage():
             chunk["usage"] = None
-        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+        return self._data(chunk)
+
+    def _data(self, chunk: dict[str, Any]) -> bytes:
+        data = json.dumps(loosen(chunk, self.reply), separators=(",", ":"))
+        return b"data: " + data.encode() + b"\n\n"
 
     def _include_usage(self) -> bool:
         return bool((self.body.get("stream_options") or {}).get("include_usage"))
 
     def _deltas(self) -> Iterator[bytes]:
         yield self._chunk({"role": "assistant", "content": "", "refusal": None})
+        for _ in range(self.reply.unknown_events):
+            yield self._data({**self._head("chat.completion.chunk"), "emulator_unknown": {}})
         for item in self.reply.items:
             if isinstance(item, Text):
                 for piece in split(item.text, item.deltas):
@@ -262,5 +269,5 @@ class ChatRun:
         yield self._chunk({}, self._finish_reason())
         if self._include_usage():
             final = {**self._head("chat.completion.chunk"), "choices": [], "usage": self.usage()}
-            yield b"data: " + json.dumps(final, separators=(",", ":")).encode() + b"\n\n"
+            yield self._data(final)
         yield b"data: [DONE]\n\n"

@@ -16,7 +16,7 @@ from typing import Any
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
-from .script import Reasoning, Reply
+from .script import Reasoning, Reply, loosen
 from .state import EmulatorState, StoredResponse
 from .usage import count_tokens
 
@@ -64,16 +64,18 @@ class ResponseRun:
             raise ApiError(500, self.reply.error_message, "server_error", self.reply.error_code)
         for _ in self._events():
             pass
-        return self.response
+        return loosen(self.response, self.reply)
 
     def _encode(self, event: dict[str, Any]) -> SSE:
         event["sequence_number"] = self.sequence
         self.sequence += 1
-        data = json.dumps(event, separators=(",", ":"))
+        data = json.dumps(loosen(event, self.reply), separators=(",", ":"))
         return f"event: {event['type']}\ndata: {data}\n\n".encode()
 
     def _events(self) -> Iterator[dict[str, Any]]:
         yield {"type": "response.created", "response": dict(self.response)}
+        for _ in range(self.reply.unknown_events):
+            yield {"type": "response.emulator_unknown", "note": "an event no client knows"}
         yield {"type": "response.in_progress", "response": dict(self.response)}
         builder = OutputBuilder(self.body.get("include") or [], self.call_ids)
         yield from builder.events(self.reply.items)

@@ -155,6 +155,11 @@ class Reply:
     * ``stall_after`` / ``stall``: after that many events, go quiet for ``stall`` seconds
       with the connection open (a server thinking, or a stuck proxy), then go on.
     * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``.
+    * ``omit`` / ``null``: field names left out of (or sent as ``null`` in) everything
+      sent for this reply, at any depth, as loose servers do: ``["sequence_number",
+      "logprobs"]``, ``["usage"]``, ``["previous_response_id"]``.
+    * ``unknown_events``: that many stream events no client knows, after the first
+      (Responses: a type of no known event; Chat: a chunk without ``choices``).
     """
 
     items: list[Item] = field(default_factory=list)
@@ -168,6 +173,25 @@ class Reply:
     stall_after: int | None = None
     stall: float = 0.0
     usage: dict[str, int] | None = None
+    omit: list[str] = field(default_factory=list)
+    null: list[str] = field(default_factory=list)
+    unknown_events: int = 0
+
+
+def loosen(data: Any, reply: Any) -> Any:
+    """``data`` as ``reply`` says a loose server sends it (``omit``, ``null``)."""
+    omit, null = set(getattr(reply, "omit", ())), set(getattr(reply, "null", ()))
+    if not omit and not null:
+        return data
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: None if k in null else walk(v) for k, v in value.items() if k not in omit}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)
 
 
 @dataclass
