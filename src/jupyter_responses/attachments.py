@@ -11,6 +11,7 @@ import base64
 import hashlib
 import mimetypes
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -88,14 +89,25 @@ class FileStore:
     def add(self, spec: str, cwd: Path | None = None) -> Attachment:
         """Read and check ``spec`` (a path or an http(s) URL); raise ``OptionsError``
         with what to do when it is missing, of an unsupported type or too large."""
-        if urlsplit(spec).scheme in ("http", "https"):
+        try:
+            scheme = urlsplit(spec).scheme
+        except ValueError as error:  # e.g. an unclosed IPv6 bracket
+            raise OptionsError(f"--file {spec}: not a valid URL ({error}).") from None
+        if scheme in ("http", "https"):
             return _url_attachment(spec)
-        path = Path(spec).expanduser()
+        path = Path(spec)
+        with suppress(RuntimeError):  # "~name" of no such user: the path as written
+            path = path.expanduser()
         if cwd is not None and not path.is_absolute():
             path = cwd / path
-        if not path.is_file():
-            raise OptionsError(f"--file {spec}: no such file (looked for {path}).")
-        data = path.read_bytes()
+        try:
+            if not path.is_file():
+                raise OptionsError(f"--file {spec}: no such file (looked for {path}).")
+            data = path.read_bytes()
+        except OSError as error:  # a name too long, no permission, a vanished file...
+            raise OptionsError(
+                f"--file {spec}: cannot read it ({error.strerror or error})."
+            ) from None
         mime = _sniff(data) or _guess(path.name)
         kind = _kind(spec, mime)
         limit = MAX_IMAGE_BYTES if kind == "image" else MAX_DOCUMENT_BYTES

@@ -34,6 +34,7 @@ class Settings:
     interpolate: bool
     widgets: bool
     db_path: str
+    tool_timeout: float
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -85,6 +86,15 @@ class ResponsesConfig(Configurable):
         True,
         help="Show turns live with ipywidgets (reasoning and tool sections); False shows "
         "them as an updating HTML display instead.",
+    ).tag(config=True)
+
+    tool_timeout = Float(
+        60.0,
+        min=0.0,
+        help="Seconds to wait for one call of a function tool before telling the model it "
+        "timed out (--tool-timeout per cell). The call runs on a worker thread that cannot be "
+        "stopped: a hung function keeps running in the background. 0 = no limit (the "
+        "function runs on the kernel's main thread).",
     ).tag(config=True)
 
     db_path = Unicode(

@@ -134,7 +134,7 @@ class Conversation:
         server's response id. Raises ``LookupError`` with a message for the user."""
         ref = ref.strip()
         branch = self.branch()
-        if ref.isdigit():
+        if ref.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
             number = int(ref)
             if not 1 <= number <= len(branch):
                 raise LookupError(

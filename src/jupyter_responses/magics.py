@@ -3,6 +3,7 @@ errors as one paragraph. No API logic lives here."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,13 @@ def _turn_arguments(func: Callable[..., Any]) -> Callable[..., Any]:
                 default=10,
                 metavar="N",
                 help="stop after N rounds of tool calls (default 10)",
+            ),
+            argument(
+                "--tool-timeout",
+                type=float,
+                metavar="SECONDS",
+                help="stop waiting for a function tool call after SECONDS (default: the "
+                "tool_timeout trait, 60; 0: no limit)",
             ),
             argument("--approve", action="store_true", help="ask before each tool call runs"),
             argument(
@@ -147,12 +155,21 @@ class ResponsesMagics(Magics, ResponsesConfig):
             if args.no_interpolate or not settings.interpolate
             else interpolate(cell, self._namespace())
         )
+        _sendable(prompt, "The prompt (with its {variables} filled in)")
         if not prompt.strip():
             raise OptionsError(f"The cell is empty: write the prompt on the lines below %%{api}.")
         if args.out and not args.out.isidentifier():
             raise OptionsError(f"-o needs a Python variable name, not {args.out!r}.")
+        if args.temperature is not None and not math.isfinite(args.temperature):
+            raise OptionsError(f"--temperature needs a number, not {args.temperature}.")
         if args.max_tool_rounds < 0:
             raise OptionsError("--max-tool-rounds must be 0 or more.")
+        timeout = settings.tool_timeout if args.tool_timeout is None else args.tool_timeout
+        if not (math.isfinite(timeout) and timeout >= 0):
+            raise OptionsError(
+                "--tool-timeout (or the tool_timeout trait) needs a number of seconds, 0 or "
+                "more (0: no limit)."
+            )
         namespace = self._namespace()
         tools = resolve_tools(
             args.tools or [],
@@ -183,6 +200,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
             schema=schema,
             max_tool_rounds=args.max_tool_rounds,
             approve=args.approve,
+            tool_timeout=timeout or None,
         )
 
     def _namespace(self) -> dict[str, Any]:
@@ -213,10 +231,25 @@ def parse_options(magic: Callable[..., Any], line: str) -> Any:
     """Like ``parse_argstring``, but quotes group words and are removed, as in a shell
     (``-s "Be brief."`` gives ``Be brief.``); an unclosed quote is a usage error."""
     try:
-        argv = arg_split(line, posix=True)
+        argv = arg_split(_sendable(line, "The option line"), posix=True)
+    except OptionsError as error:
+        raise UsageError(str(error)) from None
     except ValueError as error:
         raise UsageError(f"Could not read the options: {error}.") from None
     return magic.parser.parse_args(argv)  # type: ignore[attr-defined]  # set by @magic_arguments
+
+
+def _sendable(text: str, what: str) -> str:
+    """``text``, if it can be sent (and saved) as UTF-8: a lone surrogate, which a
+    browser can pass on from damaged text, cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise OptionsError(
+            f"{what} holds an unpaired surrogate ({text[error.start]!r} at position "
+            f"{error.start}), which cannot be sent: delete it, or retype the text around it."
+        ) from None
+    return text
 
 
 def answer_value(request: TurnRequest, turn: Any) -> Any:

@@ -32,6 +32,11 @@ from .render.base import View
 from .threads import Threads
 from .tools import run_pending, unanswered
 
+INTERRUPTED = (
+    "Interrupted: the partial answer is kept in the conversation (marked interrupted) and "
+    "will not be sent as context."
+)
+
 #: Called with the conversation and the turn just recorded in it, or with ``None``
 #: when the current conversation or its head changed (thread switch, new, checkout).
 TurnListener = Callable[[Conversation, "Turn | None"], None]
@@ -138,50 +143,73 @@ class Session:
         Raises a ``JupyterResponsesError`` after recording the turn when it did not
         complete (the view has already shown what arrived).
         """
-        with self.lock:
-            BACKENDS[request.api].validate(request)
-            conversation = self.threads.get(thread)
-            parent = self.parent_for(conversation, fork, cell_id)
-            client = make_client(self.settings())
-            history = conversation.context(parent) if parent is not None else []
-            turn = Turn(
-                api=request.api,
-                model=request.model,
-                prompt=request.prompt,
-                parent=parent,
-                instructions=request.instructions,
-                attachments=[a.record() for a in request.attachments],
-                schema=request.schema.name if request.schema else None,
-                cell_id=cell_id,
-                magic=magic,
-            )
-            recorder = _Recorder(turn, request.store, cancel)
-            view.start(turn)
-            try:
-                self._rounds(client, request, history, turn, recorder, view)
-            except (KeyboardInterrupt, _Cancelled):
-                turn.status = "interrupted"
-                raise Interrupted(
-                    "Interrupted: the partial answer is kept in the conversation (marked "
-                    "interrupted) and will not be sent as context."
-                ) from None
-            except JupyterResponsesError as error:
-                turn.error = str(error)
-                turn.status = "failed" if turn.status == "running" else turn.status
-                raise
-            except Exception as error:
-                turn.status, turn.error = "failed", f"{type(error).__name__}: {error}"
-                raise
-            finally:
-                recorder.close()
-                conversation.append(turn)
-                self._cell_turns.add(turn.id)
-                self.threads.save(conversation)
-                if self.threads.save_error:
-                    print(self.threads.save_error, file=sys.stderr)
-                view.finish(turn)
-                self._changed(conversation, turn)
-            return turn
+        began = False
+        try:
+            with self.lock:
+                began = True
+                return self._run(request, view, magic, cancel, thread, fork, cell_id)
+        except KeyboardInterrupt:
+            # An interrupt outside the turn proper: while waiting for another turn
+            # (the chat panel's) to finish, or while it was being wrapped up.
+            raise Interrupted(
+                "Interrupted: %responses history shows what was recorded."
+                if began
+                else "Interrupted while waiting for the turn already running (the chat "
+                "panel's) to finish: nothing was sent."
+            ) from None
+
+    def _run(
+        self,
+        request: TurnRequest,
+        view: View,
+        magic: str,
+        cancel: Cancel | None,
+        thread: str | None,
+        fork: str | None,
+        cell_id: str | None,
+    ) -> Turn:
+        """``run``, holding the lock."""
+        BACKENDS[request.api].validate(request)
+        conversation = self.threads.get(thread)
+        parent = self.parent_for(conversation, fork, cell_id)
+        client = make_client(self.settings())
+        history = conversation.context(parent) if parent is not None else []
+        turn = Turn(
+            api=request.api,
+            model=request.model,
+            prompt=request.prompt,
+            parent=parent,
+            instructions=request.instructions,
+            attachments=[a.record() for a in request.attachments],
+            schema=request.schema.name if request.schema else None,
+            cell_id=cell_id,
+            magic=magic,
+        )
+        recorder = _Recorder(turn, request.store, cancel)
+        view.start(turn)
+        try:
+            self._rounds(client, request, history, turn, recorder, view)
+        except (KeyboardInterrupt, _Cancelled):
+            turn.status = "interrupted"
+            raise Interrupted(INTERRUPTED) from None
+        except JupyterResponsesError as error:
+            turn.error = str(error)
+            turn.status = "failed" if turn.status == "running" else turn.status
+            raise
+        except Exception as error:
+            turn.status, turn.error = "failed", f"{type(error).__name__}: {error}"
+            raise
+        finally:
+            recorder.close()
+            _settle_calls(turn)
+            conversation.append(turn)
+            self._cell_turns.add(turn.id)
+            self.threads.save(conversation)
+            if self.threads.save_error:
+                print(self.threads.save_error, file=sys.stderr)
+            view.finish(turn)
+            self._changed(conversation, turn)
+        return turn
 
     def _rounds(
         self,
@@ -209,7 +237,9 @@ class Session:
             if rounds_done == request.max_tool_rounds:
                 break
             turn.status = "running"
-            recorder.consume(run_pending(pending, request.tools, confirm), view)
+            recorder.consume(
+                run_pending(pending, request.tools, confirm, request.tool_timeout), view
+            )
         limit = request.max_tool_rounds
         recorder.consume(unanswered(pending, f"the limit of {limit} tool rounds was reached"), view)
         turn.status = "incomplete"
@@ -218,6 +248,16 @@ class Session:
             f"answering. Its last calls were not run. Raise the limit with --max-tool-rounds, "
             f"or make the task narrower."
         )
+
+
+def _settle_calls(turn: Turn) -> None:
+    """A call still running (or waiting to run) when its turn stopped never finished:
+    it must not be shown as running forever."""
+    if turn.status in ("completed", "running"):
+        return
+    for call in turn.calls:
+        if call.get("status") in ("running", "requested"):
+            call["status"] = "interrupted" if turn.status == "interrupted" else "not finished"
 
 
 class _Cancelled(Exception):

@@ -8,8 +8,10 @@ runs, and whatever the function returns or raises becomes text for the model.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,18 +194,60 @@ class Outcome:
     seconds: float
 
 
-def run_call(tool: FunctionTool, arguments: str) -> Outcome:
-    """Run one call. A raising tool is not fatal: the error goes back to the model."""
+def run_call(tool: FunctionTool, arguments: str, timeout: float | None = None) -> Outcome:
+    """Run one call. A raising tool is not fatal: the error goes back to the model.
+
+    With a ``timeout`` (seconds), the function runs on a worker thread and the turn
+    waits at most that long; then the model is told the call timed out and the turn
+    goes on. Python cannot stop a thread, so a hung function keeps running in the
+    background (a daemon thread: it never keeps the kernel from exiting), and what it
+    prints or displays later still goes to the cell that ran it. Without a timeout
+    (``None`` or 0) it runs right here, on the caller's thread.
+    """
     started = time.perf_counter()
     try:
-        value = tool.call(arguments)
-    except Exception as error:
+        value = _in_thread(tool, arguments, timeout) if timeout else tool.call(arguments)
+    except _TimedOut:
+        message = f"timed out after {timeout:g} s (the function may still be running)"
+        return Outcome(f"Error: {message}", message, time.perf_counter() - started)
+    except (Exception, SystemExit) as error:  # a tool's sys.exit() (argparse...) too
         message = _describe(error)
         return Outcome(f"Error: {message}", message, time.perf_counter() - started)
     return Outcome(serialize(value), None, time.perf_counter() - started)
 
 
-def _describe(error: Exception) -> str:
+class _TimedOut(Exception):
+    """A tool call did not return within its timeout."""
+
+
+def _in_thread(tool: FunctionTool, arguments: str, timeout: float) -> Any:
+    """``tool.call(arguments)`` on a daemon thread, waiting at most ``timeout`` seconds.
+    The thread runs in a copy of the caller's context, so the kernel routes its output
+    to the caller's cell; what it raises is raised here."""
+    done = threading.Event()
+    outcome: list[tuple[bool, Any]] = []
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(tool.call, arguments)))
+        except BaseException as error:  # handed to the waiting caller, never lost
+            outcome.append((False, error))
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target, name=f"jupyter-responses-tool-{tool.name}")
+    worker.daemon = True
+    worker.start()
+    if not done.wait(min(timeout, threading.TIMEOUT_MAX)):
+        raise _TimedOut
+    returned, value = outcome[0]
+    if returned:
+        return value
+    raise value
+
+
+def _describe(error: BaseException) -> str:
     """One line the model can act on; pydantic's own message is long and carries URLs."""
     from pydantic import ValidationError
 
@@ -263,11 +307,15 @@ Confirm = Callable[[str, str], bool]
 
 
 def run_pending(
-    calls: Sequence[Mapping[str, Any]], tools: Sequence[Tool], confirm: Confirm | None
+    calls: Sequence[Mapping[str, Any]],
+    tools: Sequence[Tool],
+    confirm: Confirm | None,
+    timeout: float | None = None,
 ) -> Iterator[ev.Event]:
     """Run the model's function calls in order, one ``ToolRunning`` then one
     ``ToolResult`` per call. Only the named functions can run: a call to any other
-    name gets an error result, as does a call the user denies."""
+    name gets an error result, as does a call the user denies. ``timeout`` bounds
+    each call (see ``run_call``)."""
     functions = {t.name: t for t in tools if isinstance(t, FunctionTool)}
     for call in calls:
         call_id, name, arguments = call["call_id"], call["name"], call["arguments"]
@@ -280,7 +328,7 @@ def run_pending(
             yield ev.ToolResult(call_id, name, "The user declined to run this call.", denied=True)
             continue
         yield ev.ToolRunning(call_id, name)
-        outcome = run_call(tool, arguments)
+        outcome = run_call(tool, arguments, timeout)
         yield ev.ToolResult(call_id, name, outcome.output, outcome.error, outcome.seconds)
 
 

@@ -299,6 +299,7 @@ class KernelSession:
         self.startup_seconds: float = 0.0
 
         self._log: IO[str] | None = None
+        self._ipc_dir: str | None = None
         self._pids: set[int] = set()
         self._stash: dict[str, list[Message]] = {}  # iopub messages by parent msg_id
         self._idle: set[str] = set()  # parent msg_ids whose ``status: idle`` arrived
@@ -340,10 +341,15 @@ class KernelSession:
         t0 = time.monotonic()
         self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
         connection_file = Path(self.env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{uuid.uuid4()}.json"
+        # Unix sockets, not TCP ports: kernels (and the servers other tests start) can
+        # never race for a port. The directory is short, for the 108-byte socket limit.
+        self._ipc_dir = tempfile.mkdtemp(prefix="jrk-")
         self.km = KernelManager(
             kernel_name="python3",
             kernel_spec_manager=_ThisPythonKernelSpecs(),
             connection_file=str(connection_file),
+            transport="ipc",
+            ip=os.path.join(self._ipc_dir, "k"),
         )
         try:
             self.km.start_kernel(
@@ -413,6 +419,8 @@ class KernelSession:
                 self._log = None
             if self._own_workdir:
                 shutil.rmtree(self.workdir, ignore_errors=True)
+            if self._ipc_dir is not None:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
     def __enter__(self) -> KernelSession:
         return self

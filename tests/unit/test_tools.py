@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import json
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -214,3 +218,58 @@ def test_run_pending_runs_only_offered_functions_and_respects_denial() -> None:
     assert results[0].output.startswith("red dot at 0,0")
     assert results[1].error == "no tool named 'exec' was offered"
     assert results[2].denied and len(asked) == 2
+
+
+_caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="nobody")
+
+
+def test_a_timeout_runs_the_call_on_a_worker_thread_in_the_callers_context() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def where() -> str:
+        """Which thread and context run the call."""
+        seen.append((threading.current_thread().name, _caller.get()))
+        return "ok"
+
+    tool = function_tool(where)
+    token = _caller.set("the cell")
+    try:
+        assert run_call(tool, "{}", timeout=5).output == "ok"
+        assert run_call(tool, "{}").output == "ok"
+    finally:
+        _caller.reset(token)
+    assert seen == [
+        ("jupyter-responses-tool-where", "the cell"),
+        (threading.current_thread().name, "the cell"),
+    ]
+    # A tool that exits (argparse does) is an error result too, on either thread.
+    quits = function_tool(lambda: sys.exit(3), "quits")
+    assert run_call(quits, "{}").error == run_call(quits, "{}", timeout=5).error == "SystemExit: 3"
+    # What the function raises on the worker comes back as the usual error result.
+    assert run_call(function_tool(paint), '{"where": {"x": "a"}}', timeout=5).error == (
+        "invalid arguments (where.x: Input should be a valid integer, unable to parse string "
+        "as an integer)"
+    )
+
+
+def test_a_call_that_outlives_its_timeout_is_an_error_result_and_runs_on() -> None:
+    release, finished = threading.Event(), threading.Event()
+
+    def hang() -> str:
+        """Never returns in time."""
+        release.wait(10)
+        finished.set()
+        return "late"
+
+    started = time.monotonic()
+    outcome = run_call(function_tool(hang), "{}", timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert outcome.error == "timed out after 0.2 s (the function may still be running)"
+    assert outcome.output == f"Error: {outcome.error}"
+    assert not finished.is_set(), "the thread cannot be stopped: it is still running"
+    release.set()
+    assert finished.wait(5)
+    # Through run_pending, the timeout bounds each call (this one returns at once now).
+    call = {"call_id": "h", "name": "hang", "arguments": ""}
+    events = list(run_pending([call], (function_tool(hang),), None, timeout=0.1))
+    assert isinstance(events[-1], ev.ToolResult) and events[-1].output == "late"
