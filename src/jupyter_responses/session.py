@@ -279,12 +279,13 @@ class _Recorder:
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
         the HTTP stream underneath. A stream cut by the cancel fails: that is the stop."""
+        cancel, apply, show = self.cancel, self.apply, view.update  # once, not per token
         try:
             for event in events:
-                if self.cancelled:
+                if cancel is not None and cancel.is_set():
                     raise _Cancelled
-                self.apply(event)
-                view.update(event)
+                apply(event)
+                show(event)
         except JupyterResponsesError:
             if self.cancelled:
                 raise _Cancelled from None

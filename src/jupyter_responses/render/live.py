@@ -20,27 +20,42 @@ IMMEDIATE = (ev.ToolRunning, ev.ToolResult, ev.ToolCallDone)
 class Throttle:
     """When a live view may redraw: at most once per ``interval`` seconds, and never
     more often than keeps drawing under a quarter of the time (a long answer costs
-    more to redraw, so it is redrawn less often and the total stays linear), but at
-    least once every ``MAX_GAP`` seconds, so one slow redraw never freezes the view."""
+    more to redraw, so it is redrawn less often and the total stays linear). One slow
+    redraw after fast ones waits at most ``MAX_GAP`` seconds for the next, so it never
+    freezes the view; redraws that stay slow may space out further (at most doubling
+    the wait each time), or a very long answer would go back to costing O(n^2).
+
+    While the stream arrives faster than it is parsed (the thread was busy all the
+    time since the last redraw: a local server, a burst), every redraw delays the
+    answer itself, so the share drops towards ``BUSY_BUDGET``. A stream that keeps the
+    thread waiting for the network gets the full ``BUDGET``: redrawing costs it nothing."""
 
     #: Share of wall time that redrawing may take.
     BUDGET = 0.25
-    #: The longest wait between redraws while text arrives.
+    #: The share while the thread is busy all the time between redraws.
+    BUSY_BUDGET = 0.01
+    #: The longest wait after one slow redraw (redraws that stay slow may wait longer).
     MAX_GAP = 1.0
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self.gap = interval
         self.last = time.monotonic()
+        self.cpu: float | None = None  # this thread's CPU time after the last redraw
 
     def due(self, urgent: bool = False) -> bool:
         return urgent or time.monotonic() - self.last >= self.gap
 
     def drew(self, started: float) -> None:
         """Record a redraw that began at ``started`` (a ``time.monotonic()`` value)."""
-        now = time.monotonic()
-        self.gap = min(max(self.interval, (now - started) / self.BUDGET), self.MAX_GAP)
-        self.last = now
+        now, cpu = time.monotonic(), time.thread_time()
+        spent = now - started
+        busy = 0.0  # share of the time between the two redraws this thread was working
+        if self.cpu is not None and started > self.last:
+            busy = min(max((cpu - self.cpu - spent) / (started - self.last), 0.0), 1.0)
+        wanted = max(spent / self.BUDGET, spent * busy / self.BUSY_BUDGET)
+        self.gap = min(max(self.interval, wanted), max(self.MAX_GAP, 2 * self.gap))
+        self.last, self.cpu = now, cpu
 
 
 class LiveView:
@@ -57,9 +72,13 @@ class LiveView:
         self.updates = 0
 
     def update(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TextDelta):
+        if type(event) is ev.TextDelta:  # the per-token path, kept short
             self.pieces.append(event.text)
-        elif isinstance(event, ev.ReasoningDelta):
+            self.dirty = True
+            if self.throttle.due():
+                self.redraw()
+            return
+        if isinstance(event, ev.ReasoningDelta):
             self.reasoning_pieces.append(event.text)
         elif isinstance(event, ev.Image):
             self.image(event)

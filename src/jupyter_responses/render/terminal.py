@@ -1,9 +1,14 @@
 """Terminal IPython: no rich displays, so text is written as it arrives, and tool
-activity as one line per step."""
+activity as one line per step.
+
+Text that arrives in a burst is written at most every ``WRITE_INTERVAL`` seconds: IPython
+tees every ``write`` into its history, and with a flush per token the writes alone
+cost a fast stream several percent."""
 
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from .. import events as ev
@@ -14,17 +19,23 @@ if TYPE_CHECKING:
     from ..conversation import Turn
 
 
+#: Seconds text may wait to be written with the text that follows it.
+WRITE_INTERVAL = 0.05
+
+
 class TerminalView:
     def start(self, turn: Turn) -> None:
         self.turn = turn
         self.wrote = False
         self.reasoning = False
+        self.pending: list[str] = []
+        self.written = 0.0  # time.monotonic() of the last write
 
     def update(self, event: ev.Event) -> None:
         if isinstance(event, ev.TextDelta | ev.RefusalDelta):
-            self._write(event.text)
+            self._text(event.text)
         elif isinstance(event, ev.ReasoningDelta):
-            self._write(("[reasoning] " if not self.reasoning else "") + event.text)
+            self._text(("[reasoning] " if not self.reasoning else "") + event.text)
             self.reasoning = True
         elif isinstance(event, ev.Note):
             self._line(f"[{event.text}]")
@@ -41,16 +52,33 @@ class TerminalView:
         elif isinstance(event, ev.Image):
             self._line(f"[image: {event.caption or 'generated image'}]")
 
+    def _text(self, text: str) -> None:
+        """Write ``text`` now, unless text was written less than ``WRITE_INTERVAL`` ago:
+        then keep it for the next write."""
+        self.pending.append(text)
+        if time.monotonic() - self.written >= WRITE_INTERVAL:
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Write the text kept back, if any."""
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending.clear()
+            self._write(text)
+
     def _write(self, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
+        self.written = time.monotonic()
         self.wrote = True
 
     def _line(self, text: str) -> None:
+        self._catch_up()
         self._write(("\n" if self.wrote else "") + text + "\n")
         self.wrote = False
 
     def finish(self, turn: Turn) -> None:
+        self._catch_up()
         status = status_line(turn)
         tail = f"\n{status}" if status else ""
         sys.stdout.write(
@@ -59,4 +87,5 @@ class TerminalView:
         sys.stdout.flush()
 
     def confirm(self, name: str, arguments: str) -> bool:
+        self._catch_up()
         return ask_with_input(name, arguments)
