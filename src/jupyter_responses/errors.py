@@ -12,12 +12,14 @@
     │   └── ServerError           5xx, after the SDK's own retries
     ├── ConnectionFailed     the server could not be reached, or dropped the stream
     ├── TimedOut             no answer within the timeout
-    ├── StreamFailed         an ``error`` event or ``response.failed`` mid-stream
+    ├── StreamFailed         an ``error`` event or ``response.failed`` mid-stream, or
+    │                        data that is not JSON
     ├── ToolRoundsExceeded   the model still wanted tools after --max-tool-rounds rounds
     ├── OutputInvalid        a structured answer does not parse against its --schema
     └── Interrupted          the user interrupted (kernel interrupt, panel Stop)
 
-``openai`` exceptions are mapped once, by ``from_openai``, at the backend boundary.
+``openai`` exceptions are mapped once, by ``from_openai``, at the backend boundary
+(and data the SDK cannot parse as JSON, by ``from_bad_json``).
 The server's own words are read from OpenAI's error body, and also from what other
 servers send: RFC 7807 problem details (with Prism's ``validation`` list), FastAPI's
 ``detail``, or plain text and HTML, always as one line.
@@ -158,14 +160,25 @@ def _path(error: object) -> str:
 
 
 def from_openai(
-    error: Exception, base_url: str, model: str | None = None, mid_stream: bool = False
+    error: Exception,
+    base_url: str,
+    model: str | None = None,
+    mid_stream: bool = False,
+    answered: bool = False,
 ) -> JupyterResponsesError:
     """Map an ``openai`` exception to ours, with advice. Never includes the API key.
-    ``mid_stream``: part of the answer had arrived (it is kept)."""
+    ``mid_stream``: part of the answer had arrived (it is kept); ``answered``: the
+    server had accepted the request (its stream began), so it was reachable."""
     import openai
 
     host = urlsplit(base_url).hostname or base_url
     message = _server_message(error)
+    if isinstance(error, openai.APITimeoutError) and mid_stream:
+        return TimedOut(
+            f"{host} went quiet mid-answer for longer than the timeout. The partial answer is "
+            "kept (marked failed, not sent as context); re-run the cell, or raise the timeout "
+            "with %config ResponsesMagics.timeout = SECONDS."
+        )
     if isinstance(error, openai.APITimeoutError):
         return TimedOut(
             f"No answer from {host} within the timeout. Re-run the cell, or raise it with "
@@ -175,6 +188,11 @@ def from_openai(
         return ConnectionFailed(
             f"The connection to {host} dropped mid-answer. The partial answer is kept (marked "
             "failed, not sent as context); re-run the cell to retry."
+        )
+    if isinstance(error, openai.APIConnectionError) and answered:
+        return ConnectionFailed(
+            f"{host} accepted the request, then closed the connection before the answer "
+            "began. Re-run the cell to retry."
         )
     if isinstance(error, openai.APIConnectionError):
         return ConnectionFailed(
@@ -237,6 +255,21 @@ def from_openai(
             code,
         )
     return BadRequest(f"{host} rejected the request ({tag}): {message}.", status, code)
+
+
+def from_bad_json(error: ValueError, base_url: str, mid_stream: bool = False) -> StreamFailed:
+    """Data the SDK could not parse as JSON (a stream event cut or mangled on the way)."""
+    host = urlsplit(base_url).hostname or base_url
+    said = " ".join(str(error).split())[:MESSAGE_LIMIT]
+    if mid_stream:
+        return StreamFailed(
+            f"{host} sent data that is not valid JSON mid-answer ({said}). The partial answer "
+            "is kept (marked failed, not sent as context); re-run the cell to retry."
+        )
+    return StreamFailed(
+        f"{host} sent data that is not valid JSON ({said}). Is OPENAI_BASE_URL an "
+        "OpenAI-compatible server? Re-run the cell to retry."
+    )
 
 
 def _no_responses_api(

@@ -11,7 +11,6 @@ memory and in SQLite.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +18,11 @@ import pytest
 from jupyter_responses.conversation import Turn
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
-from jupyter_responses.store import Store
 
 from .harness import CellResult, KernelSession
-from .recorded import requests, user_texts
+from .recorded import requests, saved_branch, user_texts
 from .test_panel import OPEN, _comm, _wait_idle
 
-DB = Path("jupyter-data") / "jupyter_responses" / "conversations.sqlite3"
 PATHS = {"respond": "/v1/responses", "chat": "/v1/chat/completions"}
 
 PANEL_TEXT = " ".join(f"p{i}" for i in range(40))
@@ -36,16 +33,6 @@ def _slow(text: str, seconds: float = 1.0) -> Any:
     """A reply that streams for about ``seconds``, one word per delta."""
     words = len(text.split())
     return s.text(text, deltas=words, event_delay=seconds / words)
-
-
-def _stored(kernel: KernelSession) -> list[Turn]:
-    """The current branch of the one saved conversation, read from SQLite."""
-    store = Store(kernel.workdir / DB)
-    try:
-        (saved,) = store.list()
-        return store.load(saved.id).branch()
-    finally:
-        store.close()
 
 
 def _wait_requests(emulator: Emulator, count: int, timeout: float = 20) -> None:
@@ -135,7 +122,7 @@ def test_a_magic_run_while_the_panel_streams_waits_for_it(
     assert result.stdout.startswith("panel busy: True")
     _wait_idle(kernel)
 
-    panel, magic = _stored(kernel)
+    panel, magic = saved_branch(kernel)
     assert (panel.prompt, panel.status, panel.text) == ("from the panel", "completed", PANEL_TEXT)
     assert (magic.prompt, magic.status, magic.text) == ("from a cell", "completed", MAGIC_TEXT)
     assert MAGIC_TEXT in result.html and "p0" not in result.html
@@ -169,7 +156,7 @@ def test_a_panel_turn_sent_while_a_magic_runs_waits_for_it(
     result = kernel.collect(msg_id, timeout=30)
     _wait_idle(kernel)
 
-    magic, panel = _stored(kernel)
+    magic, panel = saved_branch(kernel)
     assert (magic.prompt, magic.status, magic.text) == ("from a cell", "completed", MAGIC_TEXT)
     assert (panel.prompt, panel.status, panel.text) == ("from the panel", "completed", PANEL_TEXT)
     assert MAGIC_TEXT in result.html and "p0" not in result.html
@@ -198,7 +185,7 @@ def test_interrupting_a_magic_that_waits_for_the_panel(
     _wait_idle(kernel)
     # The panel's turn was not disturbed, and nothing of the cell's was sent or kept.
     assert requests(emulator, "/v1/chat/completions") == []
-    (panel,) = _stored(kernel)
+    (panel,) = saved_branch(kernel)
     assert (panel.prompt, panel.status, panel.text) == ("from the panel", "completed", PANEL_TEXT)
     kernel.execute("%%chat\nafter all")
     _check_history_request("chat", requests(emulator, PATHS["chat"])[-1], panel, "after all")
@@ -227,7 +214,7 @@ def test_a_burst_of_turns_from_one_cell_loses_nothing(
     assert [b["model"] for b in sent] == ["gpt-4.1"] * BURST
     assert all(("input" in b) == (i % 2 == 0) for i, b in enumerate(sent))
 
-    turns = _stored(loaded)
+    turns = saved_branch(loaded)
     assert [t.prompt for t in turns] == prompts
     assert {t.status for t in turns} == {"completed"}
     assert all(f"I received **{i}** earlier user" in t.text for i, t in enumerate(turns))

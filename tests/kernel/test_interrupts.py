@@ -15,20 +15,16 @@ import random
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jupyter_responses.conversation import Turn
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
-from jupyter_responses.store import Store
 
 from .harness import CellResult, KernelSession, Message
-from .recorded import requests, user_texts
+from .recorded import requests, saved_branch, user_texts
 
-DB = Path("jupyter-data") / "jupyter_responses" / "conversations.sqlite3"
 PATHS = {"respond": "/v1/responses", "chat": "/v1/chat/completions"}
 WORDS = 300
 #: Words of a streamed answer after which the interrupt comes (seeded, so fixed).
@@ -159,14 +155,6 @@ POINTS = [
 
 
 # -- checks -----------------------------------------------------------------------------------
-def _stored_turns(kernel: KernelSession) -> list[Turn]:
-    """The one saved conversation's current branch, read from SQLite by the test."""
-    store = Store(kernel.workdir / DB)
-    try:
-        (saved,) = store.list()
-        return store.load(saved.id).branch()
-    finally:
-        store.close()
 
 
 def _history_marks(kernel: KernelSession) -> list[tuple[str, str]]:
@@ -230,7 +218,7 @@ def test_an_interrupt_leaves_the_conversation_consistent(
     assert "<strong>1</strong> earlier user turn" in third.html
     body = requests(emulator, PATHS[api])[-1]
     _no_dangling_calls(api, body)
-    turns = _stored_turns(loaded)
+    turns = saved_branch(loaded)
     if api == "respond":
         assert body["previous_response_id"] == turns[0].response_id
         assert user_texts(body) == ["third"]

@@ -22,10 +22,8 @@ from jupyter_responses.emulator import script as s
 from jupyter_responses.store import Store
 
 from .harness import API_KEY, CellResult, KernelFactory, KernelSession
-from .recorded import LOAD, requests, user_texts
+from .recorded import DB, LOAD, requests, user_texts
 from .test_panel import OPEN, _comm, _wait_idle
-
-DB = Path("jupyter-data") / "jupyter_responses" / "conversations.sqlite3"
 
 WEATHER = '''
 def get_weather(city: str) -> dict:

@@ -99,6 +99,23 @@ def test_disconnect_mid_stream(api: str, emulator: Emulator, client: OpenAI) -> 
             )
 
 
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_malformed_event_data_mid_stream(api: str, emulator: Emulator, client: OpenAI) -> None:
+    """The SDK lets the JSON error through (the extension maps it at its boundary)."""
+    emulator.enqueue(s.text("one two three four five six", malformed_after=3))
+    received = []
+    with pytest.raises(json.JSONDecodeError):
+        if api == "responses":
+            received.extend(client.responses.create(model="m", input="x", stream=True))
+        else:
+            received.extend(
+                client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": "x"}], stream=True
+                )
+            )
+    assert len(received) == 3
+
+
 def test_responses_error_event_mid_stream(emulator: Emulator, client: OpenAI) -> None:
     emulator.enqueue(s.text("one two three four", error_event_after=5, error_message="Boom."))
     events = list(client.responses.create(model="m", input="x", stream=True))

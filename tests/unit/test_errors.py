@@ -11,7 +11,14 @@ import httpx2
 import openai
 import pytest
 
-from jupyter_responses.errors import BadRequest, NotFound, ServerError, from_openai
+from jupyter_responses.errors import (
+    BadRequest,
+    NotFound,
+    ServerError,
+    StreamFailed,
+    from_bad_json,
+    from_openai,
+)
 
 BASE = "http://127.0.0.1:4010/v1"
 
@@ -114,3 +121,29 @@ def test_404_elsewhere_is_a_plain_404() -> None:
     assert str(error) == "127.0.0.1 answered 404 (404): Not Found."
     assert not isinstance(from_openai(status_error(405, {}), BASE), NotFound)
     assert isinstance(from_openai(status_error(422, {}), BASE), BadRequest)
+
+
+def test_connection_errors_say_where_the_stream_broke() -> None:
+    request = httpx2.Request("POST", f"{BASE}/responses")
+    dropped = openai.APIConnectionError(request=request)
+    timeout = openai.APITimeoutError(request=request)
+    with_password = "http://jr-user:secretpw@127.0.0.1:4010/v1"
+    unreachable = str(from_openai(dropped, with_password))
+    assert "Could not reach http://127.0.0.1:4010/v1 " in unreachable
+    assert "secretpw" not in unreachable and "jr-user" not in unreachable
+    assert "before the answer began" in str(from_openai(dropped, BASE, answered=True))
+    assert "dropped mid-answer" in str(from_openai(dropped, BASE, mid_stream=True, answered=True))
+    assert "No answer from 127.0.0.1 within" in str(from_openai(timeout, BASE, answered=True))
+    assert "went quiet mid-answer" in str(from_openai(timeout, BASE, mid_stream=True))
+
+
+def test_data_that_is_not_json() -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads('{"delta": "cut')
+    mid = from_bad_json(caught.value, BASE, mid_stream=True)
+    assert isinstance(mid, StreamFailed) and "\n" not in str(mid)
+    assert "127.0.0.1 sent data that is not valid JSON mid-answer (Unterminated" in str(mid)
+    assert "partial answer is kept" in str(mid)
+    assert "Is OPENAI_BASE_URL an OpenAI-compatible server?" in str(
+        from_bad_json(caught.value, BASE)
+    )

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import from_openai
+from ..errors import from_bad_json, from_openai
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -104,15 +104,20 @@ QUIRKS = ServerQuirks()
 
 
 class StreamState:
-    """Whether any event arrived yet: a dropped connection then means a cut-off
-    answer, not an unreachable server."""
+    """Whether the server answered (a stream's headers arrived) and whether any event
+    arrived yet: a dropped connection then means a cut-off answer, not an unreachable
+    server."""
 
+    answered = False
     started = False
 
 
 @contextmanager
 def mapped_errors(client: OpenAI, model: str) -> Iterator[StreamState]:
-    """Turn ``openai`` exceptions into ours, once, here at the boundary."""
+    """Turn ``openai`` exceptions into ours, once, here at the boundary; also the
+    ``JSONDecodeError`` the SDK lets through for an event whose data is not JSON."""
+    import json
+
     import openai
 
     state = StreamState()
@@ -120,4 +125,9 @@ def mapped_errors(client: OpenAI, model: str) -> Iterator[StreamState]:
         yield state
     except openai.OpenAIError as error:
         base_url = str(client.base_url).rstrip("/")
-        raise from_openai(error, base_url, model, mid_stream=state.started) from error
+        raise from_openai(
+            error, base_url, model, mid_stream=state.started, answered=state.answered
+        ) from error
+    except json.JSONDecodeError as error:
+        base_url = str(client.base_url).rstrip("/")
+        raise from_bad_json(error, base_url, mid_stream=state.started) from error

@@ -191,6 +191,7 @@ def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterato
     calls: dict[int, dict[str, Any]] = {}
     finish: str | None = None
     model: str | None = None
+    state.answered = True
     try:
         with cutting(cancel, stream.response):
             for chunk in stream:

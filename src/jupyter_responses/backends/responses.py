@@ -77,6 +77,7 @@ class ResponsesBackend:
             yield from whole(client.responses.create(**kwargs), exchange)
             return
         stream = client.responses.create(stream=True, **kwargs)
+        state.answered = True
         try:
             with cutting(cancel, stream.response):
                 for event in stream:

@@ -154,6 +154,8 @@ class Reply:
     * ``first_byte_delay`` / ``event_delay``: seconds before the first byte / between events.
     * ``stall_after`` / ``stall``: after that many events, go quiet for ``stall`` seconds
       with the connection open (a server thinking, or a stuck proxy), then go on.
+    * ``malformed_after``: after that many stream events, send one whose data is not
+      JSON (a proxy that cut or mangled it), then go on.
     * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``.
     * ``omit`` / ``null``: field names left out of (or sent as ``null`` in) everything
       sent for this reply, at any depth, as loose servers do: ``["sequence_number",
@@ -172,6 +174,7 @@ class Reply:
     event_delay: float = 0.0
     stall_after: int | None = None
     stall: float = 0.0
+    malformed_after: int | None = None
     usage: dict[str, int] | None = None
     omit: list[str] = field(default_factory=list)
     null: list[str] = field(default_factory=list)

@@ -35,6 +35,8 @@ DEFAULT_MODELS = [
     "o4-mini",
 ]
 _FLUSH_BYTES = 64 * 1024
+#: The event ``Reply.malformed_after`` sends: its data is cut off mid-JSON.
+MALFORMED_EVENT = b'data: {"type": "response.output_text.delta", "delta": "cut\n\n'
 
 Route = tuple[str, re.Pattern[str], str]
 ROUTES: list[Route] = [
@@ -62,6 +64,7 @@ class Stream:
         self.disconnect_after = getattr(reply, "disconnect_after", None)
         self.stall_after = getattr(reply, "stall_after", None)
         self.stall = getattr(reply, "stall", 0.0)
+        self.malformed_after = getattr(reply, "malformed_after", None)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -211,6 +214,9 @@ class Handler(BaseHTTPRequestHandler):
                 if count == stream.stall_after:
                     flush()
                     time.sleep(stream.stall)
+                if count == stream.malformed_after:
+                    pending.append(MALFORMED_EVENT)
+                    size += len(MALFORMED_EVENT)
                 pending.append(chunk)
                 size += len(chunk)
                 if stream.event_delay:

@@ -131,7 +131,8 @@ class WidgetView(LiveView):
             self.reasoning.children[0].value = to_html(reasoning)
         for call in turn.calls:
             self._section(call)
-        self.answer.value = to_html(text) if text else ""
+        notes = "".join(f"<blockquote><em>{escape(note)}</em></blockquote>" for note in turn.notes)
+        self.answer.value = notes + (to_html(text) if text else "")
         if turn.refusal and final:
             self.answer.value += f"<blockquote><b>Refused:</b> {escape(turn.refusal)}</blockquote>"
         waiting = not text and not turn.calls and not reasoning

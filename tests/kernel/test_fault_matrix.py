@@ -1,0 +1,495 @@
+"""The fault matrix of issue 8: every fault the emulator injects, through ``%%respond``,
+``%%chat`` and (a representative subset) the chat panel, in real kernels over HTTP.
+
+Each case runs three turns in a fresh conversation: ``first`` completes, ``second``
+meets the fault, ``third`` completes. It checks the message (one line, the key
+phrase, no traceback, no key, the same words recorded with the turn), the answer that
+arrived (kept, shown and saved), how many requests the server saw (the SDK's retries),
+what turn 2 and turn 3 sent (``previous_response_id`` or the history: never a failed
+turn), and that memory (``%responses history``) and SQLite both hold all three turns.
+
+One kernel per API serves every case (``max_retries = 1``, so retries are quick). Each
+case gets its own emulator, so its own base URL: what a kernel notices about a server
+(one that ignores ``previous_response_id``) stays with that case.
+
+Every case records what it observed, whether or not it passed; the last test writes
+the table to ``docs/reliability.md`` (a full run of this file regenerates it), with
+✗ on any observation that differs from what the case expects, which also fails it.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import itertools
+import json
+import re
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_responses.backends.responses import RESENT_NOTE
+from jupyter_responses.emulator import Emulator
+from jupyter_responses.emulator import script as s
+from jupyter_responses.render.base import STATUS_MARKS
+from jupyter_responses.store import Store
+
+from .harness import API_KEY, KernelSession
+from .recorded import DB, LOAD, requests, user_texts
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+PATHS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
+TEXT = "alpha beta gamma delta epsilon"  # streamed one word per delta
+THREE = "alpha beta gamma"
+#: Stream events before the first text delta, and in all, for TEXT. Responses:
+#: created, in_progress, output_item.added, content_part.added | 5 deltas |
+#: output_text.done, content_part.done, output_item.done, completed. Chat: the role
+#: chunk | 5 content chunks | the finish chunk, the usage chunk, [DONE].
+BEFORE_TEXT = {"responses": 4, "chat": 1}
+EVENTS = {"responses": 13, "chat": 9}
+TIMEOUT = 20.0  # the kernel's timeout, but where a case shortens it
+CONTEXT = ("completed", "incomplete")
+MARKS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
+Replies = Callable[[str], list[s.Scripted]]
+
+
+def _at(point: int | str, fault: str, **reply: Any) -> Replies:
+    """TEXT with ``fault`` (a ``Reply`` field counting events) at ``point``: "start"
+    (before any event), a number of words, or "end" (before the last event)."""
+
+    def make(api: str) -> list[s.Scripted]:
+        if isinstance(point, int):
+            at = BEFORE_TEXT[api] + point
+        else:
+            at = {"start": 0, "end": EVENTS[api] - 1}[point]
+        return [s.text(TEXT, **{fault: at}, **reply)]
+
+    return make
+
+
+def _always(*replies: s.Scripted) -> Replies:
+    """The same replies for either API (fresh copies: the emulator counts ``times`` down)."""
+    return lambda api: copy.deepcopy(list(replies))
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A row of the matrix: what the server does to turn 2, and what must follow."""
+
+    name: str
+    replies: Replies
+    phrase: str  # in turn 2's message; "" when turn 2 must not fail
+    status: str = "failed"  # turn 2, as recorded
+    partial: str = ""  # the answer turn 2 keeps
+    attempts: int = 1  # requests the server saw for turn 2
+    config: str = ""  # %config lines before turn 2 (base_url and timeout undone after)
+    refused: bool = False  # turn 2 goes to a closed port
+    forget: bool = False  # the server loses its stored responses before turn 2
+    chained: bool = True  # turn 2 (Responses) is first sent chained to turn 1
+    resends: bool = False  # turn 3 (Responses) sends the whole history
+    shows: str = ""  # shown with turn 2 when it does not fail
+    retry_after: float | None = None  # the wait between attempts the server asked for
+    apis: tuple[str, ...] = ("responses", "chat")
+    panel: tuple[str, ...] = ()  # APIs the chat panel runs this case with
+
+
+def _http(status: int, **error: Any) -> Replies:
+    return _always(s.HTTPError(status, **error))
+
+
+FAULTS = [
+    Fault("connection refused", _always(), "Could not reach http://127.0.0.1:", attempts=0,
+          refused=True, panel=("chat",)),
+    Fault("401", _http(401), "rejected the API key (401 invalid_api_key)", panel=("chat",)),
+    Fault("403", _http(403), "denied access (403"),
+    Fault("404 unknown model", _http(404), "Model 'gpt-4.1' is not available"),
+    Fault("400 context too long",
+          _http(400, code="context_length_exceeded", message="Maximum context length exceeded"),
+          "too long for this model (400 context_length_exceeded)"),
+    Fault("429, retry-after 1 s", _http(429, retry_after=1, times=2),
+          "Rate limited by 127.0.0.1 (429 rate_limit_exceeded) even after retrying",
+          attempts=2, retry_after=1.0, panel=("responses",)),
+    Fault("500", _http(500, times=2), "failed with 500 even after retrying", attempts=2),
+    Fault("503", _http(503, times=2), "failed with 503 even after retrying", attempts=2),
+    Fault("503 once, then the retry answers", _always(s.HTTPError(503), s.text(TEXT)), "",
+          status="completed", partial=TEXT, attempts=2, panel=("chat",)),
+    Fault("disconnect before any event", _at("start", "disconnect_after"),
+          "closed the connection before the answer began"),
+    Fault("disconnect after 3 words", _at(3, "disconnect_after"), "dropped mid-answer",
+          partial=THREE, panel=("responses", "chat")),
+    Fault("disconnect before the last event", _at("end", "disconnect_after"),
+          "dropped mid-answer", partial=TEXT),
+    Fault("`error` event after 3 words",
+          _at(3, "error_event_after", error_message="The engine is overloaded"),
+          "engine is overloaded", partial=THREE, panel=("chat",)),
+    Fault("response.failed", _always(s.text(TEXT, status="failed", error_message="It crashed")),
+          "It crashed", partial=TEXT, panel=("responses",)),
+    Fault("incomplete (max tokens)", _always(s.text(TEXT, status="incomplete")), "",
+          status="incomplete", partial=TEXT, shows="Cut off (max tokens reached)"),
+    Fault("first byte later than the timeout",
+          _always(*[s.text(TEXT, first_byte_delay=2.0)] * 2), "No answer from 127.0.0.1 within "
+          "the timeout", attempts=2, config="%config ResponsesMagics.timeout = 0.5",
+          panel=("responses",)),
+    Fault("stall mid-stream longer than the timeout", _at(3, "stall_after", stall=3.0),
+          "went quiet mid-answer", partial=THREE,
+          config="%config ResponsesMagics.timeout = 0.5"),
+    Fault("malformed SSE data after 3 words", _at(3, "malformed_after"),
+          "sent data that is not valid JSON mid-answer", partial=THREE,
+          panel=("responses", "chat")),
+    Fault("expired previous_response_id", _always(s.text(TEXT)), "", status="completed",
+          partial=TEXT, attempts=2, forget=True, shows=RESENT_NOTE, apis=("responses",),
+          panel=("responses",)),
+    Fault("server ignores previous_response_id",
+          _always(s.text(TEXT, omit=["previous_response_id"])), "", status="completed",
+          partial=TEXT, resends=True, shows="did not confirm previous_response_id",
+          apis=("responses",)),
+    Fault("`resend_history = True` (for such servers)", _always(s.text(TEXT)), "",
+          status="completed", partial=TEXT, chained=False, resends=True,
+          config="%config ResponsesMagics.resend_history = True", apis=("responses",)),
+]  # fmt: skip
+
+VIAS = {
+    "respond": ("responses", "%%respond"),
+    "chat": ("chat", "%%chat"),
+    "panel-responses": ("responses", "panel (Responses)"),
+    "panel-chat": ("chat", "panel (Chat)"),
+}
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^\w.]+", "-", name).strip("-")
+
+
+CASES = [
+    pytest.param(fault, via, id=f"{_slug(fault.name)}-{via}")
+    for fault in FAULTS
+    for via in VIAS
+    if VIAS[via][0] in (fault.panel if via.startswith("panel") else fault.apis)
+]
+CASE_IDS = [case.id for case in CASES]
+
+
+# -- what a case observes ---------------------------------------------------------------------
+@dataclass
+class Seen:
+    """What one turn showed: its error (``UsageError`` in a cell, the panel's notice)
+    and the text on screen."""
+
+    ename: str | None = None
+    message: str = ""
+    traceback: str = ""
+    shown: str = ""
+
+
+@dataclass
+class Outcome:
+    """One row of docs/reliability.md: each column observed, and what was not as the
+    case expects."""
+
+    fault: str
+    via: str
+    message: str = ""
+    kept: str = ""
+    attempts: str = ""
+    turn2: str = ""
+    turn3: str = ""
+    saved: str = ""
+    problems: list[str] = field(default_factory=list)
+    finished: bool = False
+
+    def check(self, ok: bool, column: str, what: str) -> None:
+        if not ok:
+            self.problems.append(f"{column}: {what}")
+
+
+PANEL = """
+import json as _json
+import jupyter_responses as _jr
+p = _jr.panel()
+
+def _texts(widget):
+    found = [str(getattr(widget, "value", ""))]
+    for child in getattr(widget, "children", ()):
+        found += _texts(child)
+    return found
+
+def _panel_turn(api, text):
+    p.api.value = api
+    p.send(text)
+    p.worker.join(60)
+    newest = p.messages.children[0] if p.messages.children else None
+    shown = " ".join(_texts(newest)) if newest is not None else ""
+    print(_json.dumps({"busy": p.busy, "notice": p.notice.value, "shown": shown}))
+"""
+
+
+class Kernels:
+    """One kernel per API, started on first use, each with the extension loaded."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.open: dict[str, KernelSession] = {}
+        self.panels: set[str] = set()
+
+    def get(self, api: str, panel: bool) -> KernelSession:
+        if api not in self.open:
+            kernel = KernelSession({"OPENAI_API_KEY": API_KEY}, workdir=self.root / api)
+            self.open[api] = kernel
+            kernel.execute(f"{LOAD}\n%config ResponsesMagics.max_retries = 1")
+        if panel and api not in self.panels:
+            self.open[api].execute(PANEL)
+            self.panels.add(api)
+        return self.open[api]
+
+    def close(self) -> None:
+        for kernel in self.open.values():
+            kernel.close()
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernels]:
+    opened = Kernels(tmp_path_factory.mktemp("fault-matrix"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _turn(kernel: KernelSession, via: str, prompt: str) -> Seen:
+    if not via.startswith("panel"):
+        result = kernel.execute(f"{VIAS[via][1]}\n{prompt}", timeout=90, allow_errors=True)
+        error = result.error
+        if error is None:
+            return Seen(shown=result.plain)
+        return Seen(error.ename, error.evalue, error.traceback, result.plain)
+    label = "Responses" if via == "panel-responses" else "Chat Completions"
+    out = kernel.execute(f"_panel_turn({label!r}, {prompt!r})", timeout=90).stdout
+    seen = json.loads(out)
+    assert not seen["busy"], "the panel's turn did not end"
+    notice = html.unescape(re.sub(r"<[^>]*>", "", seen["notice"]))
+    shown = html.unescape(re.sub(r"<[^>]*>", " ", seen["shown"]))
+    return Seen("notice" if notice else None, notice, "", " ".join(shown.split()))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _portless(text: str) -> str:
+    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+
+
+Shape = tuple[str, list[str]]  # (the turn a request chains to, or "", its user prompts)
+
+
+def _shape(body: dict[str, Any], ids: dict[str, str]) -> Shape:
+    previous = body.get("previous_response_id")
+    return (ids.get(previous, f"unknown {previous}") if previous else "", user_texts(body))
+
+
+def _describe(shapes: list[Shape]) -> str:
+    """``[("turn 1", ["second"])] * 2`` -> ``chained to turn 1 (+ second), 2 times``."""
+    parts = []
+    for (chain, texts), group in itertools.groupby(shapes):
+        count = len(list(group))
+        said = f"chained to {chain} (+ {', '.join(texts)})" if chain else "history: "
+        said += "" if chain else ", ".join(texts)
+        parts.append(f"{said}, {count} times" if count > 1 else said)
+    return ", then ".join(parts) or "nothing"
+
+
+def _expected_shapes(fault: Fault, api: str) -> tuple[list[Shape], Shape]:
+    """What turn 2's requests and turn 3's request must carry."""
+    history = ("", ["first", "second"])
+    if api == "chat":
+        second = [history] * fault.attempts
+    elif fault.forget:
+        second = [("turn 1", ["second"]), history]
+    else:
+        second = [("turn 1", ["second"]) if fault.chained else history] * fault.attempts
+    context = ["first", "second"] if fault.status in CONTEXT else ["first"]
+    if api == "chat" or fault.resends:
+        third: Shape = ("", [*context, "third"])
+    else:
+        third = ("turn 2" if fault.status in CONTEXT else "turn 1", ["third"])
+    return second, third
+
+
+OUTCOMES: dict[str, Outcome] = {}
+
+
+# -- the matrix -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("fault", "via"), CASES)
+def test_fault(kernels: Kernels, fault: Fault, via: str, request: pytest.FixtureRequest) -> None:
+    api, label = VIAS[via]
+    kernel = kernels.get(api, panel=via.startswith("panel"))
+    outcome = OUTCOMES[request.node.callspec.id] = Outcome(fault.name, label)
+    with Emulator() as emulator:
+        _run(kernel, emulator, fault, api, via, outcome)
+    assert not outcome.problems, "\n".join(outcome.problems)
+
+
+def _run(
+    kernel: KernelSession, emu: Emulator, fault: Fault, api: str, via: str, outcome: Outcome
+) -> None:
+    path, here = PATHS[api], f"%config ResponsesMagics.base_url = {emu.url!r}"
+    status = kernel.execute(
+        f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}\n"
+        "%config ResponsesMagics.resend_history = False\n%responses new\n%responses status"
+    ).stdout
+    found = re.search(r"\(conversation (\S+),", status)
+    assert found, status
+    first = _turn(kernel, via, "first")
+    outcome.check(first.ename is None, "turn 1", f"failed: {first.message}")
+
+    if fault.forget:
+        with emu.state.lock:
+            emu.state.responses.clear()
+    emu.enqueue(*fault.replies(api))
+    config = [fault.config] if fault.config else []
+    if fault.refused:
+        config.append(f"%config ResponsesMagics.base_url = 'http://127.0.0.1:{_closed_port()}/v1'")
+    if config:
+        kernel.execute("\n".join(config))
+    before = len(emu.requests(path))
+    second = _turn(kernel, via, "second")
+    sent = emu.requests(path)[before:]
+    if config:
+        kernel.execute(f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}")
+    third = _turn(kernel, via, "third")
+    outcome.check(third.ename is None, "turn 3", f"failed: {third.message}")
+    bodies = requests(emu, path)  # each one valid against OpenAI's spec
+    history = kernel.execute("%responses history").stdout
+    store = Store(kernel.workdir / DB)
+    try:
+        turns = store.load(found.group(1)).branch()
+    finally:
+        store.close()
+    assert len(turns) == 3, [(t.prompt, t.status) for t in turns]
+    turn2 = turns[1]
+
+    # The message: one line, the key phrase, no traceback or key, recorded with the turn.
+    if second.ename is not None:
+        outcome.message = _portless(second.message)
+    else:
+        said = turn2.notes or [STATUS_MARKS.get(turn2.status, "")]
+        outcome.message = "no error" + (f"; {said[0]}" if said[0] else "")
+    if fault.phrase:
+        expected = "notice" if via.startswith("panel") else "UsageError"
+        outcome.check(second.ename == expected, "message", f"{second.ename}, not {expected}")
+        outcome.check(fault.phrase in second.message, "message", f"no {fault.phrase!r}")
+        outcome.check("\n" not in second.message.strip(), "message", "more than one line")
+        outcome.check("Traceback" not in second.traceback, "message", "a traceback")
+        outcome.check(turn2.error == second.message, "message", "not the recorded error")
+    else:
+        outcome.check(second.ename is None, "message", f"{second.ename}: {second.message}")
+        outcome.check(fault.shows in second.shown, "message", f"{fault.shows!r} not shown")
+    outcome.check(API_KEY not in second.message + second.shown, "message", "the API key")
+
+    # The answer that arrived: kept, shown and saved.
+    outcome.kept = f"`{turn2.text}`" if turn2.text else "— (none arrived)"
+    outcome.check(turn2.text == fault.partial, "answer", f"{turn2.text!r}, not {fault.partial!r}")
+    outcome.check(fault.partial in second.shown, "answer", "not shown")
+
+    # What the server saw: the SDK's retries, then what turns 2 and 3 sent.
+    outcome.attempts = str(len(sent))
+    outcome.check(len(sent) == fault.attempts, "requests", f"{len(sent)}, not {fault.attempts}")
+    if fault.retry_after is not None and len(sent) > 1:
+        waited = sent[1].time - sent[0].time
+        honoured = waited >= fault.retry_after * 0.95
+        outcome.attempts += (
+            f" (the retry waited the {fault.retry_after:g} s of retry-after)"
+            if honoured
+            else f" (the retry came after {waited:.2f} s)"
+        )
+        outcome.check(honoured, "requests", f"retry-after not honoured ({waited:.2f} s)")
+    ids = {t.response_id: f"turn {n}" for n, t in enumerate(turns[:2], 1) if t.response_id}
+    expect2, expect3 = _expected_shapes(fault, api)
+    shapes2 = [_shape(r.body, ids) for r in sent]
+    outcome.turn2 = _describe(shapes2)
+    outcome.check(shapes2 == expect2, "turn 2 sent", f"not {_describe(expect2)}")
+    shapes3 = [_shape(body, ids) for body in bodies[before + len(sent) :]]
+    outcome.turn3 = _describe(shapes3)
+    outcome.check(shapes3 == [expect3], "turn 3 sent", f"not {_describe([expect3])}")
+
+    # Every turn in memory and in SQLite, with the right status.
+    expected_turns = [("first", "completed"), ("second", fault.status), ("third", "completed")]
+    memory = re.findall(r"^\s*\d+\. (\S) \[[^]]+\] (.*?) → ", history, re.M)
+    stored = [(t.prompt, t.status) for t in turns]
+    outcome.saved = (
+        f"memory {' '.join(mark for mark, _ in memory)} · "
+        f"SQLite {' '.join(MARKS.get(st, '?') for _, st in stored)}"
+    )
+    outcome.check(
+        memory == [(MARKS[st], prompt) for prompt, st in expected_turns], "saved", "memory"
+    )
+    outcome.check(stored == expected_turns, "saved", "SQLite")
+    outcome.check(all(t.text for t in (turns[0], turns[2])), "saved", "an answer is missing")
+    outcome.finished = True
+
+
+# -- the generated page -----------------------------------------------------------------------
+HEADER = """\
+# Reliability: the fault matrix
+
+<!-- Generated by tests/kernel/test_fault_matrix.py: a full run of that file rewrites
+this page. Do not edit it by hand. -->
+
+Every fault the emulator injects, through `%%respond`, `%%chat` and (a representative
+subset) the chat panel, in real IPython kernels talking HTTP to the emulator, with
+`%config ResponsesMagics.max_retries = 1`. In each case, in a fresh conversation, turn
+1 (`first`) completes, turn 2 (`second`) meets the fault and turn 3 (`third`)
+completes. `PORT` stands for the port of the server the case used.
+
+- **Message**: what turn 2 shows: a cell's one-line `UsageError` (no traceback), the
+  panel's notice, or for a turn that did not fail, its note or status line. It is also
+  the error recorded with the turn.
+- **Answer kept**: turn 2's answer as saved; it is also shown in the cell or panel.
+- **Requests**: requests for turn 2 the server received (the SDK's retries included).
+- **Turn 2 sent**, **Turn 3 sent**: `chained to turn N (+ prompt)` is
+  `previous_response_id` with only the new prompt; `history: …` is the whole history
+  resent (its user prompts listed). A failed turn is never sent or chained to.
+- **Saved**: the three turns' marks (✓ completed, ✗ failed, … incomplete) in
+  `%responses history` and in the SQLite store.
+- **As expected**: ✓ when every observation is what the case requires (the test fails
+  otherwise); ✗ names what differs.
+
+"""
+
+COLUMNS = [
+    "Fault", "Via", "Message", "Answer kept", "Requests", "Turn 2 sent", "Turn 3 sent",
+    "Saved", "As expected",
+]  # fmt: skip
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def render(outcomes: list[Outcome]) -> str:
+    rows = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for o in outcomes:
+        verdict = "✓" if o.finished and not o.problems else "✗ " + "; ".join(o.problems)
+        if not o.finished:
+            verdict += "; the case stopped early (see its failure)"
+        cells = [o.fault, o.via, o.message, o.kept, o.attempts, o.turn2, o.turn3, o.saved]
+        rows.append("| " + " | ".join(_cell(c) for c in [*cells, verdict]) + " |")
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def test_docs_reliability_md_is_the_matrix_observed() -> None:
+    """Runs after the matrix (last in this file): writes what every case observed."""
+    missing = [case for case in CASE_IDS if case not in OUTCOMES]
+    if missing:
+        pytest.skip(
+            f"{len(missing)} of {len(CASE_IDS)} cases were not run; only a run of the whole "
+            f"matrix writes {DOC.name}"
+        )
+    DOC.write_text(render([OUTCOMES[case] for case in CASE_IDS]), encoding="utf-8")
+    assert len(DOC.read_text(encoding="utf-8").splitlines()) > len(CASE_IDS)
