@@ -18,14 +18,11 @@ import pytest
 
 from jupyter_responses.emulator import Emulator
 from tests.kernel.harness import KernelSession
+from tests.spec import published_spec
 
 from .peers import LITELLM, MOCK_AI_API, PRISM, Server, free_port, peer_env, started
 
 _HERE = Path(__file__).resolve().parent
-ROOT = _HERE.parents[1]
-#: OpenAI's published spec, as tests/unit/test_spec_helper.py finds it (the shared
-#: folder beside the repository, in CI as on a developer's machine).
-SHARED_SPEC = ROOT.parent / "shared" / "openai-openapi" / "openapi.json"
 
 API_KEY = "sk-compat-test"
 LOAD = "%load_ext jupyter_responses\n%config ResponsesMagics.max_retries = 0"
@@ -122,10 +119,11 @@ PRISM_READY = {"authorization": f"Bearer {API_KEY}"}
 def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Prism mocking OpenAI's published spec as it is, validating every request (an
     invalid one gets a 422). Its ``url`` is the base URL (the spec's paths have no /v1)."""
-    if not SHARED_SPEC.exists():
-        pytest.fail(f"OpenAI's published spec is missing: {SHARED_SPEC}")
     PRISM.ensure()
-    server = _prism(SHARED_SPEC, tmp_path_factory.mktemp("prism"))
+    where = tmp_path_factory.mktemp("prism")
+    spec = where / "openapi.json"
+    spec.write_text(json.dumps(published_spec()))
+    server = _prism(spec, where)
     with started(server, f"{server.url}/models", PRISM_READY):
         yield server
 
@@ -168,7 +166,7 @@ def prism_repaired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     PRISM.ensure()
     where = tmp_path_factory.mktemp("prism-repaired")
     spec = where / "openapi.json"
-    spec.write_text(json.dumps(repaired_spec(json.loads(SHARED_SPEC.read_text()))))
+    spec.write_text(json.dumps(repaired_spec(published_spec())))
     server = _prism(spec, where)
     with started(server, f"{server.url}/models", PRISM_READY):
         yield server

@@ -370,3 +370,15 @@ def validate_response_event(event: dict[str, Any]) -> None:
 def validate_chat_chunk(chunk: dict[str, Any]) -> None:
     """Validate one Chat Completions stream chunk (``CreateChatCompletionStreamResponse``)."""
     _check("CreateChatCompletionStreamResponse", chunk, "chat completion chunk")
+
+
+#: OpenAI's whole published spec (same commit and licence as the subset), gzipped: Prism
+#: serves it in the compat suite, and ``test_subset_is_current`` re-extracts from it.
+PUBLISHED_PATH = Path(__file__).with_name("openapi.json.gz")
+
+
+def published_spec() -> dict[str, Any]:
+    """OpenAI's whole published spec, as parsed JSON."""
+    import gzip
+
+    return json.loads(gzip.decompress(PUBLISHED_PATH.read_bytes()))
