@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,6 @@ from tests.spec import (
     validate_response_event,
     validate_schema,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # --- hand-written valid payloads ------------------------------------------------------------
 
