@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .render.live import final_bundle
-from .render.static import markdown
+from .render.static import html, markdown
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
@@ -185,12 +185,15 @@ def turn_metadata(turn: Turn) -> dict[str, Any]:
 
 
 def _transcript_cells(turn: Turn) -> list[Any]:
-    """The user's prompt, shown exactly as written, then the answer as Markdown with
-    the turn's images attached to the cell (a Markdown cell has no outputs)."""
+    """The user's prompt, shown exactly as written, then the answer (sanitized HTML,
+    which Markdown cells render) with the turn's images attached to the cell (a
+    Markdown cell has no outputs)."""
     user = _cell("markdown", f"**You**\n\n{quote_prompt(turn.prompt)}".rstrip())
     user.metadata["jupyter_responses"] = {"role": "user", "turn": turn.id, "prompt": turn.prompt}
     names = [f"image-{number}.png" for number in range(1, len(turn.images) + 1)]
-    blocks = [f"**{escape_markdown(turn.model)}**", markdown(turn)]
+    # The answer as the cell output shows it: sanitized HTML, not the model's Markdown,
+    # which nbconvert's default HTML export would pass through with any script in it.
+    blocks = [f"**{escape_markdown(turn.model)}**", html(turn)]
     blocks += [f"![image](attachment:{name})" for name in names]
     if turn.error:
         blocks.append(f"> **Error:** {escape_markdown(turn.error)}")

@@ -114,7 +114,7 @@ def test_transcript_alternates_user_and_assistant_markdown_cells() -> None:
         "prompt": "Weather in {city}?",
     }
     assert first_answer.source.startswith("**gpt-4.1**\n\n")
-    assert "**Sunny.**" in first_answer.source
+    assert "<strong>Sunny.</strong>" in first_answer.source  # sanitized HTML, as the output
     assert first_answer.metadata["jupyter_responses"]["record"]["text"] == "**Sunny.**"
     assert "attachments" not in first_answer
     assert "![image](attachment:image-1.png)" in second_answer.source
@@ -216,3 +216,20 @@ def test_json_is_a_lossless_dump_of_the_whole_tree(tmp_path: Path) -> None:
     broken["turns"] = broken["turns"][1:]
     with pytest.raises(ValueError, match="tree"):
         conversation_from_dict(broken)
+
+
+def test_transcript_survives_nbconvert_default_html_export() -> None:
+    """nbconvert's default HTML export does not sanitize Markdown cells, so the answer a
+    transcript carries must already be safe HTML."""
+    from nbconvert import HTMLExporter
+
+    payload = "<img src=x onerror=alert(1)> [click](javascript:alert(2)) <script>alert(3)</script>"
+    conversation = chained(
+        Conversation(),
+        [Turn(api="chat", model="m", prompt="hi", status="completed", text=payload)],
+    )
+    body, _ = HTMLExporter().from_notebook_node(to_notebook(conversation, transcript=True))
+    answer = body[body.index("<strong>m</strong>") :]
+    assert "&lt;img src=x onerror" in answer  # shown as text ...
+    assert "<img" not in answer and "<script>alert" not in answer  # ... never as markup
+    assert 'href="javascript' not in answer.lower()
