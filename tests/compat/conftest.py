@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from jupyter_responses.emulator import Emulator
-from tests.kernel.harness import KernelSession
+from tests.kernel.harness import KernelPool, KernelSession
 from tests.spec import published_spec
 
 from .peers import LITELLM, MOCK_AI_API, PRISM, Server, free_port, peer_env, started
@@ -181,17 +181,11 @@ KernelAt = Callable[[str], KernelSession]
 def kernel_at(tmp_path: Path) -> Iterator[KernelAt]:
     """``kernel_at(base_url)``: a fresh kernel with the extension loaded (no SDK
     retries) whose openai SDK talks to ``base_url``; all closed at teardown."""
-    sessions: list[KernelSession] = []
+    with KernelPool(tmp_path) as pool:
 
-    def make(base_url: str) -> KernelSession:
-        env = {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": API_KEY}
-        session = KernelSession(env, workdir=tmp_path / f"kernel-{len(sessions) + 1}")
-        sessions.append(session)
-        session.execute(LOAD)
-        return session
+        def make(base_url: str) -> KernelSession:
+            session = pool.start({"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": API_KEY})
+            session.execute(LOAD)
+            return session
 
-    try:
         yield make
-    finally:
-        for session in reversed(sessions):
-            session.close()

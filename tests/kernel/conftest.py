@@ -5,7 +5,6 @@ Every test under tests/kernel is marked ``kernel`` (deselect with ``-m "not kern
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 from jupyter_responses.emulator import Emulator
 
-from .harness import KernelFactory, KernelSession, kernel_env
+from .harness import KernelFactory, KernelPool, KernelSession, kernel_env
 from .recorded import LOAD
 
 _HERE = Path(__file__).resolve().parent
@@ -48,27 +47,16 @@ def kernel_factory(emulator: Emulator, tmp_path: Path) -> Iterator[KernelFactory
     ``env`` is merged over the emulator env (a ``None`` value unsets a variable); ``cwd``
     lets kernels share a working directory. All of them are closed at teardown.
     """
-    sessions: list[KernelSession] = []
-    counter = itertools.count(1)
+    with KernelPool(tmp_path) as pool:
 
-    def make(
-        env: Mapping[str, str | None] | None = None,
-        *,
-        cwd: str | os.PathLike[str] | None = None,
-    ) -> KernelSession:
-        session = KernelSession(
-            {**kernel_env(emulator), **(env or {})},
-            workdir=tmp_path / f"kernel-{next(counter)}",
-            cwd=cwd,
-        )
-        sessions.append(session)
-        return session
+        def make(
+            env: Mapping[str, str | None] | None = None,
+            *,
+            cwd: str | os.PathLike[str] | None = None,
+        ) -> KernelSession:
+            return pool.start({**kernel_env(emulator), **(env or {})}, cwd=cwd)
 
-    try:
         yield make
-    finally:
-        for session in reversed(sessions):
-            session.close()
 
 
 @pytest.fixture

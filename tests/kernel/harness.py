@@ -247,6 +247,13 @@ class CellResult:
             strip_ansi("\n".join(source.get("traceback", []))),
         )
 
+    def usage_error(self) -> str:
+        """The one-line ``UsageError`` message the cell ended with (asserted so)."""
+        error = self.error
+        assert error is not None and error.ename == "UsageError", error
+        assert "\n" not in error.evalue, error.evalue
+        return error.evalue
+
     # -- comms ------------------------------------------------------------------------------
 
     @property
@@ -648,6 +655,31 @@ class KernelSession:
 
 #: What the ``kernel_factory`` fixture yields: ``(env=None, *, cwd=None) -> KernelSession``.
 KernelFactory = Callable[..., KernelSession]
+
+
+class KernelPool:
+    """Kernels started on demand, each in its own ``root/kernel-N`` directory, all
+    closed together (also when a test fails)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sessions: list[KernelSession] = []
+
+    def start(
+        self, env: Mapping[str, str | None], *, cwd: str | os.PathLike[str] | None = None
+    ) -> KernelSession:
+        session = KernelSession(
+            env, workdir=self.root / f"kernel-{len(self.sessions) + 1}", cwd=cwd
+        )
+        self.sessions.append(session)
+        return session
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for session in reversed(self.sessions):
+            session.close()
 
 
 def _kill_if_alive(pid: int) -> None:

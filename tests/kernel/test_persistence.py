@@ -21,7 +21,7 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 from jupyter_responses.store import Store
 
-from .harness import API_KEY, CellResult, KernelFactory, KernelSession
+from .harness import API_KEY, KernelFactory, KernelSession
 from .recorded import DB, LOAD, requests, user_texts
 from .test_panel import OPEN, _comm, _wait_idle
 
@@ -83,12 +83,6 @@ def _restart_and_resume(kernel: KernelSession) -> str:
     resumed = kernel.execute(f"%responses resume {conversation_id[:6]}").stdout
     assert resumed.startswith(f"Resumed {conversation_id} (") and "as thread 'main'" in resumed
     return conversation_id
-
-
-def _one_line_usage_error(result: CellResult) -> str:
-    assert result.error is not None and result.error.ename == "UsageError", result.error
-    assert "\n" not in result.error.evalue.strip(), result.error.evalue
-    return result.error.evalue
 
 
 def _panel_children(kernel: KernelSession) -> int:
@@ -321,7 +315,7 @@ def test_export_validates_and_imports_back_exactly_in_a_fresh_kernel(
         assert user_texts(after[-1]) == ["And tomorrow?"]
 
         twice = fresh.execute(f"%responses import {path}", allow_errors=True)
-        message = _one_line_usage_error(twice)
+        message = twice.usage_error()
         assert message.startswith(f"Conversation {exported['id']} is already open as thread 'main'")
 
 
@@ -341,7 +335,7 @@ def test_importing_a_file_that_is_not_ours_is_one_line(loaded: KernelSession) ->
     }
     for name, start in expected.items():
         result = loaded.execute(f"%responses import {name}", allow_errors=True)
-        assert _one_line_usage_error(result).startswith(start), name
+        assert result.usage_error().startswith(start), name
     assert _history(loaded) == ["No turns yet."]
 
 
