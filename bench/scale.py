@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, main
 
-from jupyter_responses.backends import TurnRequest
 from jupyter_responses.config import ResponsesConfig
 from jupyter_responses.conversation import Conversation, Turn
 from jupyter_responses.emulator import Emulator
@@ -51,6 +50,7 @@ from jupyter_responses.render.terminal import TerminalView
 from jupyter_responses.serialize import conversation_to_dict, turn_to_dict
 from jupyter_responses.session import Session
 from jupyter_responses.store import Store
+from jupyter_responses.turn_request import TurnRequest
 
 TARGET_SECONDS = 1.0
 BIG = 1000  # turns in the export/resume conversation
@@ -101,7 +101,7 @@ def _run_turns(session: Session, request: Callable[[int], TurnRequest], n: int) 
         for number in range(1, n + 1):
             cell = f"cell-{number}"
             session.note_cell(SimpleNamespace(cell_id=cell))
-            turns.append(session.run(request(number), TerminalView(), "%%respond", cell_id=cell))
+            turns.append(session.run(request(number), TerminalView(), cell_id=cell))
     return turns
 
 

@@ -20,12 +20,12 @@ from collections.abc import Callable
 import openai
 from common import Row, main
 
-from jupyter_responses.backends import TurnRequest
 from jupyter_responses.cancel import Cancel
 from jupyter_responses.config import ResponsesConfig
 from jupyter_responses.emulator import Emulator, script
 from jupyter_responses.render.terminal import TerminalView
 from jupyter_responses.session import Session
+from jupyter_responses.turn_request import TurnRequest
 
 ROUNDS = 5
 
@@ -72,7 +72,7 @@ def panel_stop(emulator: Emulator, stall: float, api: str) -> float:
 
     def run() -> None:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
-            session.run(request, TerminalView(), "panel", cancel)
+            session.run(request, TerminalView(), cancel)
 
     seconds = seconds_to_stop(run, cancel.set)
     assert session.conversation.branch()[-1].status == "interrupted"

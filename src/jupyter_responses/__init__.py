@@ -47,3 +47,4 @@ def unload_ipython_extension(ipython: Any) -> None:
     magics = ipython.magics_manager.registry.get(ResponsesMagics.__name__)
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics.session.note_cell)
+        magics.session.close()

@@ -14,10 +14,11 @@ import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Literal
 from urllib.parse import urlsplit
 
 from .errors import OptionsError
+from .transcript import AttachmentRecord
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 DOCUMENT_TYPES = {
@@ -60,16 +61,21 @@ class Attachment:
     """One file of a prompt. ``kind`` is "image" or "document"; ``url`` is set for a
     file passed by URL (sent as it is, never fetched here)."""
 
-    kind: str
+    kind: Literal["image", "document"]
     name: str
     mime: str
     size: int = 0
     sha256: str = ""
     url: str | None = None
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> AttachmentRecord:
         """How a turn remembers it: by reference, never the bytes."""
-        data = {"kind": self.kind, "name": self.name, "mime": self.mime, "size": self.size}
+        data: AttachmentRecord = {
+            "kind": self.kind,
+            "name": self.name,
+            "mime": self.mime,
+            "size": self.size,
+        }
         if self.sha256:
             data["sha256"] = self.sha256
         if self.url:
@@ -121,20 +127,20 @@ class FileStore:
             self.blobs.setdefault(digest, data)
         return Attachment(kind, path.name, mime, len(data), digest)
 
-    def data(self, record: dict[str, Any]) -> bytes | None:
+    def data(self, record: AttachmentRecord) -> bytes | None:
         return self.blobs.get(record.get("sha256", ""))
 
-    def data_url(self, record: dict[str, Any]) -> str | None:
+    def data_url(self, record: AttachmentRecord) -> str | None:
         data = self.data(record)
         if data is None:
             return None
         return f"data:{record['mime']};base64,{base64.b64encode(data).decode('ascii')}"
 
-    def file_id(self, server: str, record: dict[str, Any]) -> str | None:
+    def file_id(self, server: str, record: AttachmentRecord) -> str | None:
         with self.lock:
             return self.uploads.get((server, record.get("sha256", "")))
 
-    def remember_upload(self, server: str, record: dict[str, Any], file_id: str) -> None:
+    def remember_upload(self, server: str, record: AttachmentRecord, file_id: str) -> None:
         with self.lock:
             self.uploads[(server, record["sha256"])] = file_id
 
@@ -155,7 +161,7 @@ def _guess(name: str) -> str:
     return SUFFIX_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or ""
 
 
-def _kind(spec: str, mime: str) -> str:
+def _kind(spec: str, mime: str) -> Literal["image", "document"]:
     if mime in IMAGE_TYPES:
         return "image"
     if mime in DOCUMENT_TYPES:

@@ -13,19 +13,20 @@ from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .backends.base import QUIRKS
-from .client import key_present, make_client
-from .errors import OptionsError, from_openai, safe_url
+from .backends.connection import key_present
+from .errors import OptionsError, safe_url
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
-    from .magics import ResponsesMagics
+    from .session import Session
 
-Handler = Callable[["ResponsesMagics", Any], None]
+#: A subcommand: the session it acts on, and its parsed options.
+Handler = Callable[["Session", Any], None]
 #: name -> (handler with a ``parser``, one line of help)
 COMMANDS: dict[str, tuple[Handler, str]] = {}
 
-STATUS_MARKS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
+#: A turn's status as one symbol in listings.
+STATUS_SYMBOLS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
 
 
 def command(name: str, help_line: str, *arguments: Any) -> Callable[[Handler], Handler]:
@@ -40,10 +41,9 @@ def command(name: str, help_line: str, *arguments: Any) -> Callable[[Handler], H
 
 
 @command("status", "API key present?, server, model, thread, conversation size, store")
-def status(magics: ResponsesMagics, args: Any) -> None:
-    settings = magics.settings()
+def status(session: Session, args: Any) -> None:
+    settings = session.settings()
     url = settings.effective_base_url()
-    session = magics.session
     conversation = session.conversation
     usage = conversation.usage()
     in_context = len(conversation.context())
@@ -62,7 +62,7 @@ def status(magics: ResponsesMagics, args: Any) -> None:
         f"{usage.input_tokens} tokens in / {usage.output_tokens} out\n"
         f"Saved to:      {saved_to}"
     )
-    quirks = QUIRKS.of(url)
+    quirks = session.connection.quirks.of(url)
     if quirks:
         print(f"Server quirks: {'; '.join(quirks)} (noticed by this kernel)")
 
@@ -72,8 +72,8 @@ def status(magics: ResponsesMagics, args: Any) -> None:
     "[--all] the current branch, numbered (--all: every branch, as a tree)",
     argument("--all", action="store_true", help="show every branch of the tree"),
 )
-def history(magics: ResponsesMagics, args: Any) -> None:
-    conversation = magics.session.conversation
+def history(session: Session, args: Any) -> None:
+    conversation = session.conversation
     if not conversation.turns:
         print("No turns yet.")
         return
@@ -98,7 +98,7 @@ def _print_tree(conversation: Conversation, parent: str | None, depth: int, on: 
 def _describe(turn: Turn) -> str:
     answer = turn.text or turn.refusal or turn.error or ""
     return (
-        f"{STATUS_MARKS.get(turn.status, '?')} [{turn.api} · {turn.model}] "
+        f"{STATUS_SYMBOLS.get(turn.status, '?')} [{turn.api} · {turn.model}] "
         f"{_short(turn.prompt)} → {_short(answer)}  (id {turn.id})"
     )
 
@@ -108,9 +108,9 @@ def _describe(turn: Turn) -> str:
     "N|ID continue from that turn (an earlier branch, see history --all)",
     argument("turn", help="a number from %responses history, or a turn or response id"),
 )
-def checkout(magics: ResponsesMagics, args: Any) -> None:
+def checkout(session: Session, args: Any) -> None:
     try:
-        turn = magics.session.checkout(args.turn)
+        turn = session.checkout(args.turn)
     except LookupError as error:
         raise OptionsError(error.args[0]) from None
     print(f"The next turn continues from {turn.id}: {_short(turn.prompt)}")
@@ -121,14 +121,14 @@ def checkout(magics: ResponsesMagics, args: Any) -> None:
     "[NAME] a fresh conversation (in thread NAME, made current)",
     argument("name", nargs="?", help="thread to start afresh (default: the current one)"),
 )
-def new(magics: ResponsesMagics, args: Any) -> None:
-    conversation = magics.session.new_conversation(args.name)
+def new(session: Session, args: Any) -> None:
+    conversation = session.new_conversation(args.name)
     print(f"Started a new conversation in thread {conversation.name!r}.")
 
 
 @command("threads", "open threads, then saved conversations to resume")
-def threads(magics: ResponsesMagics, args: Any) -> None:
-    registry = magics.session.threads
+def threads(session: Session, args: Any) -> None:
+    registry = session.threads
     print("Open threads:")
     for name, conversation in registry.open.items():
         mark = "*" if name == registry.current else " "
@@ -159,8 +159,7 @@ def _turns(count: int) -> str:
     "NAME make thread NAME current (resuming the newest saved one of that name)",
     argument("name", help="thread name"),
 )
-def use(magics: ResponsesMagics, args: Any) -> None:
-    session = magics.session
+def use(session: Session, args: Any) -> None:
     conversation = session.switch(lambda: session.threads.switch(args.name))
     print(f"Now in thread {conversation.name!r} ({_turns(len(conversation.branch()))}).")
 
@@ -170,8 +169,7 @@ def use(magics: ResponsesMagics, args: Any) -> None:
     "ID continue a saved conversation (after a restart: see threads)",
     argument("id", help="conversation id (or its start) from %responses threads"),
 )
-def resume(magics: ResponsesMagics, args: Any) -> None:
-    session = magics.session
+def resume(session: Session, args: Any) -> None:
     conversation = session.switch(lambda: session.threads.resume(args.id))
     _opened(conversation, "Resumed")
 
@@ -185,24 +183,18 @@ def _opened(conversation: Conversation, verb: str) -> None:
 
 
 @command("models", "models the server offers")
-def models(magics: ResponsesMagics, args: Any) -> None:
-    import openai
-
-    settings = magics.settings()
-    try:
-        names = sorted(m.id for m in make_client(settings).models.list())
-    except openai.OpenAIError as error:
-        raise from_openai(error, settings.effective_base_url()) from error
+def models(session: Session, args: Any) -> None:
+    names = session.connection.models()
     print("\n".join(names) or "The server lists no models.")
 
 
 @command("panel", "a chat panel on the current thread")
-def panel(magics: ResponsesMagics, args: Any) -> None:
+def panel(session: Session, args: Any) -> None:
     from IPython.display import display
 
     from .chat_panel import panel_for
 
-    display(panel_for(magics.session))
+    display(panel_for(session))
 
 
 @command(
@@ -215,11 +207,11 @@ def panel(magics: ResponsesMagics, args: Any) -> None:
         help="(.ipynb) alternating Markdown cells instead of re-runnable code cells",
     ),
 )
-def export(magics: ResponsesMagics, args: Any) -> None:
+def export(session: Session, args: Any) -> None:
     from .export import default_name
     from .export import export as write
 
-    conversation = magics.session.conversation
+    conversation = session.conversation
     if not conversation.turns:
         raise OptionsError("Nothing to export yet: the conversation has no turns.")
     target = Path(args.path or default_name(conversation)).expanduser()
@@ -243,7 +235,7 @@ def export(magics: ResponsesMagics, args: Any) -> None:
     "PATH open an exported .ipynb or .json as a new thread",
     argument("path", help="a file written by %responses export"),
 )
-def import_(magics: ResponsesMagics, args: Any) -> None:
+def import_(session: Session, args: Any) -> None:
     from .importing import read_conversation
 
     path = Path(args.path).expanduser()
@@ -253,7 +245,6 @@ def import_(magics: ResponsesMagics, args: Any) -> None:
         raise OptionsError(str(error)) from None
     except OSError as error:
         raise OptionsError(f"Could not read {path}: {error.strerror or error}.") from None
-    session = magics.session
     for name, existing in session.threads.open.items():
         if existing.id == conversation.id:
             raise OptionsError(
@@ -265,7 +256,7 @@ def import_(magics: ResponsesMagics, args: Any) -> None:
 
 
 @command("help", "this list")
-def help_(magics: ResponsesMagics, args: Any) -> None:
+def help_(session: Session, args: Any) -> None:
     for name, (_, text) in COMMANDS.items():
         print(f"%responses {name:<9} {text}")
 

@@ -16,7 +16,7 @@ from typing import Any
 from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, validate
 from traitlets.config import Configurable
 
-API_NAMES = ("responses", "chat")
+from .backends import BACKENDS, DEFAULT_API
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Settings:
 class ResponsesConfig(Configurable):
     model = Unicode("gpt-4.1", help="Model used when a magic gets no -m/--model.").tag(config=True)
     api = CaselessStrEnum(
-        API_NAMES, default_value="responses", help="API the chat panel starts with."
+        tuple(BACKENDS), default_value=DEFAULT_API, help="API the chat panel starts with."
     ).tag(config=True)
     store = Bool(
         True,

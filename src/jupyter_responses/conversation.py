@@ -11,13 +11,20 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from .events import Usage
+from .transcript import (
+    AttachmentRecord,
+    CallRecord,
+    CitationRecord,
+    Entry,
+    FunctionCallEntry,
+    TurnStatus,
+)
 
 #: Statuses whose turns are context for later turns. Failed and interrupted turns
 #: stay in the tree (shown, exported) but are never sent or chained to.
-CONTEXT_STATUSES = ("completed", "incomplete")
+CONTEXT_STATUSES: tuple[TurnStatus, ...] = ("completed", "incomplete")
 
 
 #: The thread a kernel starts in.
@@ -32,16 +39,9 @@ def new_turn_id() -> str:
 class Turn:
     """One prompt and everything it produced.
 
-    ``output`` entries, in order, are dicts with a ``type``:
-    ``message`` (``text``), ``function_call`` (``call_id``, ``name``, ``arguments``),
-    ``function_call_output`` (``call_id``, ``output``), ``reasoning`` (``summary``,
-    ``item``: the provider's item) and ``builtin`` (``name``, ``item``).
-
-    ``calls`` is what the user saw of each tool call, in order: ``call_id``, ``name``,
-    ``kind`` ("function" or a built-in type), ``arguments``, ``status`` (running,
-    done, error, denied), ``output``, ``error``, ``seconds`` and, for built-ins,
-    ``detail`` (query, code, logs, hits). ``attachments`` are references
-    (``kind``, ``name``, ``mime``, ``size``, ``sha256`` or ``url``), never bytes.
+    ``output`` is the neutral transcript, in order (``transcript.Entry``): what either
+    backend rebuilds history from. ``calls`` is what the user saw of each tool call
+    (``transcript.CallRecord``), ``attachments`` are references, never bytes.
     """
 
     api: str
@@ -50,16 +50,16 @@ class Turn:
     id: str = field(default_factory=new_turn_id)
     parent: str | None = None
     instructions: str | None = None
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    output: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[AttachmentRecord] = field(default_factory=list)
+    output: list[Entry] = field(default_factory=list)
     text: str = ""
     refusal: str | None = None
     reasoning: str = ""
-    citations: list[dict[str, str]] = field(default_factory=list)
+    citations: list[CitationRecord] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # base64 PNGs the model produced
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
     schema: str | None = None  # the --schema the answer follows
-    status: str = "running"
+    status: TurnStatus = "running"
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     response_id: str | None = None
@@ -77,7 +77,7 @@ class Turn:
     def in_context(self) -> bool:
         return self.status in CONTEXT_STATUSES
 
-    def pending_calls(self) -> list[dict[str, Any]]:
+    def pending_calls(self) -> list[FunctionCallEntry]:
         """Function calls the model made that have no result yet, in order."""
         answered = {e["call_id"] for e in self.output if e["type"] == "function_call_output"}
         return [

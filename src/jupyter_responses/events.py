@@ -8,7 +8,8 @@ produced it. A failure mid-stream is not an event: the backend raises our error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from .transcript import CallDetail, Entry, TurnStatus
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,17 @@ class ToolCallDelta:
 
 @dataclass(frozen=True)
 class ToolCallDone:
-    """A finished call. For built-ins, ``detail`` carries what they report (query,
-    code, logs, hits) and ``output`` their result text where there is one."""
+    """A finished call. For built-ins, ``detail`` carries what they report in neutral
+    fields (query, sources, code, logs, hits...; see ``builtin_tools``), ``output``
+    their result text and ``error`` their failure, where there is one."""
 
     call_id: str
     name: str
     arguments: str
     kind: str = "function"
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: CallDetail = field(default_factory=lambda: CallDetail())
     output: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,10 @@ class Completed:
     from the final object, so history can be rebuilt exactly for either API.
     """
 
-    status: str = "completed"
+    status: TurnStatus = "completed"
     response_id: str | None = None
     stored: bool = False
-    entries: tuple[dict[str, Any], ...] = ()
+    entries: tuple[Entry, ...] = ()
     model: str | None = None
 
 

@@ -22,22 +22,19 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, builtin_tools
+from .backends import BACKENDS
 from .render.live import final_bundle
+from .render.markup import escape_markdown
 from .render.static import html, markdown
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
+    from .transcript import CallRecord
 
 FORMATS = (".ipynb", ".md", ".json")
 #: The kernel an exported notebook asks for.
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-_BUILTIN_OPTIONS = {
-    "web_search_call": "web_search",
-    "file_search_call": "file_search",
-    "code_interpreter_call": "code_interpreter",
-    "image_generation_call": "image_generation",
-}
 
 
 def export(conversation: Conversation, path: Path, transcript: bool = False) -> Path:
@@ -206,20 +203,6 @@ def _transcript_cells(turn: Turn) -> list[Any]:
     return [user, answer]
 
 
-#: What Markdown (and Jupyter's ``$`` math) could read as markup anywhere in a line.
-_ACTIVE = re.compile(r"([\\`*_\[\]<>#!|~&$])")
-#: What reads as markup only at the start of a line: a list item, an underline.
-_LINE_START = re.compile(r"^(?:[-+=]|\d+[.)])")
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` (one line) with the characters Markdown would act on escaped, so it
-    displays as typed. Backslash escapes of ASCII punctuation are CommonMark, and
-    JupyterLab leaves an escaped ``$`` alone."""
-    escaped = _ACTIVE.sub(r"\\\1", text)
-    return _LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], escaped)
-
-
 def quote_prompt(prompt: str) -> str:
     """The prompt as Markdown that displays as it was typed: indented text (code,
     usually) in a fence longer than any backtick run in it; prose as a blockquote with
@@ -247,13 +230,10 @@ def magic_line(turn: Turn, system: str | None = None) -> str:
     if turn.magic.startswith("%%"):
         line = turn.magic
     else:
-        line = f"%%{'respond' if turn.api == 'responses' else 'chat'} -m {shlex.quote(turn.model)}"
-        functions = dict.fromkeys(c["name"] for c in turn.calls if c.get("kind") == "function")
-        builtins = dict.fromkeys(
-            _BUILTIN_OPTIONS[c["kind"]] for c in turn.calls if c.get("kind") in _BUILTIN_OPTIONS
-        )
-        if functions or builtins:
-            line += " --tools " + " ".join(map(shlex.quote, [*functions, *builtins]))
+        line = f"%%{BACKENDS[turn.api].magic} -m {shlex.quote(turn.model)}"
+        tools = [name for name in dict.fromkeys(map(_tool_option, turn.calls)) if name]
+        if tools:
+            line += " --tools " + " ".join(map(shlex.quote, tools))
         if system:
             # a cell magic has one line: a multi-line system prompt is joined into it
             # (the notebook's metadata keeps it exactly)
@@ -261,6 +241,14 @@ def magic_line(turn: Turn, system: str | None = None) -> str:
     if ("{" in turn.prompt or "}" in turn.prompt) and "--no-interpolate" not in line:
         line += " --no-interpolate"
     return line
+
+
+def _tool_option(call: CallRecord) -> str | None:
+    """The ``--tools`` name that asks for ``call``'s tool again, if there is one."""
+    if call["kind"] == "function":
+        return call["name"]
+    spec = builtin_tools.spec_of_item(call["kind"])
+    return spec.name if spec is not None and spec.selectable else None
 
 
 def to_markdown(conversation: Conversation) -> str:

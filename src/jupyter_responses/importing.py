@@ -16,15 +16,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from .backends import DEFAULT_API
 from .conversation import DEFAULT_THREAD, Conversation, Turn
 from .events import Usage
-from .render.base import STATUS_MARKS
+from .render.base import STATUS_LINES
 from .serialize import READABLE, conversation_from_dict, turn_from_dict
+from .transcript import TurnStatus
 
-#: The suffixes ``read_conversation`` reads.
-IMPORTABLE = (".ipynb", ".json")
 _ONLY_OURS = "only files written by %responses export can be imported"
 #: What a damaged file can raise while it is taken apart.
 _DAMAGE = (ValueError, KeyError, TypeError, AttributeError)
@@ -142,15 +142,15 @@ def _legacy_turn(
     the history is resent rather than chained to a response that may be gone."""
     shown = outputs[0].get("data", {}).get("text/plain", "") if outputs else ""
     lines = shown.splitlines()
-    while lines and (lines[-1].startswith("-- ") or lines[-1] in STATUS_MARKS.values()):
+    while lines and (lines[-1].startswith("-- ") or lines[-1] in STATUS_LINES.values()):
         lines.pop()
     text = "\n".join(lines)
     turn = Turn(
-        api=str(ours.get("api") or "responses"),
+        api=str(ours.get("api") or DEFAULT_API),
         model=str(ours.get("model") or "unknown"),
         prompt=prompt,
         id=ours["turn"],
-        status=str(ours.get("status") or "completed"),
+        status=_status(ours.get("status")),
         response_id=ours.get("response_id"),
         usage=Usage(**(ours.get("usage") or {})),
         text=text,
@@ -161,6 +161,11 @@ def _legacy_turn(
     )
     turn.finished = turn.started
     return turn
+
+
+def _status(value: Any) -> TurnStatus:
+    """A status read from a file: one we know, else completed (the turn was exported)."""
+    return value if value in get_args(TurnStatus) else "completed"  # type: ignore[no-any-return]
 
 
 def _user_prompt(cell: Any, ours: dict[str, Any]) -> str:

@@ -3,7 +3,9 @@
 
 Every field of ``Turn`` and ``Conversation`` is data already (strings, numbers, lists,
 dicts); ``Usage`` is the one nested dataclass. ``FORMAT`` is bumped, with a migration
-in ``conversation_from_dict``, whenever a field changes meaning.
+here, whenever a field changes meaning. Migrations work per turn, from what the turn
+holds, because the store writes each turn once: a conversation saved before an
+upgrade and continued after it holds turns of both formats.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from . import builtin_tools
 from .conversation import DEFAULT_THREAD, Conversation, Turn
 from .events import Usage
+from .transcript import CallDetail
 
-FORMAT = 2
-#: Formats ``conversation_from_dict`` still reads (1 had no thread ``name``).
-READABLE = (1, 2)
+FORMAT = 3
+#: Formats ``conversation_from_dict`` still reads (1 had no thread ``name``; up to 2, a
+#: built-in tool call's ``detail`` was the server's raw item).
+READABLE = (1, 2, 3)
 
 
 def turn_to_dict(turn: Turn) -> dict[str, Any]:
@@ -27,7 +32,25 @@ def turn_from_dict(data: dict[str, Any]) -> Turn:
     known = {f.name for f in dataclasses.fields(Turn)}
     fields = {key: value for key, value in data.items() if key in known}
     fields["usage"] = Usage(**data.get("usage", {}))
+    fields["calls"] = [_neutral_detail(call) for call in data.get("calls", [])]
     return Turn(**fields)
+
+
+def _neutral_detail(call: dict[str, Any]) -> Any:
+    """A call as format 3 keeps it: a built-in tool's ``detail`` in neutral fields. A
+    format-2 detail (the item as the server sent it, less ``id``, ``type``,
+    ``status`` and ``result``) is read by the tool's declaration, as a new item is."""
+    detail = call.get("detail")
+    if not isinstance(detail, dict) or _is_neutral(detail):
+        return call
+    item = {"type": call.get("kind", ""), **detail}
+    return {**call, "detail": builtin_tools.item_kind(item["type"]).read(item)}
+
+
+def _is_neutral(detail: dict[str, Any]) -> bool:
+    return set(detail) <= set(CallDetail.__annotations__) and not isinstance(
+        detail.get("action"), dict
+    )
 
 
 def conversation_to_dict(conversation: Conversation) -> dict[str, Any]:

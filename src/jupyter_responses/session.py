@@ -12,13 +12,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from . import events as ev
-from .attachments import FileStore
-from .backends import BACKENDS, TurnRequest
+from .backends import BACKENDS, Connection
 from .cancel import Cancel
-from .client import make_client
 from .config import Settings
 from .conversation import Conversation, Turn
 from .errors import (
@@ -31,6 +30,8 @@ from .errors import (
 from .render.base import View
 from .threads import Threads
 from .tools import run_pending, unanswered
+from .transcript import CallRecord
+from .turn_request import TurnRequest
 
 INTERRUPTED = (
     "Interrupted: the partial answer is kept in the conversation (marked interrupted) and "
@@ -41,6 +42,9 @@ INTERRUPTED = (
 #: when the current conversation or its head changed (thread switch, new, checkout).
 TurnListener = Callable[[Conversation, "Turn | None"], None]
 
+if TYPE_CHECKING:
+    from .chat_panel import ChatPanel
+
 
 class Session:
     def __init__(self, settings: Callable[[], Settings]) -> None:
@@ -50,7 +54,12 @@ class Session:
         self.cell_id: str | None = None
         self._cell_turns: set[str] = set()  # turns made by the cell running now
         self.listeners: list[TurnListener] = []
-        self.files = FileStore()
+        self.connection = Connection(settings)
+        self.panel: ChatPanel | None = None  # the one chat panel, made on first use
+
+    def close(self) -> None:
+        """Let go of what the session holds open (the store); the extension's unload."""
+        self.threads.close()
 
     # -- conversations -------------------------------------------------------------------
     @property
@@ -120,18 +129,16 @@ class Session:
         self,
         request: TurnRequest,
         view: View,
-        magic: str = "",
         cancel: Cancel | None = None,
-        *,
-        thread: str | None = None,
-        fork: str | None = None,
         cell_id: str | None = None,
     ) -> Turn:
         """Run ``request`` as the next turn, showing it in ``view``; return the turn.
 
-        It goes into ``thread`` (default: the current one), after ``parent_for``'s
-        choice of turn; ``cell_id`` is the notebook cell asking (``None`` for the
-        panel). The finished turn is saved to the store at once.
+        It goes into ``request.thread`` (default: the current one), started afresh
+        first with ``request.new``, after ``parent_for``'s choice of turn;
+        ``request.system`` changes the conversation's instructions from this turn on.
+        ``cell_id`` is the notebook cell asking (``None`` for the panel). The
+        finished turn is saved to the store at once.
 
         Setting ``cancel`` (the panel's Stop) cuts the stream at once, even one that has
         gone quiet, and ends the turn as interrupted, like a kernel interrupt does.
@@ -147,7 +154,7 @@ class Session:
         try:
             with self.lock:
                 began = True
-                return self._run(request, view, magic, cancel, thread, fork, cell_id)
+                return self._run(request, view, cancel, cell_id)
         except KeyboardInterrupt:
             # An interrupt outside the turn proper: while waiting for another turn
             # (the chat panel's) to finish, or while it was being wrapped up.
@@ -159,20 +166,18 @@ class Session:
             ) from None
 
     def _run(
-        self,
-        request: TurnRequest,
-        view: View,
-        magic: str,
-        cancel: Cancel | None,
-        thread: str | None,
-        fork: str | None,
-        cell_id: str | None,
+        self, request: TurnRequest, view: View, cancel: Cancel | None, cell_id: str | None
     ) -> Turn:
         """``run``, holding the lock."""
         BACKENDS[request.api].validate(request)
-        conversation = self.threads.get(thread)
-        parent = self.parent_for(conversation, fork, cell_id)
-        client = make_client(self.settings())
+        self.connection.client()  # no key and no server: say so before anything changes
+        conversation = self.threads.get(request.thread)
+        if request.new:
+            conversation = self.threads.fresh(conversation.name)
+        parent = self.parent_for(conversation, request.fork, cell_id)
+        if request.system is not None:
+            conversation.system = request.system or None
+        request = replace(request, instructions=conversation.system)
         history = conversation.context(parent) if parent is not None else []
         turn = Turn(
             api=request.api,
@@ -183,12 +188,12 @@ class Session:
             attachments=[a.record() for a in request.attachments],
             schema=request.schema.name if request.schema else None,
             cell_id=cell_id,
-            magic=magic,
+            magic=request.magic,
         )
         recorder = _Recorder(turn, request.store, cancel)
         view.start(turn)
         try:
-            self._rounds(client, request, history, turn, recorder, view)
+            self._rounds(request, history, turn, recorder, view)
         except (KeyboardInterrupt, _Cancelled):
             turn.status = "interrupted"
             raise Interrupted(INTERRUPTED) from None
@@ -213,7 +218,6 @@ class Session:
 
     def _rounds(
         self,
-        client: Any,
         request: TurnRequest,
         history: list[Turn],
         turn: Turn,
@@ -224,7 +228,7 @@ class Session:
         confirm = view.confirm if request.approve else None
         for rounds_done in range(request.max_tool_rounds + 1):
             recorder.consume(
-                backend.stream(client, request, history, turn, self.files, recorder.cancel), view
+                backend.stream(self.connection, request, history, turn, recorder.cancel), view
             )
             if turn.status == "running":
                 raise StreamFailed(
@@ -256,7 +260,7 @@ def _settle_calls(turn: Turn) -> None:
     if turn.status in ("completed", "running"):
         return
     for call in turn.calls:
-        if call.get("status") in ("running", "requested"):
+        if call["status"] in ("running", "requested"):
             call["status"] = "interrupted" if turn.status == "interrupted" else "not finished"
 
 
@@ -274,7 +278,7 @@ class _Recorder:
         self.text: list[str] = []
         self.refusal: list[str] = []
         self.reasoning: list[str] = []
-        self.calls: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, CallRecord] = {}
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
@@ -315,7 +319,7 @@ class _Recorder:
         elif isinstance(event, ev.Image):
             turn.images.append(event.png_b64)
         elif isinstance(event, ev.ToolCallStarted):
-            call: dict[str, Any] = {
+            call: CallRecord = {
                 "call_id": event.call_id,
                 "name": event.name,
                 "kind": event.kind,
@@ -333,24 +337,29 @@ class _Recorder:
             if event.kind == "function":
                 call["status"] = "requested"
             else:
-                call.update(status="done", detail=event.detail, output=event.output)
+                call["status"] = "error" if event.error else "done"
+                call["detail"], call["output"], call["error"] = (
+                    event.detail,
+                    event.output,
+                    event.error,
+                )
         elif isinstance(event, ev.ToolRunning):
             self._call(event.call_id, event.name)["status"] = "running"
         elif isinstance(event, ev.ToolResult):
             turn.output.append(
                 {"type": "function_call_output", "call_id": event.call_id, "output": event.output}
             )
-            status = "denied" if event.denied else "error" if event.error else "done"
-            self._call(event.call_id, event.name).update(
-                status=status, output=event.output, error=event.error, seconds=event.seconds
-            )
+            call = self._call(event.call_id, event.name)
+            call["status"] = "denied" if event.denied else "error" if event.error else "done"
+            call["output"], call["error"] = event.output, event.error
+            call["seconds"] = event.seconds
         elif isinstance(event, ev.Completed):
             turn.status = event.status
             turn.response_id = event.response_id
             turn.stored = bool(event.response_id) and event.stored and self.store
             turn.output.extend(event.entries)
 
-    def _call(self, call_id: str, name: str = "", kind: str = "function") -> dict[str, Any]:
+    def _call(self, call_id: str, name: str = "", kind: str = "function") -> CallRecord:
         """The display record of a call (created if the stream skipped its start)."""
         call = self.calls.get(call_id)
         if call is None:

@@ -21,7 +21,6 @@ script to change the schema; never edit one that has shipped.
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import json
 import os
@@ -289,7 +288,7 @@ class Store:
             self._written.setdefault(cid, set()).update(conversation.turns)
         return conversation
 
-    def list(self, limit: int = 50) -> builtins.list[SavedConversation]:
+    def listing(self, limit: int = 50) -> list[SavedConversation]:
         """Saved conversations, the most recently updated first."""
         with self._lock:
             try:

@@ -144,7 +144,7 @@ class Threads:
         if store is None:
             return []
         open_ids = {c.id for c in self.open.values()}
-        return [s for s in store.list(limit + len(open_ids)) if s.id not in open_ids][:limit]
+        return [s for s in store.listing(limit + len(open_ids)) if s.id not in open_ids][:limit]
 
     def close(self) -> None:
         if self._store is not None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from . import builtin_tools
 from . import events as ev
+from .builtin_tools import BuiltinOptions, BuiltinTool
 from .errors import OptionsError
 from .schemas import SCHEMA_MAPS
-
-#: Built-in tool types of the Responses API that ``--tools`` accepts by name.
-BUILTIN_TOOLS = ("web_search", "file_search", "code_interpreter", "image_generation")
+from .transcript import FunctionCallEntry
 
 #: Longest tool result sent back to the model; the rest is cut with a note.
 MAX_RESULT_CHARS = 20_000
@@ -56,14 +56,6 @@ class FunctionTool:
         return self.validated(**values)
 
 
-@dataclass(frozen=True)
-class BuiltinTool:
-    """A tool the server runs (``type`` as the Responses API names it, plus its options)."""
-
-    type: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-
 Tool = FunctionTool | BuiltinTool
 
 
@@ -78,10 +70,12 @@ def resolve_tools(
     A built-in tool's name means the built-in; any other name must be a callable in the
     notebook namespace. Nothing else can ever be called.
     """
+    options = BuiltinOptions(tuple(vector_stores))
+    known = builtin_tools.selectable()
     tools: list[Tool] = []
     for name in dict.fromkeys(names):
-        if name in BUILTIN_TOOLS:
-            tools.append(_builtin(name, vector_stores))
+        if name in known:
+            tools.append(builtin_tools.builtin(name, options))
         elif callable(namespace.get(name)):
             tools.append(function_tool(namespace[name], name))
         elif name in namespace:
@@ -92,33 +86,13 @@ def resolve_tools(
         else:
             raise OptionsError(
                 f"--tools {name}: no function named `{name}` is defined in the notebook, and it is "
-                f"not a built-in tool ({', '.join(BUILTIN_TOOLS)}). Define the function first."
+                f"not a built-in tool ({', '.join(known)}). Define the function first."
             )
-    if vector_stores and "file_search" not in names:
-        tools.append(_builtin("file_search", vector_stores))
-    tools.extend(_mcp(spec) for spec in mcp_servers)
+    for spec in builtin_tools.implied(options):
+        if spec.name not in names:
+            tools.append(builtin_tools.builtin(spec.name, options))
+    tools.extend(builtin_tools.mcp_server(spec) for spec in mcp_servers)
     return tuple(tools)
-
-
-def _builtin(name: str, vector_stores: Sequence[str]) -> BuiltinTool:
-    if name == "file_search":
-        if not vector_stores:
-            raise OptionsError(
-                "file_search needs the vector store(s) to search: add --vector-store ID."
-            )
-        return BuiltinTool(name, {"vector_store_ids": list(vector_stores)})
-    if name == "code_interpreter":
-        return BuiltinTool(name, {"container": {"type": "auto"}})
-    return BuiltinTool(name)
-
-
-def _mcp(spec: str) -> BuiltinTool:
-    label, sep, url = spec.partition("=")
-    if not sep or not label.strip() or not url.startswith(("http://", "https://")):
-        raise OptionsError(f"--mcp needs LABEL=URL with an http(s) URL, not {spec!r}.")
-    return BuiltinTool(
-        "mcp", {"server_label": label.strip(), "server_url": url, "require_approval": "never"}
-    )
 
 
 def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
@@ -307,7 +281,7 @@ Confirm = Callable[[str, str], bool]
 
 
 def run_pending(
-    calls: Sequence[Mapping[str, Any]],
+    calls: Sequence[FunctionCallEntry],
     tools: Sequence[Tool],
     confirm: Confirm | None,
     timeout: float | None = None,
@@ -332,7 +306,7 @@ def run_pending(
         yield ev.ToolResult(call_id, name, outcome.output, outcome.error, outcome.seconds)
 
 
-def unanswered(calls: Sequence[Mapping[str, Any]], reason: str) -> Iterator[ev.ToolResult]:
+def unanswered(calls: Sequence[FunctionCallEntry], reason: str) -> Iterator[ev.ToolResult]:
     """Results for calls that will not run, so the transcript stays valid to resend."""
     for call in calls:
         yield ev.ToolResult(call["call_id"], call["name"], f"Not run: {reason}", error=reason)

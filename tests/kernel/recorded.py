@@ -43,7 +43,7 @@ def saved_branch(kernel: KernelSession) -> list[Turn]:
     """The current branch of the kernel's one saved conversation, read from SQLite."""
     store = Store(kernel.workdir / DB)
     try:
-        (saved,) = store.list()
+        (saved,) = store.listing()
         return store.load(saved.id).branch()
     finally:
         store.close()

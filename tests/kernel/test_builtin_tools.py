@@ -34,8 +34,8 @@ def test_builtin_tools_are_requested_with_what_they_need(
     ]
     assert body["include"] == [
         "web_search_call.action.sources",
-        "code_interpreter_call.outputs",
         "file_search_call.results",
+        "code_interpreter_call.outputs",
     ]
 
 

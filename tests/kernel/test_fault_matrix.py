@@ -35,7 +35,7 @@ import pytest
 from jupyter_responses.backends.responses import RESENT_NOTE
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
-from jupyter_responses.render.base import STATUS_MARKS
+from jupyter_responses.render.base import STATUS_LINES
 from jupyter_responses.store import Store
 
 from .harness import API_KEY, KernelSession
@@ -378,7 +378,7 @@ def _run(
     if second.ename is not None:
         outcome.message = _portless(second.message)
     else:
-        said = turn2.notes or [STATUS_MARKS.get(turn2.status, "")]
+        said = turn2.notes or [STATUS_LINES.get(turn2.status, "")]
         outcome.message = "no error" + (f"; {said[0]}" if said[0] else "")
     if fault.phrase:
         expected = "notice" if via.startswith("panel") else "UsageError"

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
+from jupyter_responses.backends import by_magic
 from jupyter_responses.commands import COMMANDS
 from jupyter_responses.emulator import Emulator
-from jupyter_responses.magics import ResponsesMagics, parse_options
+from jupyter_responses.magics import cell_magic, parse_options
 
 from .harness import CellResult, KernelSession
 
@@ -139,7 +140,12 @@ def cells(draw: st.DrawFn) -> tuple[str, str, str]:
         if sub in ("export", "import"):  # only files of the kernel's own directory
             assume(not re.search(r"[/\\~]", rest))
         return kind, f"{sub} {rest}".strip(), ""
-    return kind, draw(_line(getattr(ResponsesMagics, kind))), draw(BODIES)
+    return kind, draw(_line(_magic(kind))), draw(BODIES)
+
+
+def _magic(kind: str) -> Any:
+    """The cell magic ``kind`` (respond, chat), carrying its option parser."""
+    return cell_magic(by_magic(kind), lambda *args: None)
 
 
 def _harmless(kind: str, line: str) -> bool:
@@ -147,7 +153,7 @@ def _harmless(kind: str, line: str) -> bool:
     if kind == "responses":
         return True
     try:
-        args = parse_options(getattr(ResponsesMagics, kind), line)
+        args = parse_options(_magic(kind), line)
     except UsageError:
         return True
     out = args.out or ""

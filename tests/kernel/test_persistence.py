@@ -219,7 +219,7 @@ def test_two_kernels_write_one_store_at_once_and_lose_nothing(
 
     store = Store(shared / "jupyter_responses" / "conversations.sqlite3")
     try:
-        listed = store.list()
+        listed = store.listing()
         assert sorted(entry.turns for entry in listed) == [turns, turns]
         for entry in listed:
             conversation = store.load(entry.id)
@@ -366,7 +366,7 @@ def test_a_store_that_cannot_be_written_is_reported_and_caught_up(
     assert len(requests(emulator, "/v1/responses")) == 4
     store = Store(good)
     try:
-        (entry,) = store.list()
+        (entry,) = store.listing()
         assert entry.turns == 4
         saved = store.load(entry.id).branch()
         assert [t.prompt for t in saved] == [*prompts, "fourth, saved"]
@@ -383,7 +383,7 @@ def test_a_relative_store_path_stays_where_it_was_set(loaded: KernelSession) -> 
     assert not (loaded.cwd / "sub" / "rel.sqlite3").exists()
     store = Store(loaded.cwd / "rel.sqlite3")
     try:
-        ((entry_id, turns),) = [(entry.id, entry.turns) for entry in store.list()]
+        ((entry_id, turns),) = [(entry.id, entry.turns) for entry in store.listing()]
         assert turns == 2
         assert [t.prompt for t in store.load(entry_id).branch()] == ["before cd", "after cd"]
     finally:

@@ -11,14 +11,8 @@ import httpx2
 import openai
 import pytest
 
-from jupyter_responses.errors import (
-    BadRequest,
-    NotFound,
-    ServerError,
-    StreamFailed,
-    from_bad_json,
-    from_openai,
-)
+from jupyter_responses.backends.errors import from_bad_json, from_openai
+from jupyter_responses.errors import BadRequest, NotFound, ServerError, StreamFailed
 
 BASE = "http://127.0.0.1:4010/v1"
 

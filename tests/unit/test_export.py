@@ -15,13 +15,13 @@ from markdown_it import MarkdownIt
 from jupyter_responses.conversation import Conversation, Turn
 from jupyter_responses.export import (
     default_name,
-    escape_markdown,
     export,
     magic_line,
     quote_prompt,
     to_markdown,
     to_notebook,
 )
+from jupyter_responses.render.markup import escape_markdown
 from jupyter_responses.serialize import (
     FORMAT,
     conversation_from_dict,
@@ -40,7 +40,7 @@ def _conversation() -> Conversation:
              calls=[{"call_id": "c", "name": "get_weather", "kind": "function",
                      "arguments": "{}", "status": "done", "output": "sun"},
                     {"call_id": "w", "name": "web_search", "kind": "web_search_call",
-                     "status": "done"}]),
+                     "arguments": "", "status": "done"}]),
         Turn(api="chat", model="gpt-4.1-mini", prompt="And tomorrow?",
              magic="%%chat -m gpt-4.1-mini", status="completed", text="Rain.",
              images=["iVBORw0KGgo="]),

@@ -20,10 +20,11 @@ from IPython.core.error import UsageError
 from pydantic import BaseModel
 
 from jupyter_responses.attachments import FileStore
+from jupyter_responses.backends import by_magic
 from jupyter_responses.commands import COMMANDS
 from jupyter_responses.conversation import Conversation, Turn
 from jupyter_responses.errors import OptionsError
-from jupyter_responses.magics import ResponsesMagics, parse_options
+from jupyter_responses.magics import cell_magic, parse_options
 from jupyter_responses.schemas import resolve_schema
 from jupyter_responses.threads import check_name
 from jupyter_responses.tools import resolve_tools
@@ -75,7 +76,7 @@ HUGE_LINE = "--model " + "m" * 10_000 + ' -s "' + "{" * 5_000
 
 @pytest.mark.parametrize("magic", ["respond", "chat"])
 def test_magic_option_lines(magic: str) -> None:
-    func = getattr(ResponsesMagics, magic)
+    func = cell_magic(by_magic(magic), lambda *args: None)
 
     @FUZZ
     @given(_lines(func))

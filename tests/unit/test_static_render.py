@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from jupyter_responses.conversation import Turn
+from jupyter_responses.render.markup import escape_markdown
 from jupyter_responses.render.static import (
     bundle,
-    escape,
     fence,
     fence_inline,
     html,
@@ -37,7 +37,8 @@ def test_only_http_links_become_links() -> None:
 
 
 def test_escape_and_fences_contain_their_text() -> None:
-    assert escape("[x](javascript:y) <b>") == "\\[x\\]\\(javascript:y\\) \\<b\\>"
+    assert escape_markdown("[x](javascript:y) <b>") == "\\[x\\](javascript:y) \\<b\\>"
+    assert escape_markdown("- item & $x$") == "\\- item \\& \\$x\\$"
     assert fence("a ``` b ```` c").startswith("`````\n") and fence("x").startswith("```\n")
     assert fence_inline("a `b` c") == "``a `b` c``"
     assert fence_inline("`x") == "`` `x ``"
@@ -123,7 +124,21 @@ def test_no_payload_survives_into_the_html(name: str) -> None:
                 "name": "web_search",
                 "kind": "web_search_call",
                 "status": "done",
-                "detail": {"action": {"query": payload, "sources": [{"url": payload}]}},
+                "arguments": payload,
+                "detail": {  # every neutral field a built-in tool can report
+                    "query": payload,
+                    "queries": [payload],
+                    "action": payload,
+                    "sources": [{"url": payload, "title": payload}, {"url": "", "title": payload}],
+                    "code": payload,
+                    "language": payload,
+                    "logs": payload,
+                    "hits": [{"file": payload, "score": 1.0, "text": payload}],
+                    "images": [payload],
+                    "prompt": payload,
+                    "server": payload,
+                    "tools": [payload],
+                },
             },
         ],
         citations=[{"url": "javascript:alert(1)", "title": payload}],

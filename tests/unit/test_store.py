@@ -142,15 +142,15 @@ def test_list_is_newest_first_and_load_takes_a_unique_prefix(tmp_path: Path) -> 
     store.save(first)
     store.save(second)
 
-    listing = store.list()
+    listing = store.listing()
     assert [(s.id, s.name, s.title, s.turns) for s in listing] == [
         ("abc222", "side", "Other", 2),
         ("abc111", "main", "First question", 1),
     ]
     assert all(isinstance(s, SavedConversation) and s.updated >= s.created for s in listing)
-    assert [s.id for s in store.list(limit=1)] == ["abc222"]
+    assert [s.id for s in store.listing(limit=1)] == ["abc222"]
     store.save(first)
-    assert [s.id for s in store.list()] == ["abc111", "abc222"]
+    assert [s.id for s in store.listing()] == ["abc111", "abc222"]
 
     assert store.load("abc1").id == "abc111"
     assert store.load(" abc222 ").id == "abc222"
@@ -201,7 +201,7 @@ def test_a_version_1_file_is_migrated_with_its_data_intact(tmp_path: Path) -> No
         assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
     assert _indexes(path) == {"conversations_updated", "turns_order"}
     assert conversation_to_dict(store.load(conversation.id)) == conversation_to_dict(conversation)
-    assert [s.turns for s in store.list()] == [3]
+    assert [s.turns for s in store.listing()] == [3]
 
 
 def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sorted(s.turns for s in store.list()) == [30, 30, 30]
+    assert sorted(s.turns for s in store.listing()) == [30, 30, 30]
 
 
 WRITER = textwrap.dedent(
@@ -335,7 +335,7 @@ def test_two_processes_write_one_file_at_once(tmp_path: Path) -> None:
         assert writer.returncode == 0, stderr
 
     store = Store(path)
-    assert sorted((s.id, s.turns) for s in store.list()) == [("proc0", 50), ("proc1", 50)]
+    assert sorted((s.id, s.turns) for s in store.listing()) == [("proc0", 50), ("proc1", 50)]
     assert _count(path, "turns") == 100
     assert len(store.load("proc1").branch()) == 50
 
@@ -349,10 +349,10 @@ def test_memory_store_works_and_writes_no_file(
     conversation = _branched()
     store.save(conversation)
     assert conversation_to_dict(store.load(conversation.id)) == conversation_to_dict(conversation)
-    assert [s.turns for s in store.list()] == [3]
+    assert [s.turns for s in store.listing()] == [3]
     store.close()
     assert list(tmp_path.iterdir()) == []
-    assert Store(":memory:").list() == []  # private: nothing shared between stores
+    assert Store(":memory:").listing() == []  # private: nothing shared between stores
 
 
 def test_no_secret_from_the_environment_reaches_the_file(

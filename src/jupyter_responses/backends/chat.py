@@ -17,18 +17,25 @@ from urllib.parse import urlsplit
 from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..errors import OptionsError
-from .base import QUIRKS, StreamState, TurnRequest, mapped_errors
+from .base import MagicArgument
+from .errors import StreamState, mapped_errors
 
 if TYPE_CHECKING:
-    from openai import OpenAI
-
     from ..attachments import FileStore
     from ..conversation import Turn
     from ..tools import Tool
+    from ..transcript import Entry, FunctionCallEntry
+    from ..turn_request import TurnRequest
+    from .connection import Connection
 
 
 class ChatBackend:
-    name = "chat"
+    """Ask the model through Chat Completions (/v1/chat/completions)."""
+
+    api = "chat"
+    magic = "chat"
+    label = "Chat Completions"
+    options: tuple[MagicArgument, ...] = ()
 
     def validate(self, request: TurnRequest) -> None:
         for tool in request.tools:
@@ -39,18 +46,18 @@ class ChatBackend:
 
     def stream(
         self,
-        client: OpenAI,
+        connection: Connection,
         request: TurnRequest,
         history: list[Turn],
         turn: Turn,
-        files: FileStore,
         cancel: Cancel | None = None,
     ) -> Iterator[ev.Event]:
         import openai
 
+        client = connection.client()
         server = str(client.base_url)
-        kwargs = request_kwargs(request, history, turn, files)
-        if QUIRKS.has(server, "no_stream_options"):
+        kwargs = request_kwargs(request, history, turn, connection.files)
+        if connection.quirks.has(server, "no_stream_options"):
             kwargs.pop("stream_options", None)
         with mapped_errors(client, request.model) as state:
             if not request.stream:
@@ -61,7 +68,7 @@ class ChatBackend:
             except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
                 if "stream_options" not in kwargs or not _about(error, "stream_options"):
                     raise
-                QUIRKS.note(server, "no_stream_options")
+                connection.quirks.note(server, "no_stream_options")
                 host = urlsplit(server).hostname or server
                 yield ev.Note(NO_STREAM_OPTIONS_NOTE.format(host=host))
                 del kwargs["stream_options"]
@@ -111,7 +118,6 @@ def request_kwargs(
         kwargs["max_completion_tokens"] = request.max_tokens
     if request.reasoning:
         kwargs["reasoning_effort"] = request.reasoning
-    kwargs.update(request.extra)
     return kwargs
 
 
@@ -160,7 +166,7 @@ def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, A
     return parts
 
 
-def _entry_messages(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _entry_messages(entries: list[Entry]) -> Iterator[dict[str, Any]]:
     """Neutral transcript entries as chat messages; consecutive function calls become
     one assistant message with several ``tool_calls``, as the API requires."""
     calls: list[dict[str, Any]] = []
@@ -249,14 +255,20 @@ def _call_index(calls: dict[int, dict[str, Any]], call: Any) -> int:
 def _finish(
     text: str, refusal: str, calls: list[dict[str, Any]], finish: str | None, model: str | None
 ) -> Iterator[ev.Event]:
-    entries: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     if text:
         entries.append({"type": "message", "text": text})
     if refusal:
         entries.append({"type": "refusal", "text": refusal})
     for call in calls:
         yield ev.ToolCallDone(call["call_id"], call["name"], call["arguments"])
-        entries.append({"type": "function_call", **call})
+        entry: FunctionCallEntry = {
+            "type": "function_call",
+            "call_id": call["call_id"],
+            "name": call["name"],
+            "arguments": call["arguments"],
+        }
+        entries.append(entry)
     yield ev.Completed(
         status="incomplete" if finish == "length" else "completed",
         entries=tuple(entries),

@@ -13,9 +13,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from IPython.core.magic_arguments import argument
+
+from .. import builtin_tools
 from .. import events as ev
 from ..cancel import Cancel, cutting
-from .base import QUIRKS, StreamState, TurnRequest, mapped_errors
+from .base import MagicArgument
+from .errors import StreamState, mapped_errors
 from .responses_stream import Exchange, translate, whole
 
 if TYPE_CHECKING:
@@ -24,35 +28,57 @@ if TYPE_CHECKING:
     from ..attachments import FileStore
     from ..conversation import Turn
     from ..tools import Tool
+    from ..transcript import AttachmentRecord, Entry
+    from ..turn_request import TurnRequest
+    from .connection import Connection, ServerQuirks
 
 RESENT_NOTE = "The server no longer had the previous response, so the whole history was resent."
 
 
 class ResponsesBackend:
-    name = "responses"
+    """Ask the model through the Responses API (/v1/responses)."""
+
+    api = "responses"
+    magic = "respond"
+    label = "Responses"
+    options: tuple[MagicArgument, ...] = (
+        argument("--no-store", action="store_true", help="don't store the response server-side"),
+        argument(
+            "--vector-store",
+            action="append",
+            metavar="ID",
+            help="vector store for the file_search tool (repeatable)",
+        ),
+        argument(
+            "--mcp",
+            action="append",
+            metavar="LABEL=URL",
+            help="a remote MCP server the model may use (repeatable)",
+        ),
+    )
 
     def validate(self, request: TurnRequest) -> None:
         """Everything a turn can ask for, the Responses API can carry."""
 
     def stream(
         self,
-        client: OpenAI,
+        connection: Connection,
         request: TurnRequest,
         history: list[Turn],
         turn: Turn,
-        files: FileStore,
         cancel: Cancel | None = None,
     ) -> Iterator[ev.Event]:
         import openai
 
+        client = connection.client()
         server = str(client.base_url)
-        chain = not QUIRKS.has(server, "ignores_previous_response_id")
+        chain = not connection.quirks.has(server, "ignores_previous_response_id")
         with mapped_errors(client, request.model) as state:
-            sources = Sources(files, server)
+            sources = Sources(connection.files, server, connection.quirks)
             kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
             yield from sources.upload(client, kwargs)
             try:
-                yield from self._run(client, request, kwargs, state, cancel)
+                yield from self._run(client, connection, request, kwargs, state, cancel)
             except openai.NotFoundError as error:
                 if "previous_response_id" not in kwargs or getattr(error, "code", None) not in (
                     "previous_response_not_found",
@@ -62,17 +88,19 @@ class ResponsesBackend:
                 yield ev.Note(RESENT_NOTE)
                 kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
                 yield from sources.upload(client, kwargs)
-                yield from self._run(client, request, kwargs, state, cancel)
+                yield from self._run(client, connection, request, kwargs, state, cancel)
 
     def _run(
         self,
         client: OpenAI,
+        connection: Connection,
         request: TurnRequest,
         kwargs: dict[str, Any],
         state: StreamState,
         cancel: Cancel | None,
     ) -> Iterator[ev.Event]:
-        exchange = Exchange(str(client.base_url), kwargs.get("previous_response_id"))
+        server = str(client.base_url)
+        exchange = Exchange(server, connection.quirks, kwargs.get("previous_response_id"))
         if not request.stream:
             yield from whole(client.responses.create(**kwargs), exchange)
             return
@@ -110,11 +138,9 @@ def request_kwargs(
         kwargs["input"] = [_user_item(turn, sources)]
     else:
         kwargs["input"] = [item for t in [*history, turn] for item in _turn_items(t, sources)]
-    include: list[str] = []
+    include = builtin_tools.includes(request.tools)
     if request.tools:
         kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
-        builtins = {getattr(tool, "type", "") for tool in request.tools}
-        include += [path for kind, path in INCLUDES.items() if kind in builtins]
     if request.schema is not None:
         kwargs["text"] = {
             "format": {
@@ -136,16 +162,7 @@ def request_kwargs(
             include.append("reasoning.encrypted_content")
     if include:
         kwargs["include"] = include
-    kwargs.update(request.extra)
     return kwargs
-
-
-#: What to ask the server to return with each built-in tool's item, so it can be shown.
-INCLUDES = {
-    "web_search": "web_search_call.action.sources",
-    "code_interpreter": "code_interpreter_call.outputs",
-    "file_search": "file_search_call.results",
-}
 
 
 def _tool_param(tool: Tool) -> dict[str, Any]:
@@ -159,19 +176,27 @@ def _tool_param(tool: Tool) -> dict[str, Any]:
             "parameters": tool.parameters,
             "strict": False,
         }
-    return {"type": tool.type, **tool.options}
+    return tool.param()
 
 
 class Sources:
     """Attachment parts for input items: images inline as data URLs, documents by the
     ``file_id`` this server gave them (uploaded once per kernel, found by SHA-256)."""
 
-    def __init__(self, files: FileStore | None = None, server: str = "") -> None:
+    def __init__(
+        self,
+        files: FileStore | None = None,
+        server: str = "",
+        quirks: ServerQuirks | None = None,
+    ) -> None:
+        from .connection import ServerQuirks
+
         self.files = files
         self.server = server
-        self.pending: dict[str, dict[str, Any]] = {}  # placeholder -> attachment record
+        self.quirks = quirks or ServerQuirks()
+        self.pending: dict[str, AttachmentRecord] = {}  # placeholder -> attachment record
 
-    def part(self, record: dict[str, Any]) -> dict[str, Any]:
+    def part(self, record: AttachmentRecord) -> dict[str, Any]:
         if record["kind"] == "image":
             url = record.get("url") or (self.files and self.files.data_url(record))
             if url:
@@ -198,7 +223,7 @@ class Sources:
             return
         ids: dict[str, dict[str, Any]] = {}
         for placeholder, record in self.pending.items():
-            if not QUIRKS.has(self.server, "no_files_api"):
+            if not self.quirks.has(self.server, "no_files_api"):
                 try:
                     created = client.files.create(
                         file=(record["name"], self.files.data(record) or b"", record["mime"]),
@@ -207,7 +232,7 @@ class Sources:
                 except openai.APIStatusError as error:
                     if error.status_code not in _NO_FILES_API:
                         raise
-                    QUIRKS.note(self.server, "no_files_api")
+                    self.quirks.note(self.server, "no_files_api")
                     host = urlsplit(self.server).hostname or self.server
                     yield ev.Note(NO_FILES_NOTE.format(host=host, status=error.status_code))
                 else:
@@ -257,6 +282,7 @@ def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
 
 
 def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
+    """The results of the function calls that ended the last round of this turn."""
     tail: list[dict[str, Any]] = []
     for entry in reversed(turn.output):
         if entry["type"] != "function_call_output":
@@ -276,19 +302,23 @@ def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
     return items
 
 
-def _entry_item(entry: dict[str, Any]) -> dict[str, Any] | None:
-    kind = entry["type"]
-    if kind == "message":
+def _entry_item(entry: Entry) -> dict[str, Any] | None:
+    if entry["type"] == "message":
         return {"role": "assistant", "content": entry["text"]}
-    if kind == "function_call":
-        return {k: entry[k] for k in ("type", "call_id", "name", "arguments")}
-    if kind == "function_call_output":
+    if entry["type"] == "function_call":
+        return {
+            "type": "function_call",
+            "call_id": entry["call_id"],
+            "name": entry["name"],
+            "arguments": entry["arguments"],
+        }
+    if entry["type"] == "function_call_output":
         return {
             "type": "function_call_output",
             "call_id": entry["call_id"],
             "output": entry["output"],
         }
-    if kind == "reasoning" and (entry.get("item") or {}).get("encrypted_content"):
+    if entry["type"] == "reasoning" and (entry.get("item") or {}).get("encrypted_content"):
         item = entry["item"]
         return {k: item[k] for k in ("type", "id", "summary", "encrypted_content") if k in item}
     return None  # refusals, built-in tool items: their text already stands in the answer

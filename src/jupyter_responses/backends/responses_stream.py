@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .. import builtin_tools
 from .. import events as ev
 from ..errors import StreamFailed
-from .base import QUIRKS
+from ..transcript import Entry, ProviderItem
+
+if TYPE_CHECKING:
+    from .connection import ServerQuirks
 
 UNCHAINED_NOTE = (
     "{host} did not confirm previous_response_id, so this answer may not have seen the "
@@ -29,10 +33,12 @@ UNCHAINED_NOTE = (
 
 @dataclass
 class Exchange:
-    """One request in flight: where it went, the ``previous_response_id`` it carried,
-    and what arrived so far that the final response may lack."""
+    """One request in flight: where it went (and what is known of that server), the
+    ``previous_response_id`` it carried, and what arrived so far that the final
+    response may lack."""
 
     server: str
+    quirks: ServerQuirks
     previous: str | None = None
     calls: dict[str, str] = field(default_factory=dict)  # item id -> call id
     text: list[str] = field(default_factory=list)
@@ -61,17 +67,14 @@ def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
             yield ev.ToolCallStarted(
                 call_id, name, "function" if item.type == "function_call" else item.type
             )
-    elif kind in (
-        "response.function_call_arguments.delta",
-        "response.code_interpreter_call_code.delta",
-    ):
+    elif kind == "response.function_call_arguments.delta" or kind in builtin_tools.CODE_EVENTS:
         item_id, delta = getattr(event, "item_id", None), _str(getattr(event, "delta", None))
         if item_id and delta:  # without an item id the arguments come whole at the end
             yield ev.ToolCallDelta(exchange.calls.get(item_id, item_id), delta)
     elif kind == "response.output_text.annotation.added":
         annotation = getattr(event, "annotation", None)
-        if annotation is not None and not isinstance(annotation, dict):
-            annotation = annotation.model_dump()
+        if annotation is not None:
+            annotation = as_dict(annotation)
         if annotation and annotation.get("type") == "url_citation" and annotation.get("url"):
             yield ev.Citation(annotation["url"], annotation.get("title") or annotation["url"])
     elif kind == "response.output_item.done":
@@ -142,10 +145,10 @@ def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
         response, "previous_response_id", None
     )
     if unchained:
-        QUIRKS.note(exchange.server, "ignores_previous_response_id")
+        exchange.quirks.note(exchange.server, "ignores_previous_response_id")
         host = urlsplit(exchange.server).hostname or exchange.server
         yield ev.Note(UNCHAINED_NOTE.format(host=host))
-    entries = list(_entries(getattr(response, "output", None) or []))
+    entries: list[Entry] = list(_entries(getattr(response, "output", None) or []))
     if exchange.text and not any(e["type"] == "message" for e in entries):
         entries.insert(0, {"type": "message", "text": "".join(exchange.text)})
     yield ev.Completed(
@@ -171,32 +174,54 @@ def _is_call(item: Any) -> bool:
     return bool(kind) and kind not in ("message", "reasoning") and bool(getattr(item, "id", None))
 
 
+#: How an image a built-in tool made arrives inline (code interpreter, image generation).
+PNG_DATA_URL = "data:image/png;base64,"
+
+
+def as_dict(item: Any) -> ProviderItem:
+    """An SDK object as the plain data it was sent as. ``warnings=False``: a field of a
+    shape the SDK's types do not foresee (a web search source of type ``api``) must
+    not make pydantic print a serialization warning into the user's cell."""
+    if isinstance(item, dict):
+        return dict(item)
+    data: ProviderItem = item.model_dump(exclude_none=True, warnings=False)
+    return data
+
+
 def _item_done(item: Any) -> Iterator[ev.Event]:
-    data = item.model_dump(exclude_none=True)
+    """A finished call item: a function call as it is; a built-in tool's item read by
+    its declaration into neutral fields, its inline PNGs as images of their own."""
     if item.type == "function_call":
         call_id = getattr(item, "call_id", None) or item.id
         yield ev.ToolCallDone(call_id, item.name or "", item.arguments or "")
         return
-    if item.type == "image_generation_call" and getattr(item, "result", None):
-        yield ev.Image(item.result, getattr(item, "revised_prompt", None) or "")
-    detail = {k: v for k, v in data.items() if k not in ("id", "type", "status", "result")}
-    output = data.get("output") if isinstance(data.get("output"), str) else None
+    data = as_dict(item)
+    detail = builtin_tools.item_kind(item.type).read(data)
+    images = detail.pop("images", [])
+    for url in images:
+        if url.startswith(PNG_DATA_URL):
+            yield ev.Image(url.removeprefix(PNG_DATA_URL), detail.get("prompt", ""))
+    linked = [url for url in images if not url.startswith(PNG_DATA_URL)]
+    if linked:
+        detail["images"] = linked
+    arguments, output, error = data.get("arguments"), data.get("output"), data.get("error")
     yield ev.ToolCallDone(
         item.id,
         getattr(item, "name", None) or item.type,
-        data.get("arguments", ""),
+        arguments if isinstance(arguments, str) else "",
         item.type,
         detail,
-        output,
+        output if isinstance(output, str) else None,
+        error if isinstance(error, str) and error else None,
     )
 
 
-def _entries(output: list[Any]) -> Iterator[dict[str, Any]]:
+def _entries(output: list[Any]) -> Iterator[Entry]:
     for item in output:
         kind = getattr(item, "type", None)
         if kind is None:
             continue
-        data = item.model_dump(exclude_none=True)
+        data = as_dict(item)
         if kind == "message":
             parts = [p for p in data.get("content") or [] if isinstance(p, dict)]
             text = "".join(p.get("text", "") for p in parts if p.get("type") == "output_text")

@@ -21,6 +21,7 @@ from .script import (
     ImageGeneration,
     Item,
     McpCall,
+    RawItem,
     Reasoning,
     Refusal,
     Text,
@@ -287,6 +288,14 @@ class OutputBuilder:
             index,
             {**shell, "status": "completed", "arguments": item.arguments, "output": item.output},
         )
+
+    def _rawitem(self, item: RawItem, index: int) -> Iterator[Event]:
+        done = {"id": new_id(str(item.item.get("type", "item"))[:8]), **item.item}
+        yield self._added(index, {**done, "status": "in_progress"})
+        if item.done:
+            yield self._done(index, done)
+        else:
+            self.output.append(done)
 
 
 def _message_shell() -> dict[str, Any]:

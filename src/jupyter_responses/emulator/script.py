@@ -129,6 +129,19 @@ class McpCall:
     output: str = ""
 
 
+@dataclass
+class RawItem:
+    """An output item sent exactly as given (Responses only): ``output_item.added``
+    with ``status: in_progress``, then ``output_item.done`` with ``item`` itself. For
+    shapes no other kind makes: items of types the SDK does not know yet, extra
+    fields, a built-in tool of a test's own. An ``id`` is made up if it has none;
+    ``done=False`` leaves out ``output_item.done`` (the final response still has it),
+    as some servers do."""
+
+    item: dict[str, Any]
+    done: bool = True
+
+
 Item = (
     Text
     | Refusal
@@ -139,6 +152,7 @@ Item = (
     | CodeInterpreter
     | ImageGeneration
     | McpCall
+    | RawItem
 )
 
 
@@ -253,6 +267,7 @@ _TYPES: dict[str, type] = {
         CodeInterpreter,
         ImageGeneration,
         McpCall,
+        RawItem,
         Reply,
         HTTPError,
     )

@@ -25,7 +25,8 @@ class View(Protocol):
         ...
 
 
-STATUS_MARKS = {
+#: The line under a turn that did not complete.
+STATUS_LINES = {
     "incomplete": "⚠ Cut off (max tokens reached).",
     "failed": "⚠ Failed: the answer above is incomplete.",
     "interrupted": "⏹ Interrupted: the partial answer is kept.",
@@ -45,4 +46,4 @@ def footer(turn: Turn) -> str:
 
 
 def status_line(turn: Turn) -> str | None:
-    return STATUS_MARKS.get(turn.status)
+    return STATUS_LINES.get(turn.status)

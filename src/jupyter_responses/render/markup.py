@@ -10,6 +10,8 @@ renderer bug cannot let markup through.
 
 from __future__ import annotations
 
+import html
+import re
 from functools import cache
 from typing import Any
 
@@ -42,5 +44,20 @@ def to_html(markdown: str) -> str:
     return clean(_renderer().render(markdown))
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def escape_html(text: str) -> str:
+    """Plain text that HTML shows as written."""
+    return html.escape(text, quote=True)
+
+
+#: What Markdown (and Jupyter's ``$`` math) could read as markup anywhere in a line.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>#!|~&$])")
+#: What reads as markup only at the start of a line: a list item, an underline.
+_LINE_START = re.compile(r"^(?:[-+=]|\d+[.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` (one line) with the characters Markdown would act on escaped, so it
+    displays as typed. Backslash escapes of ASCII punctuation are CommonMark, and
+    JupyterLab leaves an escaped ``$`` alone."""
+    escaped = _ACTIVE.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], escaped)

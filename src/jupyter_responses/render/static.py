@@ -16,32 +16,24 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .. import builtin_tools
 from .base import footer, status_line
-from .markup import clean, to_html
-from .markup import escape as escape_html
+from .markup import clean, escape_html, escape_markdown, to_html
 
 if TYPE_CHECKING:
     from ..conversation import Turn
+    from ..transcript import CallRecord, CitationRecord
 
 #: How much of a tool result is shown (the model got all of it).
 SHOWN_RESULT_CHARS = 2_000
 
-ICONS = {
-    "function": "🔧",
-    "web_search_call": "🔎",
-    "file_search_call": "📄",
-    "code_interpreter_call": "🐍",
-    "image_generation_call": "🖼",
-    "mcp_call": "🔌",
-}
-LABELS = {
-    "web_search_call": "web search",
-    "file_search_call": "file search",
-    "code_interpreter_call": "code interpreter",
-    "image_generation_call": "image generation",
-}
+#: The icon of a call to one of the user's own functions (built-in tools bring theirs).
+FUNCTION_ICON = "🔧"
+
+#: How a call's status reads in its title.
+CALL_STATES = {"running": "running…"}
 
 
 def markdown(
@@ -77,8 +69,8 @@ class _Format:
 
 
 _MARKDOWN = _Format(
-    note=lambda note: f"> *{escape(note)}*",
-    attached=lambda names: f"<sub>📎 {', '.join(escape(n) for n in names)}</sub>",
+    note=lambda note: f"> *{escape_markdown(' '.join(note.split()))}*",
+    attached=lambda names: f"<sub>📎 {', '.join(escape_markdown(n) for n in names)}</sub>",
     details=lambda summary, body, open_: _details(summary, body, open_=open_),
     markup=lambda text: text,
     refusal=lambda text: f"> **Refused:** {text}",
@@ -109,7 +101,7 @@ def _compose(turn: Turn, text: str | None, reasoning: str | None, final: bool, o
     if summary:
         blocks.append(out.details("💭 Reasoning", summary, not final and not body))
     for call in turn.calls:
-        open_ = call.get("status") in ("running", "requested")
+        open_ = call["status"] in ("running", "requested")
         blocks.append(out.details(call_title(call), call_body(call), open_))
     if body:
         blocks.append(out.markup(_pretty_json(body) if final and turn.schema else body))
@@ -152,23 +144,19 @@ def bundle(turn: Turn) -> dict[str, str]:
 
 
 # -- tool calls ----------------------------------------------------------------------------
-def call_title(call: dict[str, Any]) -> str:
-    kind = call.get("kind", "function")
-    icon = ICONS.get(kind, "🔧")
-    detail = call.get("detail") or {}
-    if kind == "function":
-        name = call["name"]
-    elif kind == "mcp_call":
-        name = f"{detail.get('server_label', 'mcp')}.{call['name']}"
+def call_title(call: CallRecord) -> str:
+    """Icon, name and state: a function by its name, a built-in tool by its label (or,
+    for a server's own tool, ``server.name``)."""
+    if call["kind"] == "function":
+        icon, name = FUNCTION_ICON, call["name"]
     else:
-        name = LABELS.get(kind, kind)
-    state = {
-        "running": "running…",
-        "requested": "requested",
-        "done": "done",
-        "error": "error",
-        "denied": "denied",
-    }.get(call.get("status", ""), call.get("status", ""))
+        kind = builtin_tools.item_kind(call["kind"])
+        server = call.get("detail", {}).get("server")
+        icon = kind.icon
+        name = f"{server}.{call['name']}" if kind.named and server else kind.label
+        if server and not kind.named:
+            name = f"{server} {name}"
+    state = CALL_STATES.get(call["status"], call["status"])
     seconds = f" · {duration(call['seconds'])}" if call.get("seconds") else ""
     return f"{icon} {name} — {state}{seconds}"
 
@@ -177,59 +165,69 @@ def duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
-def call_body(call: dict[str, Any]) -> str:
-    """What a call section holds, as Markdown made only of fenced or escaped text."""
-    kind = call.get("kind", "function")
-    detail = call.get("detail") or {}
+def call_body(call: CallRecord) -> str:
+    """What a call section holds, as Markdown made only of fenced or escaped text: the
+    arguments, then each neutral field the tool reported, then its result or error."""
+    detail = call.get("detail", {})
     parts: list[str] = []
-    if kind == "function" or kind == "mcp_call":
-        if call.get("arguments"):
+    if call["arguments"]:
+        if call["kind"] == "function" or detail or call["status"] != "running":
             parts.append("Arguments:\n\n" + fence(_pretty_arguments(call["arguments"]), "json"))
-        if call.get("error") and call.get("status") == "error":
-            parts.append(f"**Error:** {fence_inline(call['error'])}")
-        elif call.get("output") is not None:
-            parts.append("Result:\n\n" + fence(_shorten(str(call["output"]))))
-    elif kind == "web_search_call":
-        action = detail.get("action") or {}
-        if action.get("query"):
-            parts.append(f"Query: {fence_inline(action['query'])}")
-        urls = [s.get("url", "") for s in action.get("sources") or [] if isinstance(s, dict)]
-        if any(urls):
-            parts.append("\n".join(f"- {link(url, url)}" for url in urls if url))
-    elif kind == "file_search_call":
-        queries = detail.get("queries") or []
-        if queries:
-            parts.append("Queries: " + ", ".join(fence_inline(q) for q in queries))
-        hits = [
-            f"- {fence_inline(str(hit.get('filename', hit.get('file_id', '?'))))}"
-            f" (score {hit.get('score', 0):.2f}): "
-            f"{escape(_shorten(' '.join(str(hit.get('text', '')).split()), 200))}"
-            for hit in detail.get("results") or []
-        ]
-        if hits:
-            parts.append("\n".join(hits))
-    elif kind == "code_interpreter_call":
-        if detail.get("code"):
-            parts.append(fence(detail["code"], "python"))
-        for output in detail.get("outputs") or []:
-            if output.get("type") == "logs" and output.get("logs"):
-                parts.append("Output:\n\n" + fence(_shorten(output["logs"].rstrip("\n"))))
-            elif output.get("type") == "image" and output.get("url"):
-                parts.append(f"Image: {link(output['url'], output['url'])}")
-    elif kind == "image_generation_call" and detail.get("revised_prompt"):
-        parts.append(f"Prompt: {escape(detail['revised_prompt'])}")
+        else:  # code a built-in tool is writing, shown as it streams
+            language = _streamed_language(call["kind"])
+            parts.append(fence(call["arguments"], language))
+    if detail.get("query"):
+        parts.append(f"Query: {fence_inline(detail['query'])}")
+    if detail.get("queries"):
+        parts.append("Queries: " + ", ".join(fence_inline(q) for q in detail["queries"]))
+    if detail.get("action"):
+        parts.append(escape_markdown(detail["action"]))
+    if detail.get("code"):
+        parts.append(fence(detail["code"], detail.get("language", "")))
+    if detail.get("logs"):
+        parts.append("Output:\n\n" + fence(_shorten(detail["logs"].rstrip("\n"))))
+    hits = [
+        f"- {fence_inline(hit['file'])} (score {hit['score']:.2f}): "
+        f"{escape_markdown(_shorten(' '.join(hit['text'].split()), 200))}"
+        for hit in detail.get("hits", [])
+    ]
+    if hits:
+        parts.append("\n".join(hits))
+    sources = [
+        f"- {link(source['url'], source['title'] or source['url'])}"
+        if source["url"]
+        else f"- {escape_markdown(source['title'])}"
+        for source in detail.get("sources", [])
+    ]
+    if sources:
+        parts.append("\n".join(sources))
+    if detail.get("tools"):
+        parts.append("Tools: " + ", ".join(fence_inline(name) for name in detail["tools"]))
+    if detail.get("prompt"):
+        parts.append(f"Prompt: {escape_markdown(' '.join(detail['prompt'].split()))}")
+    for url in detail.get("images", []):
+        parts.append(f"Image: {link(url, url)}")
+    if call.get("error") and call["status"] == "error":
+        parts.append(f"**Error:** {fence_inline(call['error'] or '')}")
+    elif call.get("output") is not None:
+        parts.append("Result:\n\n" + fence(_shorten(str(call.get("output")))))
     return "\n\n".join(parts)
 
 
-def _call_plain(call: dict[str, Any]) -> str:
+def _streamed_language(kind: str) -> str:
+    spec = builtin_tools.spec_of_item(kind)
+    return spec.code_language if spec is not None else ""
+
+
+def _call_plain(call: CallRecord) -> str:
     title = call_title(call)
-    if call.get("kind", "function") in ("function", "mcp_call"):
+    detail = call.get("detail", {})
+    if call["kind"] == "function" or call["arguments"]:
         shown = _shorten(" ".join(str(call.get("output") or "").split()), 200)
-        arguments = " ".join((call.get("arguments") or "").split())
+        arguments = " ".join(call["arguments"].split())
         return f"[{title}] ({arguments})" + (f" → {shown}" if shown else "")
-    detail = call.get("detail") or {}
-    query = (detail.get("action") or {}).get("query") or ", ".join(detail.get("queries") or [])
-    return f"[{title}]" + (f" {query}" if query else "")
+    said = detail.get("query") or ", ".join(detail.get("queries", [])) or detail.get("action")
+    return f"[{title}]" + (f" {said}" if said else "")
 
 
 # -- pieces --------------------------------------------------------------------------------
@@ -244,15 +242,15 @@ def _details_html(summary: str, body: str, open_: bool = False) -> str:
     return f"{tag}<summary>{escape_html(summary)}</summary>{body}</details>"
 
 
-def _sources_markdown(citations: list[dict[str, str]]) -> str:
+def _sources_markdown(citations: list[CitationRecord]) -> str:
     lines = ["**Sources**", ""]
     for number, citation in enumerate(_unique(citations), start=1):
         lines.append(f"{number}. {link(citation['url'], citation.get('title') or '')}")
     return "\n".join(lines)
 
 
-def _unique(citations: list[dict[str, str]]) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
+def _unique(citations: list[CitationRecord]) -> list[CitationRecord]:
+    seen: dict[str, CitationRecord] = {}
     for citation in citations:
         seen.setdefault(citation["url"], citation)
     return list(seen.values())
@@ -263,18 +261,10 @@ _SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]`\"']+$", re.IGNORECASE)
 
 def link(url: str, title: str) -> str:
     """A Markdown link for http(s) URLs; anything else (``javascript:``…) stays inert text."""
-    label = escape(title or url)
+    label = escape_markdown(" ".join((title or url).split()))
     if _SAFE_URL.match(url):
         return f"[{label}]({url})"
     return f"{label} ({fence_inline(url)})"
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def escape(text: str) -> str:
-    """Plain text that Markdown shows as written (no links, emphasis or HTML)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def fence(text: str, language: str = "") -> str:

@@ -11,6 +11,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from .. import builtin_tools
 from .. import events as ev
 from .approval import ask_with_input
 from .base import footer, status_line
@@ -46,7 +47,10 @@ class TerminalView:
             shown = " ".join(event.output.split())
             self._line(f"[{event.name} {state}] {shown[:200]}")
         elif isinstance(event, ev.ToolCallDone) and event.kind != "function":
-            self._line(f"[{event.kind.removesuffix('_call').replace('_', ' ')} done]")
+            kind = builtin_tools.item_kind(event.kind)
+            said = event.detail.get("query") or event.detail.get("action") or ""
+            state = "error" if event.error else "done"
+            self._line(f"[{kind.label} {state}]" + (f" {said}" if said else ""))
         elif isinstance(event, ev.Citation):
             self._line(f"[source] {event.title} <{event.url}>")
         elif isinstance(event, ev.Image):

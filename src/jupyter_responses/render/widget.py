@@ -11,40 +11,41 @@ keeps the widgets.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from .approval import ask_with_input
 from .base import footer, status_line
 from .live import LiveView, final_bundle
-from .markup import escape, to_html
+from .markup import escape_html, to_html
 from .static import call_body, call_title
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
 
     from ..conversation import Turn
+    from ..transcript import CallRecord
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
-#: ipywidgets give HTML a fixed 28 px line height (sized for one-line labels); an
-#: answer reads as prose instead.
-TURN_CSS = """<style>
-.jr-turn .widget-html-content { line-height: 1.5; }
-.jr-turn .widget-html-content p { margin: 0.4em 0; }
-.jr-turn .widget-html-content pre {
-  white-space: pre-wrap; padding: 6px 8px; border-radius: 4px;
-  background: var(--jp-layout-color2, #f5f5f5); font-family: var(--jp-code-font-family, monospace);
-}
-.jr-turn .widget-html-content :not(pre) > code {
-  background: var(--jp-layout-color2, #f5f5f5); padding: 0 3px; border-radius: 3px;
-}
-.jr-turn .widget-html-content table { border-collapse: collapse; margin: 0.4em 0; }
-.jr-turn .widget-html-content th, .jr-turn .widget-html-content td {
-  border: 1px solid var(--jp-border-color2, #ddd); padding: 2px 8px;
-}
-</style>"""
+
+def style_block(package: str, name: str) -> str:
+    """A ``<style>`` element holding the CSS file ``name`` shipped in ``package``."""
+    css = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return f"<style>\n{css}</style>"
+
+
+@functools.cache
+def turn_style() -> str:
+    """The ``<style>`` block for a turn's widgets (``turn.css``, read once).
+
+    ipywidgets give HTML a fixed 28 px line height (sized for one-line labels); an
+    answer reads as prose instead.
+    """
+    return style_block(__package__, "turn.css")
 
 
 class WidgetView(LiveView):
@@ -71,7 +72,7 @@ class WidgetView(LiveView):
         self.footer = w.HTML(layout=w.Layout(margin="0"))
         self.widget = w.VBox(
             [
-                w.HTML(TURN_CSS, layout=w.Layout(display="none")),
+                w.HTML(turn_style(), layout=w.Layout(display="none")),
                 self.status,
                 self.reasoning,
                 self.calls,
@@ -86,7 +87,7 @@ class WidgetView(LiveView):
     # -- View ------------------------------------------------------------------------------
     def start(self, turn: Turn) -> None:
         self.turn = turn
-        self.status.value = f"<i>⏳ Waiting for {escape(turn.model)}…</i>"
+        self.status.value = f"<i>⏳ Waiting for {escape_html(turn.model)}…</i>"
         if self.in_cell:
             from IPython.display import display
 
@@ -131,19 +132,23 @@ class WidgetView(LiveView):
             self.reasoning.children[0].value = to_html(reasoning)
         for call in turn.calls:
             self._section(call)
-        notes = "".join(f"<blockquote><em>{escape(note)}</em></blockquote>" for note in turn.notes)
+        notes = "".join(
+            f"<blockquote><em>{escape_html(note)}</em></blockquote>" for note in turn.notes
+        )
         self.answer.value = notes + (to_html(text) if text else "")
         if turn.refusal and final:
-            self.answer.value += f"<blockquote><b>Refused:</b> {escape(turn.refusal)}</blockquote>"
+            self.answer.value += (
+                f"<blockquote><b>Refused:</b> {escape_html(turn.refusal)}</blockquote>"
+            )
         waiting = not text and not turn.calls and not reasoning
         self.status.layout.display = None if waiting or final else "none"
         if final:
             mark = status_line(turn)
-            self.status.value = f"<b>{escape(mark)}</b>" if mark else ""
+            self.status.value = f"<b>{escape_html(mark)}</b>" if mark else ""
             self.status.layout.display = None if mark else "none"
-            self.footer.value = f"<small>{escape(footer(turn))}</small>"
+            self.footer.value = f"<small>{escape_html(footer(turn))}</small>"
 
-    def _section(self, call: dict[str, Any]) -> None:
+    def _section(self, call: CallRecord) -> None:
         import ipywidgets as w
 
         section = self._sections.get(call["call_id"])

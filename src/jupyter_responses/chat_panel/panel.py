@@ -8,37 +8,30 @@ the session's lock keeps panel and magic turns from interleaving.
 
 from __future__ import annotations
 
+import functools
 import threading
-import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import TurnRequest
-from .cancel import Cancel
-from .config import API_NAMES
-from .errors import Interrupted, JupyterResponsesError
-from .render.markup import escape
-from .render.widget import WidgetView
-from .session import Session
+from ..backends import BACKENDS
+from ..cancel import Cancel
+from ..errors import Interrupted, JupyterResponsesError
+from ..render.markup import escape_html
+from ..render.widget import WidgetView, style_block
+from ..session import Session
+from ..turn_request import TurnOptions, TurnRequest, build_request
 
 if TYPE_CHECKING:
-    from .conversation import Conversation, Turn
+    from ..conversation import Conversation, Turn
 
-API_LABELS = {"Responses": "responses", "Chat Completions": "chat"}
-assert set(API_LABELS.values()) == set(API_NAMES)
+#: The API selector's labels, as each backend names itself.
+API_LABELS = {backend.label: backend.api for backend in BACKENDS.values()}
 
-_CSS = """
-<style>
-.jr-panel { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 6px; padding: 6px; }
-.jr-messages { max-height: 480px; overflow-y: auto; }
-.jr-messages > * { flex-shrink: 0; }
-.jr-user .widget-html-content { line-height: 1.5; padding: 4px 0; }
-.jr-user { align-self: flex-end; background: var(--jp-brand-color3, #e3f2fd);
-  border-radius: 10px; padding: 2px 10px; margin: 4px 0 4px 20%; white-space: pre-wrap; }
-.jr-assistant { border-left: 3px solid var(--jp-brand-color1, #1976d2);
-  padding-left: 8px; margin: 4px 20% 8px 0; }
-</style>
-"""
+
+@functools.cache
+def panel_style() -> str:
+    """The panel's ``<style>`` block (``panel.css``, read once)."""
+    return style_block(__package__, "panel.css")
 
 
 class ChatPanel:
@@ -47,7 +40,7 @@ class ChatPanel:
     def __init__(self, session: Session, model: str, api: str, interval: float = 0.05) -> None:
         import ipywidgets as w
 
-        from .render.prompt_box import PromptBox
+        from .prompt_box import PromptBox
 
         self.session = session
         self.interval = interval
@@ -73,7 +66,7 @@ class ChatPanel:
         self.shown: list[str] = []  # ids of the turns on display, oldest first
         self.widget = w.VBox(
             [
-                w.HTML(_CSS),
+                w.HTML(panel_style()),
                 w.HBox([self.model, self.api, self.new_chat, self.export_button, self.thread]),
                 self.messages,
                 self.notice,
@@ -101,19 +94,23 @@ class ChatPanel:
         text = text.strip("\n")
         if not text.strip() or self.busy:
             return
+        options = TurnOptions(
+            api=API_LABELS[self.api.value],
+            prompt=text,
+            magic="panel",
+            model=self.model.value,
+            no_interpolate=True,  # the panel sends what was typed, braces and all
+        )
+        try:
+            request = build_request(
+                options, self.session.settings(), {}, self.session.connection.files
+            )
+        except JupyterResponsesError as error:
+            self.notice.value = _error_html(str(error))
+            return
         self.prompt.value = ""
         self.cancel.clear()
         self._busy(True)
-        settings = self.session.settings()
-        request = TurnRequest(
-            api=API_LABELS[self.api.value],
-            prompt=text,
-            model=self.model.value.strip() or "gpt-4.1",
-            instructions=self.session.conversation.system,
-            stream=True,
-            store=settings.store,
-            resend_history=settings.resend_history,
-        )
         view = WidgetView(self.interval, in_cell=False)
         self._bubble(text)
         self._append(_assistant(view.widget))
@@ -136,7 +133,7 @@ class ChatPanel:
     def export(self, path: str | Path | None = None) -> Path | None:
         """Save the conversation as a notebook (in the kernel's working directory by
         default) and say where; ``None`` when there is nothing to save."""
-        from .export import default_name, export
+        from ..export import default_name, export
 
         conversation = self.session.conversation
         if self.busy or not conversation.turns:
@@ -148,7 +145,7 @@ class ChatPanel:
         except (OSError, ValueError) as error:
             self.notice.value = _error_html(f"Export failed: {error}")
             return None
-        self.notice.value = f"Exported to <code>{escape(str(written))}</code>"
+        self.notice.value = f"Exported to <code>{escape_html(str(written))}</code>"
         return written
 
     @property
@@ -158,7 +155,7 @@ class ChatPanel:
     # -- worker ------------------------------------------------------------------------
     def _run(self, request: TurnRequest, view: WidgetView) -> None:
         try:
-            self.session.run(request, view, magic="panel", cancel=self.cancel)
+            self.session.run(request, view, cancel=self.cancel)
             problem = self.session.threads.save_error
             self.notice.value = _error_html(problem) if problem else ""
         except Interrupted:
@@ -181,9 +178,8 @@ class ChatPanel:
     def show_conversation(self) -> None:
         """Show the current thread's branch afresh (thread switched, head moved)."""
         conversation = self.session.conversation
-        self.thread.value = (
-            f"<span style='white-space:nowrap'>thread <b>{escape(conversation.name)}</b></span>"
-        )
+        name = escape_html(conversation.name)
+        self.thread.value = f"<span style='white-space:nowrap'>thread <b>{name}</b></span>"
         self.messages.children = ()
         self.shown = []
         for turn in conversation.branch():
@@ -214,7 +210,7 @@ class ChatPanel:
     def _bubble(self, text: str) -> None:
         import ipywidgets as w
 
-        bubble = w.HTML(escape(text))
+        bubble = w.HTML(escape_html(text))
         bubble.add_class("jr-user")
         self._append(bubble)
 
@@ -225,7 +221,7 @@ class ChatPanel:
 
 
 def _error_html(message: str) -> str:
-    return f"<span style='color:var(--jp-error-color1,#c00)'>{escape(message)}</span>"
+    return f"<span style='color:var(--jp-error-color1,#c00)'>{escape_html(message)}</span>"
 
 
 def _assistant(content: Any) -> Any:
@@ -236,15 +232,9 @@ def _assistant(content: Any) -> Any:
     return box
 
 
-_panels: weakref.WeakKeyDictionary[Session, ChatPanel] = weakref.WeakKeyDictionary()
-
-
 def panel_for(session: Session) -> ChatPanel:
     """The session's one panel (created on first use, so listeners never pile up)."""
-    existing = _panels.get(session)
-    if existing is None:
+    if session.panel is None:
         settings = session.settings()
-        existing = _panels[session] = ChatPanel(
-            session, settings.model, settings.api, settings.render_interval
-        )
-    return existing
+        session.panel = ChatPanel(session, settings.model, settings.api, settings.render_interval)
+    return session.panel

@@ -1,0 +1,175 @@
+"""One turn's request, and the one place it is built from what a front door was given.
+
+The magics (from their option line) and the chat panel (from its widgets) both hand a
+``TurnOptions`` to ``build_request``, which checks it, fills in the defaults from the
+settings, interpolates the prompt, resolves tools, the schema and files, and returns a
+``TurnRequest``: so a panel turn and a cell turn with the same choices ask for the same
+thing. Changes to the conversation a request asks for (``new``, ``system``) are made
+by the session, under its lock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import OptionsError
+from .interpolate import interpolate
+
+if TYPE_CHECKING:
+    from .attachments import Attachment, FileStore
+    from .config import Settings
+    from .schemas import OutputSchema
+    from .tools import Tool
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    """Everything one turn asks for, already parsed and validated.
+
+    ``thread``, ``fork``, ``new`` and ``system`` say where the turn goes: ``system``
+    ``None`` keeps the conversation's instructions, ``""`` clears them. The session
+    fills in ``instructions`` (the conversation's, after ``system``) under its lock."""
+
+    api: str
+    prompt: str
+    model: str
+    magic: str = ""
+    thread: str | None = None
+    fork: str | None = None
+    new: bool = False
+    system: str | None = None
+    instructions: str | None = None
+    stream: bool = True
+    store: bool = True
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning: str | None = None
+    resend_history: bool = False
+    tools: tuple[Tool, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    schema: OutputSchema | None = None
+    max_tool_rounds: int = 10
+    approve: bool = False
+    #: Seconds to wait for one function tool call (``None``: run it in place, unbounded).
+    tool_timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class TurnOptions:
+    """What a front door was asked, before any checking. The field names are the
+    magics' option names (``argparse`` dests), so a parsed option line maps onto it
+    by name; ``None`` means "the setting's default"."""
+
+    api: str
+    prompt: str
+    magic: str = ""
+    model: str | None = None
+    system: str | None = None
+    new: bool = False
+    thread: str | None = None
+    fork: str | None = None
+    out: str | None = None
+    no_stream: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning: str | None = None
+    no_interpolate: bool = False
+    tools: list[str] = field(default_factory=list)
+    max_tool_rounds: int = 10
+    tool_timeout: float | None = None
+    approve: bool = False
+    file: list[str] = field(default_factory=list)
+    schema: str | None = None
+    no_store: bool = False
+    vector_store: list[str] = field(default_factory=list)
+    mcp: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
+        """From a parsed option line (an ``argparse.Namespace``): every option it has
+        that is a field here (an option left out is ``None``: the default)."""
+        names = {f.name for f in fields(cls)} - {"api", "prompt", "magic"}
+        given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+        return cls(api=api, prompt=prompt, magic=magic, **given)
+
+
+def build_request(
+    options: TurnOptions,
+    settings: Settings,
+    namespace: Mapping[str, Any],
+    files: FileStore,
+    cwd: Path | None = None,
+) -> TurnRequest:
+    """Check ``options`` and resolve them into a request; ``OptionsError`` (one
+    paragraph, before anything is sent or recorded) for anything wrong. Files are
+    read relative to ``cwd`` (default: the working directory). What the chosen API
+    cannot carry is the backend's to refuse (``Backend.validate``, run by the session)."""
+    from .backends import BACKENDS
+    from .schemas import resolve_schema
+    from .tools import resolve_tools
+
+    magic = BACKENDS[options.api].magic
+    if options.new and options.fork is not None:
+        raise OptionsError("--new and --fork contradict each other: give one of them.")
+    body = options.prompt.strip("\n").rstrip()  # a cell body comes with a final newline
+    prompt = (
+        body if options.no_interpolate or not settings.interpolate else interpolate(body, namespace)
+    )
+    sendable(prompt, "The prompt (with its {variables} filled in)")
+    if not prompt.strip():
+        raise OptionsError(f"The cell is empty: write the prompt on the lines below %%{magic}.")
+    if options.out is not None and not options.out.isidentifier():
+        raise OptionsError(f"-o needs a Python variable name, not {options.out!r}.")
+    if options.temperature is not None and not math.isfinite(options.temperature):
+        raise OptionsError(f"--temperature needs a number, not {options.temperature}.")
+    if options.max_tool_rounds < 0:
+        raise OptionsError("--max-tool-rounds must be 0 or more.")
+    timeout = settings.tool_timeout if options.tool_timeout is None else options.tool_timeout
+    if not (math.isfinite(timeout) and timeout >= 0):
+        raise OptionsError(
+            "--tool-timeout (or the tool_timeout trait) needs a number of seconds, 0 or more "
+            "(0: no limit)."
+        )
+    tools = resolve_tools(options.tools, namespace, options.vector_store, options.mcp)
+    schema = resolve_schema(options.schema, namespace) if options.schema else None
+    where = cwd or Path.cwd()
+    attachments = tuple(files.add(spec, where) for spec in options.file)
+    return TurnRequest(
+        api=options.api,
+        prompt=prompt,
+        model=(options.model or "").strip() or settings.model,
+        magic=options.magic,
+        thread=options.thread,
+        fork=options.fork,
+        new=options.new,
+        system=options.system,
+        stream=settings.stream and not options.no_stream,
+        store=settings.store and not options.no_store,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        reasoning=options.reasoning,
+        resend_history=settings.resend_history,
+        tools=tools,
+        attachments=attachments,
+        schema=schema,
+        max_tool_rounds=options.max_tool_rounds,
+        approve=options.approve,
+        tool_timeout=timeout or None,
+    )
+
+
+def sendable(text: str, what: str) -> str:
+    """``text``, if it can be sent (and saved) as UTF-8: a lone surrogate, which a
+    browser can pass on from damaged text, cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise OptionsError(
+            f"{what} holds an unpaired surrogate ({text[error.start]!r} at position "
+            f"{error.start}), which cannot be sent: delete it, or retype the text around it."
+        ) from None
+    return text

@@ -1,0 +1,89 @@
+"""Front-end code lives in .js/.css files shipped in the package, not in Python strings."""
+
+from __future__ import annotations
+
+import gc
+import re
+import weakref
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import jupyter_responses
+from jupyter_responses.render.widget import turn_style
+
+FILES = [
+    ("jupyter_responses.render", "turn.css"),
+    ("jupyter_responses.chat_panel", "panel.css"),
+    ("jupyter_responses.chat_panel", "prompt_box.js"),
+]
+
+#: A ``<style>`` tag followed by a rule, or an anywidget's ``render``: front-end code
+#: written inline. (``f"<style>\n{css}</style>"`` around a loaded file is fine.)
+INLINE = re.compile(r"<style>\s*[.#@a-zA-Z*:\[]|function render\(")
+
+
+@pytest.mark.parametrize(("package", "name"), FILES)
+def test_the_files_ship_in_the_package(package: str, name: str) -> None:
+    resource = resources.files(package).joinpath(name)
+    assert resource.is_file()
+    assert resource.read_text(encoding="utf-8").strip()
+
+
+def test_the_styles_are_read_from_the_files() -> None:
+    from jupyter_responses.chat_panel.panel import panel_style
+
+    for style, selector in ((turn_style(), ".jr-turn"), (panel_style(), ".jr-panel")):
+        assert style.startswith("<style>") and style.rstrip().endswith("</style>")
+        assert selector in style
+    assert turn_style() is turn_style()  # read once
+
+
+def test_no_python_module_holds_front_end_code() -> None:
+    root = Path(jupyter_responses.__file__).parent
+    modules = [p for p in root.rglob("*.py") if "emulator" not in p.relative_to(root).parts]
+    assert len(modules) > 10
+    inline = [
+        str(p.relative_to(root)) for p in modules if INLINE.search(p.read_text(encoding="utf-8"))
+    ]
+    assert inline == []
+
+
+def test_the_guard_would_catch_inline_code() -> None:
+    assert INLINE.search('CSS = """<style>\n.jr-x { color: red; }</style>"""')
+    assert INLINE.search("ESM = 'function render({ model, el }) {}'")
+
+
+def test_prompt_box_script_is_the_js_file() -> None:
+    from jupyter_responses.chat_panel.prompt_box import PromptBox
+
+    box = PromptBox()
+    try:
+        js = resources.files("jupyter_responses.chat_panel").joinpath("prompt_box.js")
+        assert box._esm == js.read_text(encoding="utf-8")
+        assert "function render(" in box._esm
+    finally:
+        box.close()
+
+
+def test_a_closed_prompt_box_can_be_collected() -> None:
+    """(A path as ``_esm`` would pin every instance to anywidget's file watcher.)"""
+    from jupyter_responses.chat_panel.prompt_box import PromptBox
+
+    box = PromptBox()
+    box.on_submit(lambda text: None)
+    box.close()
+    ref = weakref.ref(box)
+    del box
+    gc.collect()
+    assert ref() is None
+
+
+def test_the_panel_package_does_not_shadow_panel() -> None:
+    """``jupyter_responses.panel()`` stays the function once the package is imported."""
+    import jupyter_responses
+    from jupyter_responses.chat_panel import ChatPanel, panel_for
+
+    assert callable(jupyter_responses.panel) and jupyter_responses.panel.__name__ == "panel"
+    assert ChatPanel.__module__ == "jupyter_responses.chat_panel.panel" and callable(panel_for)
