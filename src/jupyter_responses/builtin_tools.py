@@ -228,7 +228,8 @@ def _image_generation(item: ProviderItem) -> CallDetail:
     if _str(item.get("revised_prompt")):
         detail["prompt"] = item["revised_prompt"]
     if _str(item.get("result")):
-        detail["images"] = [f"data:image/png;base64,{item['result']}"]
+        kind = _str(item.get("output_format")) or "png"
+        detail["images"] = [f"data:image/{kind};base64,{item['result']}"]
     return detail
 
 

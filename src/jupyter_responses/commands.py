@@ -26,7 +26,13 @@ Handler = Callable[["Session", Any], None]
 COMMANDS: dict[str, tuple[Handler, str]] = {}
 
 #: A turn's status as one symbol in listings.
-STATUS_SYMBOLS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
+STATUS_SYMBOLS = {
+    "completed": "✓",
+    "incomplete": "…",
+    "stopped": "⛔",
+    "failed": "✗",
+    "interrupted": "⏹",
+}
 
 
 def command(name: str, help_line: str, *arguments: Any) -> Callable[[Handler], Handler]:

@@ -24,7 +24,7 @@ from .transcript import (
 
 #: Statuses whose turns are context for later turns. Failed and interrupted turns
 #: stay in the tree (shown, exported) but are never sent or chained to.
-CONTEXT_STATUSES: tuple[TurnStatus, ...] = ("completed", "incomplete")
+CONTEXT_STATUSES: tuple[TurnStatus, ...] = ("completed", "incomplete", "stopped")
 
 
 #: The thread a kernel starts in.
@@ -52,11 +52,12 @@ class Turn:
     instructions: str | None = None
     attachments: list[AttachmentRecord] = field(default_factory=list)
     output: list[Entry] = field(default_factory=list)
-    text: str = ""
+    text: str = ""  # the answer (what -o gets)
+    commentary: list[str] = field(default_factory=list)  # messages said on the way
     refusal: str | None = None
     reasoning: str = ""
     citations: list[CitationRecord] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)  # base64 PNGs the model produced
+    images: list[str] = field(default_factory=list)  # see transcript.image_record
     calls: list[CallRecord] = field(default_factory=list)
     schema: str | None = None  # the --schema the answer follows
     status: TurnStatus = "running"

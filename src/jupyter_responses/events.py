@@ -14,7 +14,14 @@ from .transcript import CallDetail, Entry, TurnStatus
 
 @dataclass(frozen=True)
 class TextDelta:
+    """More of an assistant message. ``message`` tells messages apart (several in one
+    turn are separate paragraphs); ``phase`` is ``"commentary"`` for a message said on
+    the way (a preamble before tool calls), ``"final_answer"`` for the answer, or
+    ``None`` when the server does not say."""
+
     text: str
+    message: str = ""
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,12 @@ class RefusalDelta:
 
 @dataclass(frozen=True)
 class ReasoningDelta:
-    """A piece of a reasoning *summary* (raw reasoning is never shown)."""
+    """More of the model's reasoning: a summary, or the raw reasoning text open-weight
+    models send. ``part`` tells parts apart (several summary parts, several reasoning
+    items): each is its own paragraph."""
 
     text: str
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,14 +94,21 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class Citation:
+    """A source the answer cites: a web page (``url``), or a file (``file``: its id;
+    ``title`` its name), which has no URL."""
+
     url: str
     title: str
+    file: str = ""
 
 
 @dataclass(frozen=True)
 class Image:
-    png_b64: str
+    """An image the model (or a tool) made: base64 data of type ``mime``."""
+
+    data: str
     caption: str = ""
+    mime: str = "image/png"
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, builtin_tools
 from .backends import BACKENDS
-from .render.live import final_bundle
+from .render.live import final_bundle, image_bundle
 from .render.markup import escape_markdown
 from .render.static import html, markdown
+from .transcript import image_parts
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
@@ -147,8 +148,8 @@ def _output(output_type: str, **fields: Any) -> Any:
 def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
     outputs = [_output("display_data", data=final_bundle(turn))]
     outputs += [
-        _output("display_data", data={"image/png": png, "text/plain": "[image]"})
-        for png in turn.images
+        _output("display_data", data=image_bundle(data, mime))
+        for mime, data in map(image_parts, turn.images)
     ]
     if turn.error:
         outputs.append(_output("stream", name="stderr", text=turn.error + "\n"))
@@ -187,7 +188,10 @@ def _transcript_cells(turn: Turn) -> list[Any]:
     Markdown cell has no outputs)."""
     user = _cell("markdown", f"**You**\n\n{quote_prompt(turn.prompt)}".rstrip())
     user.metadata["jupyter_responses"] = {"role": "user", "turn": turn.id, "prompt": turn.prompt}
-    names = [f"image-{number}.png" for number in range(1, len(turn.images) + 1)]
+    images = [image_parts(image) for image in turn.images]
+    names = [
+        f"image-{n}.{mime.split('/')[-1].split('+')[0]}" for n, (mime, _) in enumerate(images, 1)
+    ]
     # The answer as the cell output shows it: sanitized HTML, not the model's Markdown,
     # which nbconvert's default HTML export would pass through with any script in it.
     blocks = [f"**{escape_markdown(turn.model)}**", html(turn)]
@@ -197,10 +201,15 @@ def _transcript_cells(turn: Turn) -> list[Any]:
     answer = _cell("markdown", "\n\n".join(blocks))
     if names:
         answer.attachments = {
-            name: {"image/png": png} for name, png in zip(names, turn.images, strict=True)
+            name: {mime: data} for name, (mime, data) in zip(names, images, strict=True)
         }
     answer.metadata["jupyter_responses"] = {"role": "assistant", **turn_metadata(turn)}
     return [user, answer]
+
+
+def _extension(mime: str) -> str:
+    """``image/svg+xml`` -> ``svg``."""
+    return mime.rpartition("/")[2].partition("+")[0]
 
 
 def quote_prompt(prompt: str) -> str:

@@ -22,8 +22,9 @@ from .backends import DEFAULT_API
 from .conversation import DEFAULT_THREAD, Conversation, Turn
 from .events import Usage
 from .render.base import STATUS_LINES
+from .render.live import OUTPUT_IMAGE_TYPES
 from .serialize import READABLE, conversation_from_dict, turn_from_dict
-from .transcript import TurnStatus
+from .transcript import TurnStatus, image_record
 
 _ONLY_OURS = "only files written by %responses export can be imported"
 #: What a damaged file can raise while it is taken apart.
@@ -122,15 +123,32 @@ def _turn(cell: Any, ours: dict[str, Any], prompts: dict[str, str]) -> Turn:
     if cell.get("cell_type") == "code":
         magic, _, prompt = cell.get("source", "").partition("\n")
         outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "display_data"]
-        images = [o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+        images = [image for o in outputs if (image := _image(o.get("data") or {}))]
     else:
         magic, prompt, outputs = "", prompts.get(ours["turn"], ""), []
         attached = (cell.get("attachments") or {}).values()
-        images = [bundle["image/png"] for bundle in attached if "image/png" in bundle]
+        images = [image for bundle in attached if (image := _image(bundle))]
     record = ours.get("record")
     if isinstance(record, dict):
         return turn_from_dict({**record, "prompt": prompt, "images": images})
     return _legacy_turn(ours, prompt, images, magic, outputs)
+
+
+#: How ``render.live.image_bundle`` writes an image of a type outputs cannot carry.
+_IMG = re.compile(r'<img src="data:(image/[\w.+-]+);base64,([A-Za-z0-9+/=]+)"')
+
+
+def _image(bundle: dict[str, Any]) -> str | None:
+    """The image a display bundle (or a cell attachment) holds, as ``Turn.images``
+    keeps it; ``None`` when it holds none."""
+    for mime in OUTPUT_IMAGE_TYPES:
+        if isinstance(bundle.get(mime), str):
+            return image_record(bundle[mime], mime)
+    if isinstance(bundle.get("text/plain"), str) and bundle["text/plain"].startswith("[image"):
+        found = _IMG.match(str(bundle.get("text/html", "")))
+        if found:
+            return image_record(found[2], found[1])
+    return None
 
 
 def _legacy_turn(

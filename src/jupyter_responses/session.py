@@ -28,9 +28,10 @@ from .errors import (
     ToolRoundsExceeded,
 )
 from .render.base import View
+from .streamed import Answer, Paragraphs
 from .threads import Threads
 from .tools import run_pending, unanswered
-from .transcript import CallRecord
+from .transcript import CallRecord, CitationRecord, image_record
 from .turn_request import TurnRequest
 
 INTERRUPTED = (
@@ -246,7 +247,7 @@ class Session:
             )
         limit = request.max_tool_rounds
         recorder.consume(unanswered(pending, f"the limit of {limit} tool rounds was reached"), view)
-        turn.status = "incomplete"
+        turn.status = "stopped"
         raise ToolRoundsExceeded(
             f"Stopped after {limit} rounds of tool calls: the model kept calling tools without "
             f"answering. Its last calls were not run. Raise the limit with --max-tool-rounds, "
@@ -275,9 +276,9 @@ class _Recorder:
         self.turn = turn
         self.store = store
         self.cancel = cancel
-        self.text: list[str] = []
+        self.answer = Answer()
         self.refusal: list[str] = []
-        self.reasoning: list[str] = []
+        self.reasoning = Paragraphs()
         self.calls: dict[str, CallRecord] = {}
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
@@ -305,20 +306,24 @@ class _Recorder:
     def apply(self, event: ev.Event) -> None:
         turn = self.turn
         if isinstance(event, ev.TextDelta):
-            self.text.append(event.text)
+            self.answer.add(event.text, event.message, event.phase)
         elif isinstance(event, ev.RefusalDelta):
             self.refusal.append(event.text)
         elif isinstance(event, ev.ReasoningDelta):
-            self.reasoning.append(event.text)
+            self.reasoning.add(event.text, event.part)
         elif isinstance(event, ev.Usage):
             turn.usage = turn.usage + event
         elif isinstance(event, ev.Note):
             turn.notes.append(event.text)
         elif isinstance(event, ev.Citation):
-            turn.citations.append({"url": event.url, "title": event.title})
+            cited: CitationRecord = {"url": event.url, "title": event.title}
+            if event.file:
+                cited["file"] = event.file
+            turn.citations.append(cited)
         elif isinstance(event, ev.Image):
-            turn.images.append(event.png_b64)
+            turn.images.append(image_record(event.data, event.mime))
         elif isinstance(event, ev.ToolCallStarted):
+            self.answer.tool_called()
             call: CallRecord = {
                 "call_id": event.call_id,
                 "name": event.name,
@@ -369,9 +374,10 @@ class _Recorder:
 
     def close(self) -> None:
         turn = self.turn
-        turn.text = "".join(self.text)
+        turn.text = self.answer.text()
+        turn.commentary = self.answer.commentary()
         turn.refusal = "".join(self.refusal) or None
-        turn.reasoning = "".join(self.reasoning)
+        turn.reasoning = self.reasoning.text()
         turn.finished = time.time()
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-#: Where a turn stands. Only ``completed`` and ``incomplete`` turns are context for
-#: later turns; ``failed`` and ``interrupted`` ones stay visible but are never sent.
-TurnStatus = Literal["running", "completed", "incomplete", "failed", "interrupted"]
+#: Where a turn stands. ``incomplete``: cut off by the output token limit; ``stopped``:
+#: ended at ``--max-tool-rounds`` with the model still calling tools. Only
+#: ``completed``, ``incomplete`` and ``stopped`` turns are context for later turns;
+#: ``failed`` and ``interrupted`` ones stay visible but are never sent.
+TurnStatus = Literal["running", "completed", "incomplete", "stopped", "failed", "interrupted"]
 
 #: Where a tool call stands, as the user sees it: ``running`` (streaming, or a local
 #: function being run), ``requested`` (the model asked; not run yet), ``done``,
@@ -31,9 +33,16 @@ CallStatus = Literal[
 ProviderItem = dict[str, Any]
 
 
-class MessageEntry(TypedDict):
+class _MessageRequired(TypedDict):
     type: Literal["message"]
     text: str
+
+
+class MessageEntry(_MessageRequired, total=False):
+    """An assistant message; ``phase`` (``commentary`` or ``final_answer``) when the
+    server labelled it, kept to be resent as it came."""
+
+    phase: str
 
 
 class RefusalEntry(TypedDict):
@@ -145,6 +154,26 @@ class AttachmentRecord(_AttachmentRequired, total=False):
     url: str  # a file passed by URL (sent as it is, never fetched)
 
 
-class CitationRecord(TypedDict):
-    url: str
+class _CitationRequired(TypedDict):
+    url: str  # "" for a file
     title: str
+
+
+class CitationRecord(_CitationRequired, total=False):
+    """A source the answer cites: a web page, or a file (``file``: its id)."""
+
+    file: str
+
+
+def image_record(data: str, mime: str = "image/png") -> str:
+    """How ``Turn.images`` keeps an image: a PNG as its bare base64 (as always), any
+    other type as a ``data:`` URL, so its type is never lost."""
+    return data if mime == "image/png" else f"data:{mime};base64,{data}"
+
+
+def image_parts(record: str) -> tuple[str, str]:
+    """``(mime, base64 data)`` of an entry of ``Turn.images``."""
+    if record.startswith("data:") and ";base64," in record:
+        head, data = record.split(";base64,", 1)
+        return head.removeprefix("data:"), data
+    return "image/png", record

@@ -112,4 +112,90 @@ CASES: dict[str, Case] = {
         "incomplete",
     ),
     "fast_stream": Case(s.fast_stream(2000), ["message"], "tok " * 2000),
+    # Shapes the real API (or servers for open-weight models) send.
+    "reasoning_parts": Case(
+        s.Reply(
+            items=[
+                s.Reasoning(["**Reading**\n\nThe question.", "**Checking**\n\nThe map."]),
+                s.Reasoning("**Deciding**\n\nPick B."),
+                s.Text("Pick B."),
+            ]
+        ),
+        ["reasoning", "reasoning", "message"],
+        "Pick B.",
+    ),
+    "raw_reasoning": Case(
+        s.Reply(
+            items=[s.Reasoning("Compare.", raw="First A, then B. B wins."), s.Text("B.")],
+            chat_reasoning_field="reasoning_content",
+        ),
+        ["reasoning", "message"],
+        "B.",
+    ),
+    "phases": Case(
+        s.Reply(
+            items=[
+                s.Text("Let me check the map.", phase="commentary"),
+                s.Text("The capital is Oslo.", phase="final_answer"),
+            ]
+        ),
+        ["message", "message"],
+        "Let me check the map.The capital is Oslo.",
+    ),
+    "missing_done": Case(
+        s.Reply(
+            items=[s.McpListTools("docs", ["search", "fetch"]), s.Text("Ok.")], missing_done=[0]
+        ),
+        ["mcp_list_tools", "message"],
+        "Ok.",
+        chat=False,
+    ),
+    "code_images_and_files": Case(
+        s.Reply(
+            items=[
+                s.CodeInterpreter("plot()", "saved\n", images=[s.TINY_PNG_B64]),
+                s.Text(
+                    "[chart.csv](sandbox:/mnt/data/chart.csv)",
+                    citations=[s.FileCitation("cfile_1", "chart.csv", "cntr_emulator", 0, 39)],
+                ),
+            ]
+        ),
+        ["code_interpreter_call", "message"],
+        "[chart.csv](sandbox:/mnt/data/chart.csv)",
+        chat=False,
+    ),
+    "file_citation": Case(
+        s.Reply(items=[s.Text("See the report.", citations=[s.FileCitation("file-1", "r.pdf")])]),
+        ["message"],
+        "See the report.",
+        chat=False,
+    ),
+    "web_search_actions": Case(
+        s.Reply(
+            items=[
+                # (api sources, which the real API sends, are in neither the SDK's types
+                # nor the spec: tests/kernel/test_real_shapes.py sends them)
+                s.WebSearch("oslo weather", ["https://yr.no"]),
+                s.WebSearch(action="open_page", url="https://yr.no/oslo"),
+                s.WebSearch(action="find_in_page", url="https://yr.no/oslo", pattern="snow"),
+                s.Text("Mild."),
+            ]
+        ),
+        ["web_search_call", "web_search_call", "web_search_call", "message"],
+        "Mild.",
+        chat=False,
+    ),
+    "image_jpeg": Case(
+        s.Reply(items=[s.ImageGeneration(output_format="jpeg"), s.Text("A JPEG.")]),
+        ["image_generation_call", "message"],
+        "A JPEG.",
+        chat=False,
+    ),
+    "image_webp": Case(
+        s.Reply(items=[s.ImageGeneration(output_format="webp"), s.Text("A WebP.")]),
+        ["image_generation_call", "message"],
+        "A WebP.",
+        chat=False,
+    ),
+    "unknown_fields": Case(s.text("Hi there.", obfuscation=True), ["message"], "Hi there."),
 }

@@ -18,6 +18,7 @@ from jupyter_responses.render.static import (
     link,
     markdown,
 )
+from jupyter_responses.streamed import SoFar
 
 from ..browser.payloads import PAYLOADS
 
@@ -75,8 +76,8 @@ def test_schema_answers_are_pretty_json_and_streaming_shows_progress() -> None:
     turn = _turn(text='{"a":1}', schema="S")
     assert '```json\n{\n  "a": 1\n}\n```' in markdown(turn)
     running = Turn(api="chat", model="m", prompt="p")
-    assert markdown(running, "", "", final=False) == "*Thinking…*"
-    assert markdown(running, "partial", "", final=False) == "partial"
+    assert markdown(running, SoFar()) == "*Thinking…*"
+    assert markdown(running, SoFar("partial")) == "partial"
 
 
 class _Dangers(HTMLParser):
@@ -151,8 +152,8 @@ def test_no_payload_survives_into_the_html(name: str) -> None:
 
 def test_html_sections_and_open_state() -> None:
     running = _turn(status="running")
-    assert html(running, "", "", final=False) == "<p><em>Thinking…</em></p>"
-    thinking = html(running, "", "Plan **first**", final=False)
+    assert html(running, SoFar()) == "<p><em>Thinking…</em></p>"
+    thinking = html(running, SoFar(reasoning="Plan **first**"))
     assert thinking.startswith('<details open=""><summary>💭 Reasoning</summary><p>Plan <strong>')
     done = html(_turn(text="# Title\n\n| a |\n|---|\n| 1 |", reasoning="r"))
     assert "<details><summary>💭 Reasoning</summary>" in done

@@ -197,20 +197,25 @@ def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterato
     calls: dict[int, dict[str, Any]] = {}
     finish: str | None = None
     model: str | None = None
+    message = ""  # the completion's id: tells this request's message from other rounds'
     state.answered = True
     try:
         with cutting(cancel, stream.response):
             for chunk in stream:
                 state.started = True
                 model = getattr(chunk, "model", None) or model
+                message = message or _str(getattr(chunk, "id", None))
                 if getattr(chunk, "usage", None) is not None:
                     yield _usage(chunk.usage)
                 for choice in (getattr(chunk, "choices", None) or [])[:1]:
                     delta = getattr(choice, "delta", None)
+                    thought = _raw_reasoning(delta)
+                    if thought:
+                        yield ev.ReasoningDelta(thought, message)
                     content = getattr(delta, "content", None)
                     if isinstance(content, str) and content:
                         text.append(content)
-                        yield ev.TextDelta(content)
+                        yield ev.TextDelta(content, message)
                     said_no = getattr(delta, "refusal", None)
                     if isinstance(said_no, str) and said_no:
                         refusal.append(said_no)
@@ -221,6 +226,24 @@ def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterato
     finally:
         stream.close()
     yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)
+
+
+#: Where servers for open-weight models put raw reasoning in a Chat message or delta
+#: (vLLM and DeepSeek: ``reasoning_content``; OpenRouter: ``reasoning``); not in the
+#: SDK's types, so read as the extra fields they are.
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+def _raw_reasoning(message: Any) -> str:
+    for name in _REASONING_FIELDS:
+        value = getattr(message, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Event]:
@@ -290,8 +313,12 @@ def _whole(completion: Any) -> Iterator[ev.Event]:
     content = content if isinstance(content, str) else ""
     said_no = getattr(message, "refusal", None)
     said_no = said_no if isinstance(said_no, str) else ""
+    message_id = _str(getattr(completion, "id", None))
+    thought = _raw_reasoning(message)
+    if thought:
+        yield ev.ReasoningDelta(thought, message_id)
     if content:
-        yield ev.TextDelta(content)
+        yield ev.TextDelta(content, message_id)
     if said_no:
         yield ev.RefusalDelta(said_no)
     for annotation in getattr(message, "annotations", None) or []:

@@ -304,7 +304,11 @@ def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
 
 def _entry_item(entry: Entry) -> dict[str, Any] | None:
     if entry["type"] == "message":
-        return {"role": "assistant", "content": entry["text"]}
+        message = {"role": "assistant", "content": entry["text"]}
+        phase = entry.get("phase")
+        if phase:  # resent as it came: models that label their messages want it back
+            message["phase"] = phase
+        return message
     if entry["type"] == "function_call":
         return {
             "type": "function_call",

@@ -1,16 +1,25 @@
 """What a Responses API server sends back (SDK objects), as our events.
 
+The final response is the truth: every item in it is reconciled against what streamed,
+so an item that never got ``response.output_item.done``, text or reasoning that was
+never streamed, or a citation never announced still arrive (a non-streamed response is
+all reconciliation). Several reasoning parts and several messages stay apart (events
+carry which part or message they belong to, and a message's ``phase``).
+
 Servers that speak the protocol loosely are met halfway, never by loosening what is
 sent: a missing ``sequence_number``, ``logprobs`` or ``usage`` (or ``null`` ones),
-events and output items of unknown types (ignored), a final response without its
-output (the streamed text stands in), and a server that answers a request chained by
-``previous_response_id`` without echoing that id (it was ignored: said once, and the
-kernel resends history to that server from then on).
+fields the SDK does not know, events of unknown types (ignored), output items of
+unknown types (shown under their own name), a final response without its output (the
+streamed text stands in), a status no version of this knows (decided from what arrived,
+and said), an ``error`` event that nests its ``error`` object, and a server that answers
+a request chained by ``previous_response_id`` without echoing that id (it was ignored:
+said once, and the kernel resends history to that server from then on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,7 +27,7 @@ from urllib.parse import urlsplit
 from .. import builtin_tools
 from .. import events as ev
 from ..errors import StreamFailed
-from ..transcript import Entry, ProviderItem
+from ..transcript import Entry, MessageEntry, ProviderItem, TurnStatus
 
 if TYPE_CHECKING:
     from .connection import ServerQuirks
@@ -34,52 +43,61 @@ UNCHAINED_NOTE = (
 @dataclass
 class Exchange:
     """One request in flight: where it went (and what is known of that server), the
-    ``previous_response_id`` it carried, and what arrived so far that the final
-    response may lack."""
+    ``previous_response_id`` it carried, and what arrived so far, to reconcile the
+    final response against."""
 
     server: str
     quirks: ServerQuirks
     previous: str | None = None
     calls: dict[str, str] = field(default_factory=dict)  # item id -> call id
     text: list[str] = field(default_factory=list)
+    streamed: dict[str, list[str]] = field(default_factory=dict)  # message id -> text
+    phases: dict[str, str] = field(default_factory=dict)  # message id -> phase
+    refused: set[str] = field(default_factory=set)  # message ids with a streamed refusal
+    reasoned: set[str] = field(default_factory=set)  # reasoning item ids that streamed
+    cited: set[tuple[str, str]] = field(default_factory=set)  # (message id, source)
+    done: set[str] = field(default_factory=set)  # item ids whose item.done arrived
 
 
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
-    """One streamed event; unknown kinds are ignored."""
+    """One streamed event; kinds that carry nothing to show are ignored."""
     kind = getattr(event, "type", None)
+    item_id = _str(getattr(event, "item_id", None))
     if kind == "response.output_text.delta":
         delta = _str(getattr(event, "delta", None))
         if delta:
             exchange.text.append(delta)
-            yield ev.TextDelta(delta)
+            exchange.streamed.setdefault(item_id, []).append(delta)
+            yield ev.TextDelta(delta, item_id, exchange.phases.get(item_id))
     elif kind == "response.refusal.delta":
         if _str(getattr(event, "delta", None)):
+            exchange.refused.add(item_id)
             yield ev.RefusalDelta(event.delta)
-    elif kind == "response.reasoning_summary_text.delta":
-        if _str(getattr(event, "delta", None)):
-            yield ev.ReasoningDelta(event.delta)
+    elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+        delta = _str(getattr(event, "delta", None))
+        if delta:
+            exchange.reasoned.add(item_id)
+            yield ev.ReasoningDelta(delta, _reasoning_part(event, kind, item_id))
     elif kind == "response.output_item.added":
         item: Any = getattr(event, "item", None)
+        if getattr(item, "type", None) == "message" and _str(getattr(item, "phase", None)):
+            exchange.phases[item.id] = item.phase
         if _is_call(item):
-            call_id = getattr(item, "call_id", None) or item.id
-            exchange.calls[item.id] = call_id
-            name = getattr(item, "name", None) or item.type
-            yield ev.ToolCallStarted(
-                call_id, name, "function" if item.type == "function_call" else item.type
-            )
-    elif kind == "response.function_call_arguments.delta" or kind in builtin_tools.CODE_EVENTS:
-        item_id, delta = getattr(event, "item_id", None), _str(getattr(event, "delta", None))
+            yield _started(item, exchange)
+    elif kind in _ARGUMENT_EVENTS or kind in builtin_tools.CODE_EVENTS:
+        delta = _str(getattr(event, "delta", None))
         if item_id and delta:  # without an item id the arguments come whole at the end
             yield ev.ToolCallDelta(exchange.calls.get(item_id, item_id), delta)
     elif kind == "response.output_text.annotation.added":
         annotation = getattr(event, "annotation", None)
         if annotation is not None:
-            annotation = as_dict(annotation)
-        if annotation and annotation.get("type") == "url_citation" and annotation.get("url"):
-            yield ev.Citation(annotation["url"], annotation.get("title") or annotation["url"])
+            yield from _citation(as_dict(annotation), item_id, exchange)
     elif kind == "response.output_item.done":
         item = getattr(event, "item", None)
-        if _is_call(item):
+        if _is_call(item) and item.id not in exchange.done:
+            if item.id not in exchange.calls:
+                yield _started(item, exchange)
+            exchange.done.add(item.id)
             yield from _item_done(item)
     elif kind in ("response.completed", "response.incomplete"):
         yield from finished(getattr(event, "response", None), exchange)
@@ -95,33 +113,57 @@ def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
         )
 
 
+#: Stream events that carry more of a call's arguments (or input) as they are written.
+_ARGUMENT_EVENTS = (
+    "response.function_call_arguments.delta",
+    "response.mcp_call_arguments.delta",
+    "response.custom_tool_call_input.delta",
+)
+
+
+def _reasoning_part(event: Any, kind: str, item_id: str) -> str:
+    """Which part of which reasoning item a delta belongs to: summary parts by their
+    ``summary_index``, raw reasoning text by its ``content_index``."""
+    if kind == "response.reasoning_text.delta":
+        return f"{item_id}:text:{getattr(event, 'content_index', 0)}"
+    return f"{item_id}:summary:{getattr(event, 'summary_index', 0)}"
+
+
+def _started(item: Any, exchange: Exchange) -> ev.ToolCallStarted:
+    call_id = getattr(item, "call_id", None) or item.id
+    exchange.calls[item.id] = call_id
+    name = getattr(item, "name", None) or item.type
+    return ev.ToolCallStarted(
+        call_id, name, "function" if item.type == "function_call" else item.type
+    )
+
+
+#: Annotations that name a file rather than a web page.
+_FILE_ANNOTATIONS = ("file_citation", "container_file_citation", "file_path")
+
+
+def _citation(annotation: dict[str, Any], message: str, exchange: Exchange) -> Iterator[ev.Event]:
+    """A web page or a file the answer cites, once per message."""
+    kind = annotation.get("type")
+    if kind == "url_citation" and _str(annotation.get("url")):
+        source, event = (
+            annotation["url"],
+            ev.Citation(annotation["url"], _str(annotation.get("title")) or annotation["url"]),
+        )
+    elif kind in _FILE_ANNOTATIONS and _str(annotation.get("file_id")):
+        file_id = annotation["file_id"]
+        name = _str(annotation.get("filename")) or file_id
+        source, event = file_id, ev.Citation("", name, file=file_id)
+    else:
+        return
+    if (message, source) not in exchange.cited:
+        exchange.cited.add((message, source))
+        yield event
+
+
 def whole(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
-    """A non-streamed response as the same events a stream would have produced."""
-    for item in getattr(response, "output", None) or []:
-        kind = getattr(item, "type", None)
-        if kind == "message":
-            for part in getattr(item, "content", None) or []:
-                part_kind = getattr(part, "type", None)
-                if part_kind == "output_text" and _str(getattr(part, "text", None)):
-                    exchange.text.append(part.text)
-                    yield ev.TextDelta(part.text)
-                    for a in getattr(part, "annotations", None) or []:
-                        if getattr(a, "type", None) == "url_citation" and a.url:
-                            yield ev.Citation(a.url, a.title or a.url)
-                elif part_kind == "refusal" and _str(getattr(part, "refusal", None)):
-                    yield ev.RefusalDelta(part.refusal)
-        elif kind == "reasoning":
-            for summary in getattr(item, "summary", None) or []:
-                if _str(getattr(summary, "text", None)):
-                    yield ev.ReasoningDelta(summary.text)
-        elif _is_call(item):
-            call_id = getattr(item, "call_id", None) or item.id
-            yield ev.ToolCallStarted(
-                call_id,
-                getattr(item, "name", None) or item.type,
-                "function" if item.type == "function_call" else item.type,
-            )
-            yield from _item_done(item)
+    """A non-streamed response: all of it is reconciled, as after a stream that sent
+    nothing but the final response."""
     if getattr(response, "status", None) == "failed":
         raise StreamFailed(
             f"The model failed: {_reason(getattr(response, 'error', None))}. Re-run the cell "
@@ -131,8 +173,10 @@ def whole(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
 
 
 def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
-    """The final response: usage, whether a chained request was really chained, and
-    the answer as neutral transcript entries."""
+    """The final response: what of it did not stream, usage, whether a chained request
+    was really chained, and the answer as neutral transcript entries."""
+    output = [item for item in getattr(response, "output", None) or [] if item is not None]
+    yield from _reconcile(output, exchange)
     usage = getattr(response, "usage", None)
     if usage is not None:
         details = getattr(usage, "output_tokens_details", None)
@@ -148,11 +192,12 @@ def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
         exchange.quirks.note(exchange.server, "ignores_previous_response_id")
         host = urlsplit(exchange.server).hostname or exchange.server
         yield ev.Note(UNCHAINED_NOTE.format(host=host))
-    entries: list[Entry] = list(_entries(getattr(response, "output", None) or []))
+    entries: list[Entry] = list(_entries(output))
     if exchange.text and not any(e["type"] == "message" for e in entries):
         entries.insert(0, {"type": "message", "text": "".join(exchange.text)})
+    status = yield from _status(getattr(response, "status", None), entries)
     yield ev.Completed(
-        status=getattr(response, "status", None) or "completed",
+        status=status,
         response_id=getattr(response, "id", None),
         stored=bool(getattr(response, "store", True)) and not unchained,
         entries=tuple(entries),
@@ -160,12 +205,94 @@ def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
     )
 
 
+def _status(status: Any, entries: list[Entry]) -> Generator[ev.Event, None, TurnStatus]:
+    """The turn's status from the response's: a known one as it is (none: completed,
+    as loose servers leave it out); ``cancelled`` as interrupted; any other is decided
+    from what arrived, and said."""
+    if status in (None, "completed"):
+        return "completed"
+    if status == "incomplete":
+        return "incomplete"
+    if status == "cancelled":
+        yield ev.Note("The server cancelled this response; what arrived is kept.")
+        return "interrupted"
+    if not entries:
+        raise StreamFailed(
+            f"The server ended the response with status {status!r} and no answer. Re-run "
+            "the cell to retry."
+        )
+    yield ev.Note(
+        f"The server ended the response with status {status!r}, which this version does "
+        "not know; the answer that arrived is kept as complete."
+    )
+    return "completed"
+
+
+def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
+    """Everything in the final ``output`` that the stream did not deliver."""
+    for item in output:
+        kind = getattr(item, "type", None)
+        data = as_dict(item)
+        if kind == "message":
+            yield from _reconcile_message(data, exchange)
+        elif kind == "reasoning" and not _streamed_reasoning(data, exchange):
+            for number, part in enumerate(_dicts(data.get("summary"))):
+                if _str(part.get("text")):
+                    yield ev.ReasoningDelta(part["text"], f"{data.get('id')}:summary:{number}")
+            for number, part in enumerate(_dicts(data.get("content"))):
+                if _str(part.get("text")):
+                    yield ev.ReasoningDelta(part["text"], f"{data.get('id')}:text:{number}")
+        elif _is_call(item) and item.id not in exchange.done:
+            if item.id not in exchange.calls:
+                yield _started(item, exchange)
+            exchange.done.add(item.id)
+            yield from _item_done(item)
+
+
+def _streamed_reasoning(data: dict[str, Any], exchange: Exchange) -> bool:
+    """Whether this reasoning item's text streamed (deltas without an item id, from
+    loose servers, count for the first one)."""
+    if data.get("id") in exchange.reasoned:
+        return True
+    if "" in exchange.reasoned:
+        exchange.reasoned.discard("")
+        return True
+    return False
+
+
+def _reconcile_message(data: dict[str, Any], exchange: Exchange) -> Iterator[ev.Event]:
+    message = _str(data.get("id"))
+    parts = _dicts(data.get("content"))
+    full = "".join(_str(p.get("text")) for p in parts if p.get("type") == "output_text")
+    # Deltas without an item id (loose servers) belong to the first message.
+    streamed = "".join(exchange.streamed.get(message) or exchange.streamed.pop("", []))
+    phase = _str(data.get("phase")) or exchange.phases.get(message)
+    if full.startswith(streamed) and len(full) > len(streamed):
+        exchange.text.append(full[len(streamed) :])
+        yield ev.TextDelta(full[len(streamed) :], message, phase)
+    for part in parts:
+        for annotation in _dicts(part.get("annotations")):
+            yield from _citation(annotation, message, exchange)
+        refused = part.get("type") == "refusal" and _str(part.get("refusal"))
+        if refused and message not in exchange.refused and "" not in exchange.refused:
+            yield ev.RefusalDelta(part["refusal"])
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _reason(error: Any) -> str:
-    return _str(getattr(error, "message", None)) or "no reason given"
+    """What an error says: its ``message``, or that of the ``error`` object it nests."""
+    said = _str(getattr(error, "message", None))
+    if not said and error is not None:
+        nested = as_dict(error).get("error")
+        said = _str(nested.get("message")) if isinstance(nested, dict) else ""
+    return said or "no reason given"
 
 
 def _is_call(item: Any) -> bool:
@@ -175,7 +302,7 @@ def _is_call(item: Any) -> bool:
 
 
 #: How an image a built-in tool made arrives inline (code interpreter, image generation).
-PNG_DATA_URL = "data:image/png;base64,"
+_INLINE_IMAGE = re.compile(r"data:(image/[\w.+-]+);base64,(.+)", re.DOTALL)
 
 
 def as_dict(item: Any) -> ProviderItem:
@@ -197,11 +324,13 @@ def _item_done(item: Any) -> Iterator[ev.Event]:
         return
     data = as_dict(item)
     detail = builtin_tools.item_kind(item.type).read(data)
-    images = detail.pop("images", [])
-    for url in images:
-        if url.startswith(PNG_DATA_URL):
-            yield ev.Image(url.removeprefix(PNG_DATA_URL), detail.get("prompt", ""))
-    linked = [url for url in images if not url.startswith(PNG_DATA_URL)]
+    linked = []
+    for url in detail.pop("images", []):
+        inline = _INLINE_IMAGE.fullmatch(url)
+        if inline:  # an image of its own (shown, saved and exported once), not text
+            yield ev.Image(inline[2], detail.get("prompt", ""), inline[1])
+        else:
+            linked.append(url)
     if linked:
         detail["images"] = linked
     arguments, output, error = data.get("arguments"), data.get("output"), data.get("error")
@@ -227,13 +356,14 @@ def _entries(output: list[Any]) -> Iterator[Entry]:
             text = "".join(p.get("text", "") for p in parts if p.get("type") == "output_text")
             refusal = "".join(p.get("refusal", "") for p in parts if p.get("type") == "refusal")
             if text:
-                yield {"type": "message", "text": text}
+                message: MessageEntry = {"type": "message", "text": text}
+                if _str(data.get("phase")):
+                    message["phase"] = data["phase"]
+                yield message
             if refusal:
                 yield {"type": "refusal", "text": refusal}
         elif kind == "reasoning":
-            summary = "".join(
-                s.get("text", "") for s in data.get("summary") or [] if isinstance(s, dict)
-            )
+            summary = "\n\n".join(_str(s.get("text")) for s in _dicts(data.get("summary")))
             yield {"type": "reasoning", "summary": summary, "item": data}
         elif kind == "function_call":
             yield {

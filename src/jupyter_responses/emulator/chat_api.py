@@ -15,7 +15,7 @@ from typing import Any
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
 from .responses_events import new_id, split
-from .script import FunctionCall, Reasoning, Refusal, Reply, Text, loosen
+from .script import Citation, FunctionCall, Reasoning, Refusal, Reply, Text, loosen
 from .usage import count_tokens
 
 _FINISH = {"completed": "stop", "incomplete": "length", "failed": "stop"}
@@ -176,8 +176,12 @@ class ChatRun:
                 for item in self.reply.items
                 if isinstance(item, Text)
                 for c in item.citations
+                if isinstance(c, Citation)
             ],
         }
+        raw = "".join(i.raw for i in self.reply.items if isinstance(i, Reasoning))
+        if self.reply.chat_reasoning_field and raw:
+            message[self.reply.chat_reasoning_field] = raw
         if self.calls:
             message["tool_calls"] = [
                 {
@@ -231,8 +235,12 @@ class ChatRun:
         yield self._chunk({"role": "assistant", "content": "", "refusal": None})
         for _ in range(self.reply.unknown_events):
             yield self._data({**self._head("chat.completion.chunk"), "emulator_unknown": {}})
+        field = self.reply.chat_reasoning_field
         for item in self.reply.items:
-            if isinstance(item, Text):
+            if isinstance(item, Reasoning) and item.raw and field:
+                for piece in split(item.raw, item.deltas):
+                    yield self._chunk({field: piece})
+            elif isinstance(item, Text):
                 for piece in split(item.text, item.deltas):
                     yield self._chunk({"content": piece})
             elif isinstance(item, Refusal):

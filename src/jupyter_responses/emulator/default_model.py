@@ -16,6 +16,7 @@ from .dialogue import Dialogue, Message, Tool
 from .script import (
     Citation,
     CodeInterpreter,
+    FileCitation,
     FileSearch,
     FileSearchHit,
     FunctionCall,
@@ -202,7 +203,7 @@ def _web_search(prompt: str) -> list[Any]:
     first = "The first source says what you asked about."
     second = "A second source agrees."
     body = f"{first} {second}"
-    citations = [
+    citations: list[Citation | FileCitation] = [
         Citation(sources[0], "Example source one", 0, len(first)),
         Citation(sources[1], "Example source two", len(first) + 1, len(body)),
     ]

@@ -47,15 +47,16 @@ class ResponseRun:
         limit = self.reply.error_event_after
         for count, event in enumerate(self._events()):
             if limit is not None and count >= limit:
-                yield self._encode(
-                    {
-                        "type": "error",
-                        "code": self.reply.error_code,
-                        "message": self.reply.error_message,
-                        "param": None,
-                    }
-                )
+                error = {"code": self.reply.error_code, "message": self.reply.error_message}
+                if self.reply.nested_error:
+                    yield self._encode(
+                        {"type": "error", "error": {"type": "server_error", **error}}
+                    )
+                else:
+                    yield self._encode({"type": "error", **error, "param": None})
                 return
+            if self.reply.obfuscation and event["type"].endswith(".delta"):
+                event["obfuscation"] = "Xq3"
             yield self._encode(event)
 
     def final(self) -> dict[str, Any]:
@@ -77,12 +78,14 @@ class ResponseRun:
         for _ in range(self.reply.unknown_events):
             yield {"type": "response.emulator_unknown", "note": "an event no client knows"}
         yield {"type": "response.in_progress", "response": dict(self.response)}
-        builder = OutputBuilder(self.body.get("include") or [], self.call_ids)
+        builder = OutputBuilder(
+            self.body.get("include") or [], self.call_ids, self.reply.missing_done
+        )
         yield from builder.events(self.reply.items)
         self._finish(builder.output)
         kind = {"completed": "response.completed", "incomplete": "response.incomplete"}
         yield {
-            "type": kind.get(self.response["status"], "response.failed"),
+            "type": kind.get(self.reply.status, "response.failed"),
             "response": self.response,
         }
 
@@ -90,7 +93,10 @@ class ResponseRun:
     def _finish(self, output: list[dict[str, Any]]) -> None:
         reply = self.reply
         status = reply.status
-        self.response.update(status=status, output=output, usage=self._usage(output, reply))
+        usage = self._usage(output, reply)
+        if reply.obfuscation:
+            usage["cost"] = 0.00042
+        self.response.update(status=reply.final_status or status, output=output, usage=usage)
         if status == "incomplete":
             self.response["incomplete_details"] = {"reason": "max_output_tokens"}
         if status == "failed":

@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from .script import (
+    Citation,
     CodeInterpreter,
+    FileCitation,
     FileSearch,
     FunctionCall,
     ImageGeneration,
     Item,
     McpCall,
+    McpListTools,
     RawItem,
     Reasoning,
     Refusal,
@@ -65,15 +68,21 @@ class OutputBuilder:
     results and encrypted reasoning are only returned when asked for.
     """
 
-    def __init__(self, include: list[str], call_ids: dict[str, str]) -> None:
+    def __init__(
+        self, include: list[str], call_ids: dict[str, str], missing_done: list[int] | None = None
+    ) -> None:
         self.include = set(include)
         self.output: list[dict[str, Any]] = []
         self.call_ids = call_ids  # call_id -> function name, shared with the store
+        self.missing_done = set(missing_done or ())  # items sent without item.done
 
     def events(self, items: list[Item]) -> Iterator[Event]:
         for item in items:
             handler = getattr(self, f"_{type(item).__name__.lower()}")
-            yield from handler(item, len(self.output))
+            for event in handler(item, len(self.output)):
+                done = event["type"] == "response.output_item.done"
+                if not (done and event["output_index"] in self.missing_done):
+                    yield event
 
     def _added(self, index: int, item: dict[str, Any]) -> Event:
         return {"type": "response.output_item.added", "output_index": index, "item": dict(item)}
@@ -84,17 +93,10 @@ class OutputBuilder:
 
     def _text(self, item: Text, index: int) -> Iterator[Event]:
         message = _message_shell()
+        if item.phase:
+            message["phase"] = item.phase
         yield self._added(index, message)
-        annotations = [
-            {
-                "type": "url_citation",
-                "url": c.url,
-                "title": c.title,
-                "start_index": c.start,
-                "end_index": c.end or len(item.text),
-            }
-            for c in item.citations
-        ]
+        annotations = [_annotation(c, item.text) for c in item.citations]
         part: dict[str, Any] = {
             "type": "output_text",
             "text": "",
@@ -136,18 +138,28 @@ class OutputBuilder:
     def _reasoning(self, item: Reasoning, index: int) -> Iterator[Event]:
         shell: dict[str, Any] = {"id": new_id("rs"), "type": "reasoning", "summary": []}
         if "reasoning.encrypted_content" in self.include:
-            digest = hashlib.sha256(item.summary.encode()).digest()
+            digest = hashlib.sha256("".join(item.parts()).encode()).digest()
             shell["encrypted_content"] = "gAAAAA" + base64.b64encode(digest).decode()
         yield self._added(index, shell)
-        where = {"item_id": shell["id"], "output_index": index, "summary_index": 0}
-        part = {"type": "summary_text", "text": ""}
-        yield {"type": "response.reasoning_summary_part.added", **where, "part": dict(part)}
-        for delta in split(item.summary, item.deltas):
-            yield {"type": "response.reasoning_summary_text.delta", **where, "delta": delta}
-        yield {"type": "response.reasoning_summary_text.done", **where, "text": item.summary}
-        part["text"] = item.summary
-        yield {"type": "response.reasoning_summary_part.done", **where, "part": part}
-        yield self._done(index, {**shell, "summary": [part]})
+        done = dict(shell)
+        if item.raw:
+            where = {"item_id": shell["id"], "output_index": index, "content_index": 0}
+            for delta in split(item.raw, item.deltas):
+                yield {"type": "response.reasoning_text.delta", **where, "delta": delta}
+            yield {"type": "response.reasoning_text.done", **where, "text": item.raw}
+            done["content"] = [{"type": "reasoning_text", "text": item.raw}]
+        parts = []
+        for number, summary in enumerate(item.parts()):
+            where = {"item_id": shell["id"], "output_index": index, "summary_index": number}
+            part = {"type": "summary_text", "text": ""}
+            yield {"type": "response.reasoning_summary_part.added", **where, "part": dict(part)}
+            for delta in split(summary, item.deltas):
+                yield {"type": "response.reasoning_summary_text.delta", **where, "delta": delta}
+            yield {"type": "response.reasoning_summary_text.done", **where, "text": summary}
+            part["text"] = summary
+            yield {"type": "response.reasoning_summary_part.done", **where, "part": part}
+            parts.append(part)
+        yield self._done(index, {**done, "summary": parts})
 
     def _functioncall(self, item: FunctionCall, index: int) -> Iterator[Event]:
         call_id = item.call_id or new_id("call")[:29]
@@ -179,7 +191,13 @@ class OutputBuilder:
             yield {"type": f"response.{kind}.{step}", **where}
 
     def _websearch(self, item: WebSearch, index: int) -> Iterator[Event]:
-        action: dict[str, Any] = {"type": "search", "query": item.query}
+        action: dict[str, Any] = {"type": item.action}
+        if item.action == "search":
+            action.update(query=item.query, queries=[item.query])
+        else:
+            action["url"] = item.url
+            if item.action == "find_in_page":
+                action["pattern"] = item.pattern
         shell = {
             "id": new_id("ws"),
             "type": "web_search_call",
@@ -190,8 +208,10 @@ class OutputBuilder:
         yield from self._tool_progress(
             "web_search_call", shell, index, ["in_progress", "searching", "completed"]
         )
-        if "web_search_call.action.sources" in self.include:
-            action = {**action, "sources": [{"type": "url", "url": url} for url in item.sources]}
+        if "web_search_call.action.sources" in self.include and item.action == "search":
+            sources: list[dict[str, str]] = [{"type": "url", "url": url} for url in item.sources]
+            sources += [{"type": "api", "name": name} for name in item.api_sources]
+            action = {**action, "sources": sources}
         yield self._done(index, {**shell, "status": "completed", "action": action})
 
     def _filesearch(self, item: FileSearch, index: int) -> Iterator[Event]:
@@ -240,6 +260,9 @@ class OutputBuilder:
         outputs = None
         if "code_interpreter_call.outputs" in self.include:
             outputs = [{"type": "logs", "logs": item.logs}] if item.logs else []
+            outputs += [
+                {"type": "image", "url": f"data:image/png;base64,{png}"} for png in item.images
+            ]
         yield self._done(
             index, {**shell, "status": "completed", "code": item.code, "outputs": outputs}
         )
@@ -259,10 +282,15 @@ class OutputBuilder:
             "type": "response.image_generation_call.partial_image",
             **where,
             "partial_image_index": 0,
-            "partial_image_b64": item.png_b64,
+            "partial_image_b64": item.image_b64(),
         }
         yield {"type": "response.image_generation_call.completed", **where}
-        done = {**shell, "status": "completed", "result": item.png_b64, "output_format": "png"}
+        done = {
+            **shell,
+            "status": "completed",
+            "result": item.image_b64(),
+            "output_format": item.output_format,
+        }
         if item.revised_prompt:
             done["revised_prompt"] = item.revised_prompt
         yield self._done(index, done)
@@ -289,6 +317,23 @@ class OutputBuilder:
             {**shell, "status": "completed", "arguments": item.arguments, "output": item.output},
         )
 
+    def _mcplisttools(self, item: McpListTools, index: int) -> Iterator[Event]:
+        shell = {
+            "id": new_id("mcpl"),
+            "type": "mcp_list_tools",
+            "server_label": item.server_label,
+            "tools": [],
+        }
+        where = {"item_id": shell["id"], "output_index": index}
+        yield self._added(index, shell)
+        yield {"type": "response.mcp_list_tools.in_progress", **where}
+        yield {"type": "response.mcp_list_tools.completed", **where}
+        tools = [
+            {"name": name, "input_schema": {"type": "object", "properties": {}}}
+            for name in item.tools
+        ]
+        yield self._done(index, {**shell, "tools": tools})
+
     def _rawitem(self, item: RawItem, index: int) -> Iterator[Event]:
         done = {"id": new_id(str(item.item.get("type", "item"))[:8]), **item.item}
         yield self._added(index, {**done, "status": "in_progress"})
@@ -296,6 +341,33 @@ class OutputBuilder:
             yield self._done(index, done)
         else:
             self.output.append(done)
+
+
+def _annotation(cited: Citation | FileCitation, text: str) -> dict[str, Any]:
+    """The annotation a citation of the scripted text becomes."""
+    if isinstance(cited, Citation):
+        return {
+            "type": "url_citation",
+            "url": cited.url,
+            "title": cited.title,
+            "start_index": cited.start,
+            "end_index": cited.end or len(text),
+        }
+    if cited.container_id:
+        return {
+            "type": "container_file_citation",
+            "container_id": cited.container_id,
+            "file_id": cited.file_id,
+            "filename": cited.filename,
+            "start_index": cited.start,
+            "end_index": cited.end or len(text),
+        }
+    return {
+        "type": "file_citation",
+        "file_id": cited.file_id,
+        "filename": cited.filename,
+        "index": cited.start,
+    }
 
 
 def _message_shell() -> dict[str, Any]:

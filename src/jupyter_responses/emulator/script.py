@@ -22,6 +22,22 @@ TINY_PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
+# A 1x1 orange JPEG and a 1x1 lossless WebP (made with Pillow), for images of those types.
+TINY_JPEG_B64 = (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsN"
+    "DhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQU"
+    "FBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wAARCAABAAEDASIAAhEBAxEB/8QA"
+    "HwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIh"
+    "MUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
+    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXG"
+    "x8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQF"
+    "BgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAV"
+    "YnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOE"
+    "hYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq"
+    "8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDqKKKK/lQ/qU//2Q=="
+)
+TINY_WEBP_B64 = "UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAdQvJrXo/+BiOh/AAA="
+IMAGE_SAMPLES = {"png": TINY_PNG_B64, "jpeg": TINY_JPEG_B64, "webp": TINY_WEBP_B64}
 
 
 @dataclass
@@ -35,13 +51,28 @@ class Citation:
 
 
 @dataclass
+class FileCitation:
+    """A ``file_citation`` annotation (a file of a vector store) at ``index`` of the
+    text, or with ``container_id`` a ``container_file_citation`` over ``start:end``
+    (a file the code interpreter wrote, which the text links as ``sandbox:``)."""
+
+    file_id: str
+    filename: str
+    container_id: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
 class Text:
     """An assistant message. ``deltas`` splits it into that many stream deltas
-    (default: one per word), so tests can control chunking exactly."""
+    (default: one per word), so tests can control chunking exactly. ``phase``:
+    ``commentary`` or ``final_answer``, as models that label their messages send."""
 
     text: str
     deltas: int | None = None
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Citation | FileCitation] = field(default_factory=list)
+    phase: Literal["commentary", "final_answer"] | None = None
 
 
 @dataclass
@@ -53,11 +84,19 @@ class Refusal:
 
 @dataclass
 class Reasoning:
-    """A reasoning item with a streamed summary (Chat Completions carries only its token count)."""
+    """A reasoning item with a streamed summary: one part, or several (a list, each
+    part streamed with its own ``summary_index``, as reasoning models send). ``raw``:
+    the raw reasoning text open-weight models send (``reasoning_text`` content and
+    deltas; on Chat Completions only with ``Reply.chat_reasoning_field``). Chat
+    Completions otherwise carries only its token count."""
 
-    summary: str
+    summary: str | list[str]
     deltas: int | None = None
     tokens: int = 64
+    raw: str = ""
+
+    def parts(self) -> list[str]:
+        return [self.summary] if isinstance(self.summary, str) else list(self.summary)
 
 
 @dataclass
@@ -77,10 +116,18 @@ class FunctionCall:
 
 @dataclass
 class WebSearch:
-    """A ``web_search_call`` item (Responses only)."""
+    """A ``web_search_call`` item (Responses only). ``action``: ``search`` (with
+    ``query``, its ``sources`` as URLs and ``api_sources`` as names of the data sources
+    searched, such as ``oai-weather``: the real API sends these, though neither the SDK's
+    types nor the published spec have them), ``open_page`` (``url``) or
+    ``find_in_page`` (``url`` and ``pattern``)."""
 
-    query: str
+    query: str = ""
     sources: list[str] = field(default_factory=list)
+    action: Literal["search", "open_page", "find_in_page"] = "search"
+    url: str = ""
+    pattern: str = ""
+    api_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +153,7 @@ class CodeInterpreter:
     code: str
     logs: str = ""
     container_id: str = "cntr_emulator"
+    images: list[str] = field(default_factory=list)  # base64 PNGs it displayed
 
 
 @dataclass
@@ -114,6 +162,11 @@ class ImageGeneration:
 
     png_b64: str = TINY_PNG_B64
     revised_prompt: str = ""
+    output_format: Literal["png", "jpeg", "webp"] = "png"
+
+    def image_b64(self) -> str:
+        """The result: ``png_b64``, or a sample image of ``output_format``."""
+        return self.png_b64 if self.output_format == "png" else IMAGE_SAMPLES[self.output_format]
 
     def png_bytes(self) -> bytes:
         return base64.b64decode(self.png_b64)
@@ -127,6 +180,14 @@ class McpCall:
     name: str
     arguments: str = "{}"
     output: str = ""
+
+
+@dataclass
+class McpListTools:
+    """An ``mcp_list_tools`` item: the tools a remote MCP server offers (Responses only)."""
+
+    server_label: str
+    tools: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +213,7 @@ Item = (
     | CodeInterpreter
     | ImageGeneration
     | McpCall
+    | McpListTools
     | RawItem
 )
 
@@ -176,6 +238,17 @@ class Reply:
       "logprobs"]``, ``["usage"]``, ``["previous_response_id"]``.
     * ``unknown_events``: that many stream events no client knows, after the first
       (Responses: a type of no known event; Chat: a chunk without ``choices``).
+    * ``missing_done``: indexes of items whose ``response.output_item.done`` is left
+      out (the final response still holds them), as servers do for some items.
+    * ``nested_error``: the ``error`` event nests its ``error`` object
+      (``{"type": "error", "error": {"code", "message"}}``), as some servers send it.
+    * ``obfuscation``: every delta event carries an ``obfuscation`` field, and usage a
+      ``cost``: fields the SDK's types do not know.
+    * ``final_status``: the status of the final response when it is not ``status``'s
+      (``cancelled``, or one no client knows), sent in ``response.completed``.
+    * ``chat_reasoning_field``: Chat Completions sends each ``Reasoning.raw`` in this
+      delta field (``reasoning_content``, ``reasoning``), as servers for open-weight
+      models do.
     """
 
     items: list[Item] = field(default_factory=list)
@@ -193,6 +266,11 @@ class Reply:
     omit: list[str] = field(default_factory=list)
     null: list[str] = field(default_factory=list)
     unknown_events: int = 0
+    missing_done: list[int] = field(default_factory=list)
+    nested_error: bool = False
+    obfuscation: bool = False
+    final_status: str | None = None
+    chat_reasoning_field: str | None = None
 
 
 def loosen(data: Any, reply: Any) -> Any:
@@ -257,6 +335,7 @@ _TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         Citation,
+        FileCitation,
         Text,
         Refusal,
         Reasoning,
@@ -267,6 +346,7 @@ _TYPES: dict[str, type] = {
         CodeInterpreter,
         ImageGeneration,
         McpCall,
+        McpListTools,
         RawItem,
         Reply,
         HTTPError,

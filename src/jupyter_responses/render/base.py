@@ -28,6 +28,7 @@ class View(Protocol):
 #: The line under a turn that did not complete.
 STATUS_LINES = {
     "incomplete": "⚠ Cut off (max tokens reached).",
+    "stopped": "⚠ Stopped at the limit of tool rounds: the model was still calling tools.",
     "failed": "⚠ Failed: the answer above is incomplete.",
     "interrupted": "⏹ Interrupted: the partial answer is kept.",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..streamed import SoFar
 from .approval import ask_with_input
 from .live import LiveView, final_bundle
 from .static import html, plain
@@ -29,7 +30,7 @@ class DisplayView(LiveView):
 
         self.turn = turn
         self.handle = display(
-            {"text/html": html(turn, "", "", final=False), "text/plain": "…"},
+            {"text/html": html(turn, SoFar()), "text/plain": "…"},
             raw=True,
             display_id=True,
         )
@@ -37,14 +38,9 @@ class DisplayView(LiveView):
     def draw(self, turn: Turn, final: bool) -> None:
         if self.handle is None:
             return
-        text = "".join(self.pieces)
-        reasoning = "".join(self.reasoning_pieces)
+        so_far = self.so_far()
         self.handle.update(
-            {
-                "text/html": html(turn, text, reasoning, final=False),
-                "text/plain": plain(turn, text),
-            },
-            raw=True,
+            {"text/html": html(turn, so_far), "text/plain": plain(turn, so_far)}, raw=True
         )
 
     def finish(self, turn: Turn) -> None:

@@ -7,7 +7,8 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import events as ev
-from .markup import to_html
+from ..streamed import Answer, Paragraphs, SoFar
+from .markup import escape_html, to_html
 from .static import bundle
 
 if TYPE_CHECKING:
@@ -66,20 +67,22 @@ class LiveView:
         to_html("")  # load the renderer now, not inside the first (timed) redraw
         self.throttle = Throttle(interval)
         self.turn: Turn | None = None
-        self.pieces: list[str] = []
-        self.reasoning_pieces: list[str] = []
+        self.answer = Answer()
+        self.thinking = Paragraphs()
         self.dirty = False
         self.updates = 0
 
     def update(self, event: ev.Event) -> None:
         if type(event) is ev.TextDelta:  # the per-token path, kept short
-            self.pieces.append(event.text)
+            self.answer.add(event.text, event.message, event.phase)
             self.dirty = True
             if self.throttle.due():
                 self.redraw()
             return
         if isinstance(event, ev.ReasoningDelta):
-            self.reasoning_pieces.append(event.text)
+            self.thinking.add(event.text, event.part)
+        elif isinstance(event, ev.ToolCallStarted):
+            self.answer.tool_called()
         elif isinstance(event, ev.Image):
             self.image(event)
         self.dirty = True
@@ -99,12 +102,29 @@ class LiveView:
     def draw(self, turn: Turn, final: bool) -> None:
         raise NotImplementedError
 
+    def so_far(self) -> SoFar:
+        """What has streamed, joined now (once per redraw, never per token)."""
+        return SoFar(self.answer.text(), tuple(self.answer.commentary()), self.thinking.text())
+
     def image(self, image: ev.Image) -> None:
         """A generated image as its own output, so it stays in the saved notebook."""
         from IPython.display import display
 
-        caption = image.caption or "generated image"
-        display({"image/png": image.png_b64, "text/plain": f"[image: {caption}]"}, raw=True)
+        display(image_bundle(image.data, image.mime, image.caption), raw=True)
+
+
+#: Image types a notebook output can carry as they are (anything else goes as PNG-less
+#: HTML, an ``<img>`` of its data URL, which every frontend shows).
+OUTPUT_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
+
+
+def image_bundle(data: str, mime: str, caption: str = "") -> dict[str, str]:
+    """An image as a display bundle: its own type where notebooks know it, else HTML."""
+    text = f"[image: {caption or 'generated image'}]"
+    if mime in OUTPUT_IMAGE_TYPES:
+        return {mime: data, "text/plain": text}
+    alt = escape_html(caption or "generated image")
+    return {"text/html": f'<img src="data:{mime};base64,{data}" alt="{alt}"/>', "text/plain": text}
 
 
 def final_bundle(turn: Turn) -> dict[str, str]:

@@ -33,11 +33,17 @@ def _attributes() -> dict[str, set[str]]:
     return {**nh3.ALLOWED_ATTRIBUTES, "details": {"open"}}
 
 
+#: The classes our own markup uses (a model cannot write markup: its HTML is escaped).
+CLASSES = {"blockquote": {"jr-commentary"}}
+
+
 def clean(html: str) -> str:
     """``html`` with everything outside the allow-list removed."""
     import nh3
 
-    return nh3.clean(html, attributes=_attributes(), url_schemes=set(URL_SCHEMES))
+    return nh3.clean(
+        html, attributes=_attributes(), url_schemes=set(URL_SCHEMES), allowed_classes=CLASSES
+    )
 
 
 def to_html(markdown: str) -> str:

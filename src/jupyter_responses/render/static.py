@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import builtin_tools
+from ..streamed import SoFar
 from .base import footer, status_line
 from .markup import clean, escape_html, escape_markdown, to_html
 
@@ -36,20 +37,15 @@ FUNCTION_ICON = "🔧"
 CALL_STATES = {"running": "running…"}
 
 
-def markdown(
-    turn: Turn, text: str | None = None, reasoning: str | None = None, final: bool = True
-) -> str:
-    """The turn as Markdown. While streaming, ``text`` and ``reasoning`` are what has
-    arrived so far (the turn's own fields are filled in when it ends)."""
-    return _compose(turn, text, reasoning, final, _MARKDOWN)
+def markdown(turn: Turn, so_far: SoFar | None = None) -> str:
+    """The turn as Markdown: finished, or while streaming with what arrived ``so_far``."""
+    return _compose(turn, so_far, _MARKDOWN)
 
 
-def html(
-    turn: Turn, text: str | None = None, reasoning: str | None = None, final: bool = True
-) -> str:
+def html(turn: Turn, so_far: SoFar | None = None) -> str:
     """The turn as one sanitized HTML fragment: the same sections as ``markdown``,
     with the untrusted parts rendered by ``to_html``."""
-    return clean(_compose(turn, text, reasoning, final, _HTML))
+    return clean(_compose(turn, so_far, _HTML))
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,7 @@ class _Format:
     attached: Callable[[list[str]], str]
     details: Callable[[str, str, bool], str]  # summary, Markdown body, open
     markup: Callable[[str], str]  # Markdown (the model's or ours) as written out
+    commentary: Callable[[str], str]  # a message said on the way (Markdown)
     refusal: Callable[[str], str]
     thinking: str
     status: Callable[[str], str]
@@ -73,6 +70,7 @@ _MARKDOWN = _Format(
     attached=lambda names: f"<sub>📎 {', '.join(escape_markdown(n) for n in names)}</sub>",
     details=lambda summary, body, open_: _details(summary, body, open_=open_),
     markup=lambda text: text,
+    commentary=lambda text: "\n".join(f"> {line}" if line else ">" for line in text.splitlines()),
     refusal=lambda text: f"> **Refused:** {text}",
     thinking="*Thinking…*",
     status=lambda status: f"**{status}**",
@@ -84,6 +82,7 @@ _HTML = _Format(
     attached=lambda names: f"<p><sub>📎 {escape_html(', '.join(names))}</sub></p>",
     details=lambda summary, body, open_: _details_html(summary, to_html(body), open_=open_),
     markup=to_html,
+    commentary=lambda text: commentary_html(text),
     refusal=lambda text: f"<blockquote><strong>Refused:</strong> {escape_html(text)}</blockquote>",
     thinking="<p><em>Thinking…</em></p>",
     status=lambda status: f"<p><strong>{escape_html(status)}</strong></p>",
@@ -92,14 +91,22 @@ _HTML = _Format(
 )
 
 
-def _compose(turn: Turn, text: str | None, reasoning: str | None, final: bool, out: _Format) -> str:
-    body = turn.text if text is None else text
-    summary = turn.reasoning if reasoning is None else reasoning
+def commentary_html(text: str) -> str:
+    """A message said on the way, quieter than the answer."""
+    return f'<blockquote class="jr-commentary">{to_html(text)}</blockquote>'
+
+
+def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
+    final = so_far is None
+    body = turn.text if so_far is None else so_far.text
+    summary = turn.reasoning if so_far is None else so_far.reasoning
+    said = turn.commentary if so_far is None else so_far.commentary
     blocks = [out.note(note) for note in turn.notes]
     if turn.attachments:
         blocks.append(out.attached([a["name"] for a in turn.attachments]))
     if summary:
         blocks.append(out.details("💭 Reasoning", summary, not final and not body))
+    blocks += [out.commentary(text) for text in said]
     for call in turn.calls:
         open_ = call["status"] in ("running", "requested")
         blocks.append(out.details(call_title(call), call_body(call), open_))
@@ -110,7 +117,7 @@ def _compose(turn: Turn, text: str | None, reasoning: str | None, final: bool, o
     if turn.citations:
         blocks.append(out.markup(_sources_markdown(turn.citations)))
     if not final:
-        if not body and not turn.calls:
+        if not body and not turn.calls and not said:
             blocks.append(out.thinking)
         return out.separator.join(blocks)
     status = status_line(turn)
@@ -120,18 +127,20 @@ def _compose(turn: Turn, text: str | None, reasoning: str | None, final: bool, o
     return out.separator.join(blocks)
 
 
-def plain(turn: Turn, text: str | None = None) -> str:
-    body = turn.text if text is None else text
+def plain(turn: Turn, so_far: SoFar | None = None) -> str:
+    body = turn.text if so_far is None else so_far.text
+    said = turn.commentary if so_far is None else so_far.commentary
     lines = [f"[{note}]" for note in turn.notes]
     if turn.attachments:
         lines.append("[attached: " + ", ".join(a["name"] for a in turn.attachments) + "]")
+    lines += [f"({text})" for text in said]
     lines.extend(_call_plain(call) for call in turn.calls)
     if body:
         lines.append(_pretty_json(body, fenced=False) if turn.schema else body)
     if turn.refusal:
         lines.append(f"Refused: {turn.refusal}")
     for number, citation in enumerate(_unique(turn.citations), start=1):
-        lines.append(f"[{number}] {citation['title']} <{citation['url']}>")
+        lines.append(f"[{number}] {_cited_plain(citation)}")
     status = status_line(turn)
     if status:
         lines.append(status)
@@ -245,14 +254,28 @@ def _details_html(summary: str, body: str, open_: bool = False) -> str:
 def _sources_markdown(citations: list[CitationRecord]) -> str:
     lines = ["**Sources**", ""]
     for number, citation in enumerate(_unique(citations), start=1):
-        lines.append(f"{number}. {link(citation['url'], citation.get('title') or '')}")
+        lines.append(f"{number}. {_cited(citation)}")
     return "\n".join(lines)
+
+
+def _cited(citation: CitationRecord) -> str:
+    """A web source as a link; a file (which has no URL) by its name and id."""
+    if citation.get("file"):
+        name = escape_markdown(" ".join((citation["title"] or "file").split()))
+        return f"📎 {name} ({fence_inline(citation.get('file', ''))})"
+    return link(citation["url"], citation.get("title") or "")
+
+
+def _cited_plain(citation: CitationRecord) -> str:
+    if citation.get("file"):
+        return f"{citation['title']} (file {citation.get('file', '')})"
+    return f"{citation['title']} <{citation['url']}>"
 
 
 def _unique(citations: list[CitationRecord]) -> list[CitationRecord]:
     seen: dict[str, CitationRecord] = {}
     for citation in citations:
-        seen.setdefault(citation["url"], citation)
+        seen.setdefault(citation.get("file") or citation["url"], citation)
     return list(seen.values())
 
 

@@ -28,16 +28,19 @@ class TerminalView:
     def start(self, turn: Turn) -> None:
         self.turn = turn
         self.wrote = False
-        self.reasoning = False
+        self.part: str | None = None  # which reasoning part or message is being written
         self.pending: list[str] = []
         self.written = 0.0  # time.monotonic() of the last write
 
     def update(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TextDelta | ev.RefusalDelta):
+        if isinstance(event, ev.TextDelta):
+            self._part(f"text:{event.message}", "")
+            self._text(event.text)
+        elif isinstance(event, ev.RefusalDelta):
             self._text(event.text)
         elif isinstance(event, ev.ReasoningDelta):
-            self._text(("[reasoning] " if not self.reasoning else "") + event.text)
-            self.reasoning = True
+            self._part(f"reasoning:{event.part}", "[reasoning] ")
+            self._text(event.text)
         elif isinstance(event, ev.Note):
             self._line(f"[{event.text}]")
         elif isinstance(event, ev.ToolRunning):
@@ -54,7 +57,16 @@ class TerminalView:
         elif isinstance(event, ev.Citation):
             self._line(f"[source] {event.title} <{event.url}>")
         elif isinstance(event, ev.Image):
-            self._line(f"[image: {event.caption or 'generated image'}]")
+            self._line(f"[image ({event.mime}): {event.caption or 'generated image'}]")
+
+    def _part(self, part: str, label: str) -> None:
+        """Start ``part`` (a reasoning part, a message) on a paragraph of its own, with
+        ``label`` unless the part before had it too."""
+        if part != self.part:
+            same_kind = (self.part or "").split(":")[0] == part.split(":")[0]
+            gap = "\n\n" if self.wrote or self.pending else ""
+            self._text(gap + ("" if same_kind else label))
+            self.part = part
 
     def _text(self, text: str) -> None:
         """Write ``text`` now, unless text was written less than ``WRITE_INTERVAL`` ago:
@@ -80,6 +92,7 @@ class TerminalView:
         self._catch_up()
         self._write(("\n" if self.wrote else "") + text + "\n")
         self.wrote = False
+        self.part = None
 
     def finish(self, turn: Turn) -> None:
         self._catch_up()

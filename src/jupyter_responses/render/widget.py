@@ -17,11 +17,12 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from ..transcript import image_parts
 from .approval import ask_with_input
 from .base import footer, status_line
 from .live import LiveView, final_bundle
 from .markup import escape_html, to_html
-from .static import call_body, call_title
+from .static import call_body, call_title, commentary_html
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
@@ -66,8 +67,9 @@ class WidgetView(LiveView):
         self.reasoning = w.Accordion(
             children=[w.HTML()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
         )
+        self.said = w.HTML(layout=w.Layout(margin="0"))
         self.calls = w.VBox()
-        self.answer = w.HTML(layout=w.Layout(margin="0"))
+        self.text = w.HTML(layout=w.Layout(margin="0"))
         self.images = w.VBox()
         self.footer = w.HTML(layout=w.Layout(margin="0"))
         self.widget = w.VBox(
@@ -75,8 +77,9 @@ class WidgetView(LiveView):
                 w.HTML(turn_style(), layout=w.Layout(display="none")),
                 self.status,
                 self.reasoning,
+                self.said,
                 self.calls,
-                self.answer,
+                self.text,
                 self.images,
                 self.footer,
             ]
@@ -113,10 +116,9 @@ class WidgetView(LiveView):
     def replay(self, turn: Turn) -> None:
         """Show a turn that finished elsewhere (a magic's turn, in the panel)."""
         self.turn = turn
-        self.pieces = [turn.text]
-        self.reasoning_pieces = [turn.reasoning]
         for image in turn.images:
-            self.image(ev.Image(image))
+            mime, data = image_parts(image)
+            self.image(ev.Image(data, mime=mime))
         self.redraw(final=True)
 
     def confirm(self, name: str, arguments: str) -> bool:
@@ -125,22 +127,25 @@ class WidgetView(LiveView):
 
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, turn: Turn, final: bool) -> None:
-        text = turn.text if final and turn.text else "".join(self.pieces)
-        reasoning = "".join(self.reasoning_pieces)
+        so_far = None if final else self.so_far()
+        text = turn.text if so_far is None else so_far.text
+        reasoning = turn.reasoning if so_far is None else so_far.reasoning
+        said = turn.commentary if so_far is None else so_far.commentary
         if reasoning:
             self.reasoning.layout.display = None
             self.reasoning.children[0].value = to_html(reasoning)
+        self.said.value = "".join(commentary_html(text) for text in said)
         for call in turn.calls:
             self._section(call)
         notes = "".join(
             f"<blockquote><em>{escape_html(note)}</em></blockquote>" for note in turn.notes
         )
-        self.answer.value = notes + (to_html(text) if text else "")
+        self.text.value = notes + (to_html(text) if text else "")
         if turn.refusal and final:
-            self.answer.value += (
+            self.text.value += (
                 f"<blockquote><b>Refused:</b> {escape_html(turn.refusal)}</blockquote>"
             )
-        waiting = not text and not turn.calls and not reasoning
+        waiting = not text and not turn.calls and not reasoning and not said
         self.status.layout.display = None if waiting or final else "none"
         if final:
             mark = status_line(turn)
@@ -171,7 +176,8 @@ class WidgetView(LiveView):
             return
         import ipywidgets as w
 
-        picture = w.Image(value=base64.b64decode(image.png_b64), format="png")
+        kind = image.mime.removeprefix("image/")
+        picture = w.Image(value=base64.b64decode(image.data), format=kind)
         picture.layout.max_width = "100%"
         self.images.children = (*self.images.children, picture)
 
