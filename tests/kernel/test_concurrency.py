@@ -131,7 +131,7 @@ def test_a_magic_run_while_the_panel_streams_waits_for_it(
     assert history.index("from the panel") < history.index("from a cell")
     # The panel shows both turns, its own answer untouched by the magic's.
     assert kernel.execute("print(len(p.messages.children))").stdout.strip() == "4"
-    shown = kernel.execute("print(p.messages.children[2].children[0].children[4].value)")
+    shown = kernel.execute("print(p.messages.children[2].children[0].children[5].value)")
     assert "p39" in shown.stdout and "m0" not in shown.stdout
 
 

@@ -243,7 +243,7 @@ def test_round_cap_stops_with_a_message_and_keeps_history_valid(
     assert [m["tool_call_id"] for m in tool_messages] == ["k1", "k2", "k3"]
     assert tool_messages[-1]["content"].startswith("Not run: the limit of 2 tool rounds")
     history = loaded.execute("%responses history").stdout
-    assert "1. … [chat" in history  # kept as incomplete, and used as context
+    assert "1. ⛔ [chat" in history  # kept as stopped, and used as context
 
 
 def test_only_named_functions_are_offered(loaded: KernelSession, emulator: Emulator) -> None:

@@ -333,7 +333,8 @@ def _item_done(item: Any) -> Iterator[ev.Event]:
             linked.append(url)
     if linked:
         detail["images"] = linked
-    arguments, output, error = data.get("arguments"), data.get("output"), data.get("error")
+    arguments = data.get("arguments") or data.get("input")  # a custom tool's is its input
+    output, error = data.get("output"), data.get("error")
     yield ev.ToolCallDone(
         item.id,
         getattr(item, "name", None) or item.type,

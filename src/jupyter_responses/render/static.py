@@ -115,7 +115,7 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
     if turn.refusal:
         blocks.append(out.refusal(turn.refusal))
     if turn.citations:
-        blocks.append(out.markup(_sources_markdown(turn.citations)))
+        blocks.append(out.markup(sources_markdown(turn.citations)))
     if not final:
         if not body and not turn.calls and not said:
             blocks.append(out.thinking)
@@ -251,7 +251,7 @@ def _details_html(summary: str, body: str, open_: bool = False) -> str:
     return f"{tag}<summary>{escape_html(summary)}</summary>{body}</details>"
 
 
-def _sources_markdown(citations: list[CitationRecord]) -> str:
+def sources_markdown(citations: list[CitationRecord]) -> str:
     lines = ["**Sources**", ""]
     for number, citation in enumerate(_unique(citations), start=1):
         lines.append(f"{number}. {_cited(citation)}")

@@ -22,7 +22,7 @@ from .approval import ask_with_input
 from .base import footer, status_line
 from .live import LiveView, final_bundle
 from .markup import escape_html, to_html
-from .static import call_body, call_title, commentary_html
+from .static import call_body, call_title, commentary_html, sources_markdown
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
@@ -145,6 +145,8 @@ class WidgetView(LiveView):
             self.text.value += (
                 f"<blockquote><b>Refused:</b> {escape_html(turn.refusal)}</blockquote>"
             )
+        if turn.citations:
+            self.text.value += to_html(sources_markdown(turn.citations))
         waiting = not text and not turn.calls and not reasoning and not said
         self.status.layout.display = None if waiting or final else "none"
         if final:
