@@ -287,3 +287,41 @@ def test_11_fields_the_sdk_does_not_know_and_a_nested_error(
     emulator.enqueue(s.text("one two three", nested_error=True, error_event_after=5))
     with pytest.raises(StreamFailed, match="The model failed to generate a response"):
         run(session)
+
+
+def test_text_streamed_under_other_ids_is_not_doubled() -> None:
+    """A proxy that renumbers items (LiteLLM's Responses bridge) streams deltas under
+    one id and ends with a message of another: matched by order, not shown twice."""
+    from openai._models import construct_type
+    from openai.types.responses.response_stream_event import ResponseStreamEvent
+
+    from jupyter_responses import events as ev
+    from jupyter_responses.backends.connection import ServerQuirks
+    from jupyter_responses.backends.responses_stream import Exchange, translate
+    from jupyter_responses.streamed import Answer
+
+    def message(item_id: str, text: str) -> dict[str, Any]:
+        part = {"type": "output_text", "text": text, "annotations": []}
+        return {"type": "message", "id": item_id, "role": "assistant", "content": [part]}
+
+    stream = [
+        {"type": "response.output_text.delta", "item_id": "tmp_1", "delta": "Hel"},
+        {"type": "response.output_text.delta", "item_id": "tmp_1", "delta": "lo"},
+        {"type": "response.output_text.delta", "item_id": "tmp_2", "delta": "Again"},
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "resp_1",
+                "status": "completed",
+                "output": [message("msg_a", "Hello"), message("msg_b", "Again, fully")],
+            },
+        },
+    ]
+    exchange = Exchange("http://proxy/v1", ServerQuirks())
+    answer = Answer()
+    for data in stream:
+        event = construct_type(type_=ResponseStreamEvent, value={"sequence_number": 0, **data})
+        for out in translate(event, exchange):
+            if isinstance(out, ev.TextDelta):
+                answer.add(out.text, out.message, out.phase)
+    assert answer.text() == "Hello\n\nAgain, fully"

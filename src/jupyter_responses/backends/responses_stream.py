@@ -229,19 +229,29 @@ def _status(status: Any, entries: list[Entry]) -> Generator[ev.Event, None, Turn
 
 
 def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
-    """Everything in the final ``output`` that the stream did not deliver."""
-    for item in output:
-        kind = getattr(item, "type", None)
-        data = as_dict(item)
+    """Everything in the final ``output`` that the stream did not deliver.
+
+    Streamed parts are matched to final items by id; what streamed under an id the final
+    response does not have (no item id at all, or a proxy that renumbers items, as
+    LiteLLM's Responses bridge does) belongs to the final items of its kind that have no
+    streamed part, in order."""
+    data = [(getattr(item, "type", None), as_dict(item), item) for item in output]
+    ids = {_str(d.get("id")) for _, d, _ in data}
+    texts = [m for m in exchange.streamed if m not in ids]  # unmatched streamed messages
+    thoughts = [r for r in exchange.reasoned if r not in ids]
+    for kind, item_data, item in data:
         if kind == "message":
-            yield from _reconcile_message(data, exchange)
-        elif kind == "reasoning" and not _streamed_reasoning(data, exchange):
-            for number, part in enumerate(_dicts(data.get("summary"))):
+            yield from _reconcile_message(item_data, exchange, texts)
+        elif kind == "reasoning" and item_data.get("id") not in exchange.reasoned:
+            if thoughts:
+                thoughts.pop(0)  # it streamed under another id
+                continue
+            for number, part in enumerate(_dicts(item_data.get("summary"))):
                 if _str(part.get("text")):
-                    yield ev.ReasoningDelta(part["text"], f"{data.get('id')}:summary:{number}")
-            for number, part in enumerate(_dicts(data.get("content"))):
+                    yield ev.ReasoningDelta(part["text"], f"{item_data.get('id')}:summary:{number}")
+            for number, part in enumerate(_dicts(item_data.get("content"))):
                 if _str(part.get("text")):
-                    yield ev.ReasoningDelta(part["text"], f"{data.get('id')}:text:{number}")
+                    yield ev.ReasoningDelta(part["text"], f"{item_data.get('id')}:text:{number}")
         elif _is_call(item) and item.id not in exchange.done:
             if item.id not in exchange.calls:
                 yield _started(item, exchange)
@@ -249,32 +259,25 @@ def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
             yield from _item_done(item)
 
 
-def _streamed_reasoning(data: dict[str, Any], exchange: Exchange) -> bool:
-    """Whether this reasoning item's text streamed (deltas without an item id, from
-    loose servers, count for the first one)."""
-    if data.get("id") in exchange.reasoned:
-        return True
-    if "" in exchange.reasoned:
-        exchange.reasoned.discard("")
-        return True
-    return False
-
-
-def _reconcile_message(data: dict[str, Any], exchange: Exchange) -> Iterator[ev.Event]:
+def _reconcile_message(
+    data: dict[str, Any], exchange: Exchange, unmatched: list[str]
+) -> Iterator[ev.Event]:
     message = _str(data.get("id"))
     parts = _dicts(data.get("content"))
     full = "".join(_str(p.get("text")) for p in parts if p.get("type") == "output_text")
-    # Deltas without an item id (loose servers) belong to the first message.
-    streamed = "".join(exchange.streamed.get(message) or exchange.streamed.pop("", []))
+    if message not in exchange.streamed and unmatched:
+        message = unmatched.pop(0)  # the id its text streamed under
+    streamed = "".join(exchange.streamed.get(message, []))
     phase = _str(data.get("phase")) or exchange.phases.get(message)
     if full.startswith(streamed) and len(full) > len(streamed):
         exchange.text.append(full[len(streamed) :])
         yield ev.TextDelta(full[len(streamed) :], message, phase)
+    refused_before = bool(exchange.refused)
     for part in parts:
         for annotation in _dicts(part.get("annotations")):
             yield from _citation(annotation, message, exchange)
         refused = part.get("type") == "refusal" and _str(part.get("refusal"))
-        if refused and message not in exchange.refused and "" not in exchange.refused:
+        if refused and not refused_before:
             yield ev.RefusalDelta(part["refusal"])
 
 
