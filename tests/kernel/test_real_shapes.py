@@ -146,3 +146,38 @@ def test_terminal_ipython_shows_every_shape(emulator: Emulator, tmp_path: Path) 
     assert "[MCP tools done]" in out and "[image (image/jpeg): A fjord]" in out
     assert "The capital is Oslo." in out
     _no_noise(out + done.stderr)
+
+
+def test_raw_reasoning_and_an_unknown_status_in_a_cell_and_its_export(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    emulator.enqueue(
+        s.Reply(
+            items=[s.Reasoning("", raw="First A, then B. B wins."), s.Text("B.")],
+            final_status="paused",
+            chat_reasoning_field="reasoning_content",
+        ),
+        s.Reply(
+            items=[s.Reasoning("", raw="Chat thinks too."), s.Text("C.")],
+            chat_reasoning_field="reasoning_content",
+        ),
+    )
+    first = loaded.execute("%%respond\nWhich?")
+    assert "First A, then B. B wins." in first.html
+    assert "status 'paused', which this version does not know" in first.html
+    second = loaded.execute("%%chat\nAnd you?")
+    assert "Chat thinks too." in second.html and "<p>C.</p>" in second.html
+    _no_noise(first.html + first.stderr + second.html + second.stderr)
+    loaded.execute("%responses export t.ipynb --transcript")
+    cells = nbformat.read(loaded.cwd / "t.ipynb", as_version=4).cells
+    assert "First A, then B. B wins." in cells[2].source and "Chat thinks too." in cells[4].source
+    history = loaded.execute("%responses history").stdout
+    assert history.count("✓") == 2  # both kept as context
+
+
+def test_a_nested_error_event_is_one_paragraph(loaded: KernelSession, emulator: Emulator) -> None:
+    emulator.enqueue(s.text("one two three four", nested_error=True, error_event_after=5))
+    result = loaded.execute("%%respond\nGo.", allow_errors=True)
+    message = result.usage_error()
+    assert "The model failed to generate a response" in message
+    _no_noise(result.html + result.stderr)
