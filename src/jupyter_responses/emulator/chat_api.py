@@ -42,6 +42,18 @@ def validate(body: Any) -> None:
     _check_tool_pairs(messages)
 
 
+def check(dialogue: Dialogue) -> None:
+    """What only the whole request shows: a ``tool_choice`` its tools cannot satisfy,
+    JSON mode with no message that says "json"."""
+    dialogue.choice()
+    if dialogue.json_mode and not dialogue.mentions_json():
+        raise invalid(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' "
+            "of type 'json_object'.",
+            "messages",
+        )
+
+
 def _check_tool_pairs(messages: list[dict[str, Any]]) -> None:
     pending: set[str] = set()
     for message in messages:
@@ -95,17 +107,19 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
         )
     response_format = body.get("response_format") or {}
     schema = (response_format.get("json_schema") or {}).get("schema")
+    json_mode = response_format.get("type") == "json_object"
     return Dialogue(
         model=body["model"],
         messages=[m for m in messages if m.role not in ("system", "developer")],
         instructions="\n".join(instructions) or None,
         tools=[
-            Tool("function", t["function"]["name"], t["function"].get("parameters") or {})
+            Tool(t["type"], t[t["type"]].get("name", ""), t[t["type"]].get("parameters") or {})
             for t in body.get("tools") or []
-            if t.get("type") == "function"
+            if t.get("type") in ("function", "custom") and isinstance(t.get(t["type"]), dict)
         ],
         tool_choice=body.get("tool_choice"),
         json_schema=schema if response_format.get("type") == "json_schema" else None,
+        json_mode=json_mode,
         reasoning_effort=body.get("reasoning_effort"),
         max_output_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
     )

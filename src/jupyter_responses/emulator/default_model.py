@@ -27,27 +27,40 @@ from .script import (
     Text,
     WebSearch,
 )
+from .tool_choice import ToolChoice
 
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)*)")
 
 
 def answer(dialogue: Dialogue) -> Reply:
-    """The reply the default model gives to ``dialogue``."""
+    """The reply the default model gives to ``dialogue``: never in a shape the request
+    ruled out (``tool_choice``, JSON mode, ``text.format``)."""
     items: list[Any] = []
     if dialogue.reasoning_effort and dialogue.reasoning_summary:
         items.append(
             Reasoning(f"Thinking with {dialogue.reasoning_effort} effort about the last message.")
         )
+    choice = dialogue.choice()
     last = dialogue.messages[-1] if dialogue.messages else Message("user", "")
-    if last.role == "tool":
-        items.append(Text(_summarise_tool_results(dialogue)))
-        return Reply(items=items)
-    calls = _requested_calls(dialogue, last)
+    calls = _requested_calls(dialogue, last, choice)
     if calls:
         return Reply(items=items + calls)
+    if choice.mode == "required":  # no function to call: a built-in tool must be used
+        kinds = dialogue.builtins()
+        must = {choice.forced} if choice.forced in kinds else set(sorted(kinds)[:1])
+        return Reply(items=items + _builtin_items(dialogue, last.text, must))
+    if last.role == "tool":
+        text = _summarise_tool_results(dialogue)
+        items.append(Text(json.dumps({"answer": text}) if dialogue.json_mode else text))
+        return Reply(items=items)
     if dialogue.json_schema is not None:
         items.append(Text(json.dumps(example_for_schema(dialogue.json_schema))))
+        return Reply(items=items)
+    if dialogue.json_mode:
+        earlier = len(dialogue.user_messages()) - 1
+        said = {"answer": f"Emulator answering with {dialogue.model}.", "earlier_turns": earlier}
+        items.append(Text(json.dumps(said)))
         return Reply(items=items)
     builtin = _builtin_items(dialogue, last.text)
     if builtin:
@@ -56,16 +69,18 @@ def answer(dialogue: Dialogue) -> Reply:
     return Reply(items=items)
 
 
-def _builtin_items(dialogue: Dialogue, prompt: str) -> list[Any]:
-    """Use the offered built-in tools the prompt asks for, then answer in one message."""
+def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None) -> list[Any]:
+    """Use the offered built-in tools the prompt asks for (and those in ``must``, asked
+    or not), then answer in one message."""
     offered = dialogue.builtins()
+    must = must or set()
     items: list[Any] = []
     said: list[str] = []
     if "file_search" in offered:
         items.append(_file_search(prompt))
         said.append("The document search found one relevant passage.")
-    if "code_interpreter" in offered and re.search(
-        r"\b(comput|calculat|python|code)", prompt, re.I
+    if "code_interpreter" in offered and (
+        "code_interpreter" in must or re.search(r"\b(comput|calculat|python|code)", prompt, re.I)
     ):
         numbers = [int(n) for n in re.findall(r"\b\d{1,6}\b", prompt)[:4]] or [6, 7]
         expression = " * ".join(str(n) for n in numbers)
@@ -74,14 +89,18 @@ def _builtin_items(dialogue: Dialogue, prompt: str) -> list[Any]:
             result *= n
         items.append(CodeInterpreter(f"result = {expression}\nprint(result)", logs=f"{result}\n"))
         said.append(f"I computed `{expression}` = **{result}** with Python.")
-    if "image_generation" in offered and re.search(r"\b(draw|image|picture|sketch)", prompt, re.I):
+    if "image_generation" in offered and (
+        "image_generation" in must or re.search(r"\b(draw|image|picture|sketch)", prompt, re.I)
+    ):
         items.append(ImageGeneration(revised_prompt=prompt.strip().splitlines()[0][:100]))
         said.append("Here is the image you asked for.")
     if "mcp" in offered:
         label = next((t.name for t in dialogue.tools if t.kind == "mcp"), "mcp")
         items.append(McpCall(label, "search", json.dumps({"query": prompt[:80]}), "1 result."))
         said.append(f"The `{label}` server returned one result.")
-    if "web_search" in offered and re.search(r"\b(search|web|latest|today)\b", prompt, re.I):
+    if "web_search" in offered and (
+        "web_search" in must or re.search(r"\b(search|web|latest|today)\b", prompt, re.I)
+    ):
         web = _web_search(prompt)
         web_text = web[-1]
         assert isinstance(web_text, Text)
@@ -145,23 +164,33 @@ def _summarise_tool_results(dialogue: Dialogue) -> str:
     return "\n".join(lines)
 
 
-def _requested_calls(dialogue: Dialogue, last: Message) -> list[FunctionCall]:
-    if last.role != "user" or dialogue.tool_choice == "none":
-        return []
+def _requested_calls(dialogue: Dialogue, last: Message, choice: ToolChoice) -> list[FunctionCall]:
+    """The function calls to make: the forced one; those the user's message names; and
+    with ``required``, when none is named (or after tool results), the first function
+    not yet called since the user last spoke (a model moves on to its next tool)."""
     functions = dialogue.functions()
-    forced = _forced_function(dialogue.tool_choice)
-    named = [forced] if forced in functions else []
-    if not named:
+    if not functions:
+        return []
+    if choice.forced in functions:
+        named = [choice.forced]
+    elif last.role == "user":
         named = [n for n in functions if re.search(rf"\b{re.escape(n)}\b", last.text)]
-    return [FunctionCall(name, _arguments_for(functions[name], last.text)) for name in named]
+    else:
+        named = []
+    if not named and choice.mode == "required":
+        called = _called_since_user(dialogue)
+        named = [next((n for n in functions if n not in called), next(iter(functions)))]
+    prompt = next((m.text for m in reversed(dialogue.messages) if m.role == "user"), "")
+    return [FunctionCall(name, _arguments_for(functions[name], prompt)) for name in named]
 
 
-def _forced_function(tool_choice: Any) -> str | None:
-    if isinstance(tool_choice, dict):
-        if isinstance(tool_choice.get("function"), dict):
-            return tool_choice["function"].get("name")
-        return tool_choice.get("name")
-    return None
+def _called_since_user(dialogue: Dialogue) -> set[str]:
+    called: set[str] = set()
+    for message in reversed(dialogue.messages):
+        if message.role == "user":
+            break
+        called.update(message.tool_calls)
+    return called
 
 
 def _arguments_for(tool: Tool, prompt: str) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .tool_choice import ToolChoice, read
+
 
 @dataclass
 class Message:
@@ -37,8 +39,9 @@ class Dialogue:
     messages: list[Message] = field(default_factory=list)
     instructions: str | None = None
     tools: list[Tool] = field(default_factory=list)
-    tool_choice: Any = None
+    tool_choice: Any = None  # as the request sent it
     json_schema: dict[str, Any] | None = None
+    json_mode: bool = False  # ``json_object``: any JSON object, no schema
     reasoning_effort: str | None = None
     reasoning_summary: bool = False
     max_output_tokens: int | None = None
@@ -46,8 +49,21 @@ class Dialogue:
     def user_messages(self) -> list[Message]:
         return [m for m in self.messages if m.role == "user"]
 
+    def choice(self) -> ToolChoice:
+        """``tool_choice`` as the tools offered allow (a 400 if they cannot)."""
+        return read(self.tool_choice, self.tools)
+
     def functions(self) -> dict[str, Tool]:
-        return {t.name: t for t in self.tools if t.kind == "function"}
+        """The function tools the model may call (``tool_choice`` allowing)."""
+        choice = self.choice()
+        return {t.name: t for t in self.tools if t.kind == "function" and choice.permits(t)}
 
     def builtins(self) -> set[str]:
-        return {t.kind for t in self.tools if t.kind != "function"}
+        """The built-in tools the model may use (``tool_choice`` allowing)."""
+        choice = self.choice()
+        return {t.kind for t in self.tools if t.kind != "function" and choice.permits(t)}
+
+    def mentions_json(self) -> bool:
+        """Whether the instructions or a message say "json" (JSON mode demands it)."""
+        texts = [self.instructions or "", *(m.text for m in self.messages)]
+        return any("json" in text.lower() for text in texts)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from . import conversations
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
@@ -31,12 +32,17 @@ class ResponseRun:
         self.body = body
         self.reply = Reply()
         self.previous = _previous(state, body)
-        self.input_items = _input_items(body)
+        self.conversation = conversations.of_request(state, body)
+        self.input_items = _input_items(body, state)
         self.call_ids = dict(self.previous.call_ids) if self.previous else {}
-        self.messages = (list(self.previous.messages) if self.previous else []) + _messages(
-            self.input_items, self.call_ids
-        )
+        earlier = list(self.previous.messages) if self.previous else []
+        if self.conversation is not None:
+            earlier = _messages(self.conversation.items, self.call_ids, state, assistant=True)
+        store = bool(body.get("store", True))
+        self.messages = earlier + _messages(self.input_items, self.call_ids, state, store=store)
         self.response = _response_shell(body)
+        if self.conversation is not None:
+            self.response["conversation"] = {"id": self.conversation.conversation["id"]}
         self.sequence = 0
 
     def dialogue(self) -> Dialogue:
@@ -101,12 +107,18 @@ class ResponseRun:
             self.response["incomplete_details"] = {"reason": "max_output_tokens"}
         if status == "failed":
             self.response["error"] = {"code": reply.error_code, "message": reply.error_message}
-        self.messages.extend(_messages(output, self.call_ids, assistant=True))
-        if self.body.get("store", True):
-            with self.state.lock:
+        self.messages.extend(_messages(output, self.call_ids, self.state, assistant=True))
+        items = [*self.input_items, *output]
+        with self.state.lock:
+            if self.conversation is not None:
+                self.conversation.items.extend(items)
+            if self.body.get("store", True) or self.conversation is not None:
                 self.state.responses[self.response["id"]] = StoredResponse(
                     self.response, self.input_items, self.messages, self.call_ids
                 )
+                self.state.items.update((item["id"], item) for item in items if "id" in item)
+            else:
+                self.state.unstored.update(item["id"] for item in items if "id" in item)
 
     def _usage(self, output: list[dict[str, Any]], reply: Reply) -> dict[str, Any]:
         given = reply.usage or {}
@@ -140,6 +152,18 @@ def validate(body: Any) -> None:
             )
 
 
+def check(dialogue: Dialogue) -> None:
+    """What only the whole conversation shows: a ``tool_choice`` its tools cannot
+    satisfy, JSON mode with no message that says "json"."""
+    dialogue.choice()
+    if dialogue.json_mode and not dialogue.mentions_json():
+        raise invalid(
+            "Response input messages must contain the word 'json' in some form to use "
+            "'text.format' of type 'json_object'.",
+            "input",
+        )
+
+
 def _previous(state: EmulatorState, body: dict[str, Any]) -> StoredResponse | None:
     previous_id = body.get("previous_response_id")
     if not previous_id:
@@ -155,12 +179,21 @@ def _previous(state: EmulatorState, body: dict[str, Any]) -> StoredResponse | No
     return stored
 
 
-def _input_items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = body.get("input", [])
+def _input_items(body: dict[str, Any], state: EmulatorState) -> list[dict[str, Any]]:
+    return normalized_items(body.get("input", []), state)
+
+
+def normalized_items(raw: Any, state: EmulatorState) -> list[dict[str, Any]]:
+    """Input items as the API keeps them: a string is a user message, every message's
+    content a list of parts, every item with an id; an ``item_reference`` is the stored
+    item it names (404 if there is none)."""
     if isinstance(raw, str):
         raw = [{"role": "user", "content": raw}]
     items = []
     for entry in raw:
+        if entry.get("type") == "item_reference":
+            items.append(_referenced(state, str(entry.get("id"))))
+            continue
         item = dict(entry)
         item.setdefault("type", "message")
         if item["type"] == "message":
@@ -174,11 +207,37 @@ def _input_items(body: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
+def _referenced(state: EmulatorState, item_id: str) -> dict[str, Any]:
+    with state.lock:
+        found = state.items.get(item_id)
+    if found is None:
+        raise _missing_item(state, item_id)
+    return json.loads(json.dumps(found))
+
+
+def _missing_item(state: EmulatorState, item_id: str, store: bool = True) -> ApiError:
+    """The real API's 404 for an item sent by id that it does not have: with the hint
+    about ``store`` when the item (or this request) was not stored."""
+    if item_id in state.unstored or not store:
+        return not_found(
+            f"Item with id '{item_id}' not found. Items are not persisted when `store` is set "
+            "to false. Try again with `store` set to true, or remove this item from your input.",
+            "input",
+        )
+    return not_found(f"Item with id '{item_id}' not found.", "input")
+
+
 def _messages(
-    items: list[dict[str, Any]], call_ids: dict[str, str], assistant: bool = False
+    items: list[dict[str, Any]],
+    call_ids: dict[str, str],
+    state: EmulatorState,
+    assistant: bool = False,
+    store: bool = True,
 ) -> list[Message]:
     """Reduce input or output items to ``Message``s; function calls register their
-    ``call_id`` and an output for an unknown ``call_id`` is rejected like the real API."""
+    ``call_id`` and an output for an unknown ``call_id`` is rejected like the real API.
+    A reasoning item sent back without its ``encrypted_content`` must be one the
+    emulator stored (found by id), as on the real API."""
     out: list[Message] = []
     for item in items:
         kind = item.get("type")
@@ -206,12 +265,10 @@ def _messages(
             text = output if isinstance(output, str) else json.dumps(output)
             out.append(Message("tool", text, tool_name=call_ids.get(call_id)))
         elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):
-            raise not_found(
-                f"Item with id '{item.get('id')}' not found. Items are not persisted when `store` "
-                "is set to false. Try again with `store` set to true, or remove this item "
-                "from your input.",
-                "input",
-            )
+            with state.lock:
+                stored = item.get("id") in state.items
+            if not stored:
+                raise _missing_item(state, str(item.get("id")), store)
     return out
 
 
@@ -232,6 +289,7 @@ def dialogue_of(body: dict[str, Any], messages: list[Message]) -> Dialogue:
         ],
         tool_choice=body.get("tool_choice"),
         json_schema=text_format.get("schema") if text_format.get("type") == "json_schema" else None,
+        json_mode=text_format.get("type") == "json_object",
         reasoning_effort=reasoning.get("effort"),
         reasoning_summary=bool(reasoning.get("summary")),
         max_output_tokens=body.get("max_output_tokens"),

@@ -65,7 +65,8 @@ class OutputBuilder:
     """Yields the events of each output item and collects the finished items.
 
     ``include`` is the request's ``include`` list: like the real service, built-in tool
-    results and encrypted reasoning are only returned when asked for.
+    results are only returned when asked for (encrypted reasoning always is, as the spec
+    says it is "populated by default").
     """
 
     def __init__(
@@ -137,11 +138,11 @@ class OutputBuilder:
 
     def _reasoning(self, item: Reasoning, index: int) -> Iterator[Event]:
         shell: dict[str, Any] = {"id": new_id("rs"), "type": "reasoning", "summary": []}
-        if "reasoning.encrypted_content" in self.include:
-            digest = hashlib.sha256("".join(item.parts()).encode()).digest()
-            shell["encrypted_content"] = "gAAAAA" + base64.b64encode(digest).decode()
         yield self._added(index, shell)
-        done = dict(shell)
+        # As the spec says: populated by default on the finished item (not on item.added,
+        # where it "may be incomplete"), so clients can resend it with store off.
+        digest = hashlib.sha256("".join(item.parts()).encode()).digest()
+        done = {**shell, "encrypted_content": "gAAAAA" + base64.b64encode(digest).decode()}
         if item.raw:
             where = {"item_id": shell["id"], "output_index": index, "content_index": 0}
             for delta in split(item.raw, item.deltas):

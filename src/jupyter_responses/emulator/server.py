@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat_api, default_model, responses_api, script
+from . import chat_api, conversations, default_model, responses_api, script
 from .errors import ApiError, invalid, not_found
 from .state import EmulatorState, RecordedRequest, StoredFile
 
@@ -46,6 +46,23 @@ ROUTES: list[Route] = [
     ("GET", re.compile(r"/v1/responses/(?P<id>[^/]+)/input_items"), "input_items"),
     ("POST", re.compile(r"/v1/chat/completions"), "chat_completion"),
     ("GET", re.compile(r"/v1/models"), "list_models"),
+    ("GET", re.compile(r"/v1/models/(?P<model>[^/]+)"), "get_model"),
+    ("POST", re.compile(r"/v1/conversations"), "create_conversation"),
+    ("GET", re.compile(r"/v1/conversations/(?P<id>[^/]+)"), "get_conversation"),
+    ("POST", re.compile(r"/v1/conversations/(?P<id>[^/]+)"), "update_conversation"),
+    ("DELETE", re.compile(r"/v1/conversations/(?P<id>[^/]+)"), "delete_conversation"),
+    ("GET", re.compile(r"/v1/conversations/(?P<id>[^/]+)/items"), "conversation_items"),
+    ("POST", re.compile(r"/v1/conversations/(?P<id>[^/]+)/items"), "add_conversation_items"),
+    (
+        "GET",
+        re.compile(r"/v1/conversations/(?P<id>[^/]+)/items/(?P<item>[^/]+)"),
+        "conversation_item",
+    ),
+    (
+        "DELETE",
+        re.compile(r"/v1/conversations/(?P<id>[^/]+)/items/(?P<item>[^/]+)"),
+        "delete_conversation_item",
+    ),
     ("POST", re.compile(r"/v1/files"), "upload_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)"), "get_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)/content"), "file_content"),
@@ -270,6 +287,7 @@ class Handler(BaseHTTPRequestHandler):
             responses_api.validate(body)
             self._check_model(body)
             runs.append(responses_api.ResponseRun(self.server.state, body))  # 404s, bad call ids
+            responses_api.check(runs[0].dialogue())
 
         scripted = self._scripted(check)
         run = runs[0]
@@ -280,6 +298,7 @@ class Handler(BaseHTTPRequestHandler):
         def check() -> None:
             chat_api.validate(body)
             self._check_model(body)
+            chat_api.check(chat_api.dialogue_of(body))
 
         scripted = self._scripted(check)
         reply = (
@@ -306,27 +325,42 @@ class Handler(BaseHTTPRequestHandler):
 
     def input_items(self, body: Any, id: str) -> Any:
         items = list(responses_api.lookup(self.server.state, id).input_items)
-        if self.query.get("order", "desc") == "desc":
-            items.reverse()
-        limit = int(self.query.get("limit", 20))
-        page = items[:limit]
-        return {
-            "object": "list",
-            "data": page,
-            "first_id": page[0]["id"] if page else None,
-            "last_id": page[-1]["id"] if page else None,
-            "has_more": len(items) > limit,
-        }
+        return conversations.page(items, self.query)
 
     def list_models(self, body: Any) -> Any:
-        created = 1_700_000_000
-        return {
-            "object": "list",
-            "data": [
-                {"id": m, "object": "model", "created": created, "owned_by": "openai"}
-                for m in self.server.models or DEFAULT_MODELS
-            ],
-        }
+        return {"object": "list", "data": [_model(m) for m in self.server.models or DEFAULT_MODELS]}
+
+    def get_model(self, body: Any, model: str) -> Any:
+        known = self.server.models or DEFAULT_MODELS
+        if self.server.models is not None and model not in known:
+            raise not_found(f"The model '{model}' does not exist", "model", code="model_not_found")
+        return _model(model)  # with no model list set, every model exists (as for POSTs)
+
+    # -- the Conversations API ---------------------------------------------------------
+    def create_conversation(self, body: Any) -> Any:
+        return conversations.create(self.server.state, body, responses_api.normalized_items)
+
+    def get_conversation(self, body: Any, id: str) -> Any:
+        return conversations.lookup(self.server.state, id).conversation
+
+    def update_conversation(self, body: Any, id: str) -> Any:
+        return conversations.update(self.server.state, id, body)
+
+    def delete_conversation(self, body: Any, id: str) -> Any:
+        return conversations.delete(self.server.state, id)
+
+    def conversation_items(self, body: Any, id: str) -> Any:
+        return conversations.page(conversations.lookup(self.server.state, id).items, self.query)
+
+    def add_conversation_items(self, body: Any, id: str) -> Any:
+        state = self.server.state
+        return conversations.add_items(state, id, body, responses_api.normalized_items)
+
+    def conversation_item(self, body: Any, id: str, item: str) -> Any:
+        return conversations.get_item(self.server.state, id, item)
+
+    def delete_conversation_item(self, body: Any, id: str, item: str) -> Any:
+        return conversations.delete_item(self.server.state, id, item)
 
     def upload_file(self, body: Any) -> Any:
         if not isinstance(body, dict) or not isinstance(body.get("file"), dict):
@@ -384,6 +418,10 @@ class Handler(BaseHTTPRequestHandler):
     def control_reset(self, body: Any) -> Any:
         self.server.state.reset()
         return {"reset": True}
+
+
+def _model(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 1_700_000_000, "owned_by": "openai"}
 
 
 def _parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:

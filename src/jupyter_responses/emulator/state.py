@@ -23,6 +23,14 @@ class StoredResponse:
 
 
 @dataclass
+class StoredConversation:
+    """A conversation of the Conversations API: its object and its items, oldest first."""
+
+    conversation: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+@dataclass
 class StoredFile:
     meta: dict[str, Any]
     content: bytes
@@ -47,6 +55,12 @@ class EmulatorState:
         self.api_key = api_key
         self.queue: deque[Scripted] = deque()
         self.responses: dict[str, StoredResponse] = {}
+        #: Every item of a stored response (input and output), by id: what a client may
+        #: send back by reference (``item_reference``, or an item given by its id alone).
+        self.items: dict[str, dict[str, Any]] = {}
+        #: Ids of items of responses made with ``store: false``: never found again.
+        self.unstored: set[str] = set()
+        self.conversations: dict[str, StoredConversation] = {}
         self.files: dict[str, StoredFile] = {}
         self.requests: list[RecordedRequest] = []
 
@@ -73,5 +87,8 @@ class EmulatorState:
         with self.lock:
             self.queue.clear()
             self.responses.clear()
+            self.items.clear()
+            self.unstored.clear()
+            self.conversations.clear()
             self.files.clear()
             self.requests.clear()
