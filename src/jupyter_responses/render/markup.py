@@ -5,7 +5,8 @@ Markdown outputs without sanitizing them (JupyterLab even runs their scripts). S
 turn is shown as HTML made here: markdown-it-py renders CommonMark with raw HTML off (a
 ``<script>`` in the answer stays text), then nh3 (the Rust ``ammonia`` sanitizer)
 cleans the result against an allow-list with only http(s) and mailto links, so even a
-renderer bug cannot let markup through.
+renderer bug cannot let markup through. Math spans are kept whole for MathJax
+(``math.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 def _renderer() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    from .math import use_math
+
+    return use_math(MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]))
 
 
 @cache
@@ -34,7 +37,7 @@ def _attributes() -> dict[str, set[str]]:
 
 
 #: The classes our own markup uses (a model cannot write markup: its HTML is escaped).
-CLASSES = {"blockquote": {"jr-commentary"}}
+CLASSES = {"blockquote": {"jr-commentary"}, "div": {"jr-math"}}
 
 
 def clean(html: str) -> str:

@@ -65,11 +65,12 @@ class WidgetView(LiveView):
         self.handle: DisplayHandle | None = None
         self.status = w.HTML(layout=w.Layout(margin="0"))
         self.reasoning = w.Accordion(
-            children=[w.HTML()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
+            children=[w.HTMLMath()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
         )
-        self.said = w.HTML(layout=w.Layout(margin="0"))
+        # HTMLMath: JupyterLab's MathJax typesets the math spans markup.to_html keeps
+        self.said = w.HTMLMath(layout=w.Layout(margin="0"))
         self.calls = w.VBox()
-        self.text = w.HTML(layout=w.Layout(margin="0"))
+        self.text = w.HTMLMath(layout=w.Layout(margin="0"))
         self.images = w.VBox()
         self.footer = w.HTML(layout=w.Layout(margin="0"))
         self.widget = w.VBox(
@@ -160,7 +161,7 @@ class WidgetView(LiveView):
 
         section = self._sections.get(call["call_id"])
         if section is None:
-            section = w.Accordion(children=[w.HTML()], selected_index=None)
+            section = w.Accordion(children=[w.HTMLMath()], selected_index=None)
             self._sections[call["call_id"]] = section
             self.calls.children = (*self.calls.children, section)
         title = call_title(call)
