@@ -3,6 +3,8 @@ each kind of output item is shown (and that %%chat refuses them up front)."""
 
 from __future__ import annotations
 
+import re
+
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
@@ -91,8 +93,10 @@ def test_file_search_code_interpreter_image_and_mcp_are_shown(
     assert "📄 file search — done" in md and "Queries: <code>oslo report</code>" in md
     assert "<li><code>report.pdf</code> (score 0.87): Oslo had 21 degrees.</li>" in md
     assert "🐍 code interpreter — done" in md
-    assert "<pre><code>print(21 * 9 / 5 + 32)\n</code></pre>" in md
-    assert "<pre><code>69.8\n</code></pre>" in md
+    code = re.search(r"<pre[^>]*><code>(.*?)</code></pre>", md, re.DOTALL)
+    assert code is not None and re.sub(r"<[^>]+>", "", code[1]) == "print(21 * 9 / 5 + 32)\n"
+    assert '<span style="color:var(--jp-mirror-editor-builtin-color, #008000)">print' in md
+    assert "<code>69.8\n</code></pre>" in md  # logs: plain text
     assert "🖼 image generation — done" in md and "Prompt: A sunny Oslo" in md
     assert "🔌 docs.lookup — done" in md and "Oslo is the capital." in md
     images = [o for o in result.outputs if "image/png" in o.get("data", {})]

@@ -16,6 +16,8 @@ import re
 from functools import cache
 from typing import Any
 
+from .highlight import STYLE_PROPERTIES
+
 #: Link schemes kept; ``javascript:``, ``data:`` and the rest are dropped.
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -24,16 +26,24 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 def _renderer() -> Any:
     from markdown_it import MarkdownIt
 
+    from .highlight import highlight
     from .math import use_math
 
-    return use_math(MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]))
+    md = MarkdownIt("commonmark", {"html": False, "highlight": highlight})
+    return use_math(md.enable(["table", "strikethrough"]))
 
 
 @cache
 def _attributes() -> dict[str, set[str]]:
     import nh3
 
-    return {**nh3.ALLOWED_ATTRIBUTES, "details": {"open"}}
+    allowed = nh3.ALLOWED_ATTRIBUTES
+    return {
+        **allowed,
+        "details": {"open"},
+        "span": {*allowed.get("span", ()), "style"},  # highlighting (highlight.py)
+        "pre": {*allowed.get("pre", ()), "style"},
+    }
 
 
 #: The classes our own markup uses (a model cannot write markup: its HTML is escaped).
@@ -45,7 +55,11 @@ def clean(html: str) -> str:
     import nh3
 
     return nh3.clean(
-        html, attributes=_attributes(), url_schemes=set(URL_SCHEMES), allowed_classes=CLASSES
+        html,
+        attributes=_attributes(),
+        url_schemes=set(URL_SCHEMES),
+        allowed_classes=CLASSES,
+        filter_style_properties=set(STYLE_PROPERTIES),
     )
 
 
