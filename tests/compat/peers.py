@@ -1,9 +1,11 @@
-"""Install and run the third-party servers the compat suite meets.
+"""Install and run the third-party servers and clients the compat suite meets.
 
 Each peer lives in its own folder under ``.venv-compat/`` (or ``$JR_COMPAT_HOME``): a
 virtualenv for the Python ones (they pin their own ``openai``, ``fastapi`` ...), an npm
-prefix for Prism. A folder is reused while its stamp names the same pinned version, and
-built from the package registries otherwise, so a fresh CI clone installs from nothing.
+prefix for Prism. The clients (the OpenAI Agents SDK, pydantic-ai) are peers too, a
+virtualenv each, in which ``clients/*.py`` run against the emulator. A folder is reused
+while its stamp names the same pinned version, and built from the package registries
+otherwise, so a fresh CI clone installs from nothing.
 
     python -m tests.compat.peers          # install (or check) all of them, in parallel
 
@@ -42,8 +44,8 @@ HOME = Path(os.environ.get("JR_COMPAT_HOME") or ROOT / ".venv-compat")
 
 @dataclass(frozen=True)
 class Peer:
-    """A server from a package registry: ``kind`` is ``pypi`` or ``npm``; ``spec`` the
-    exact version installed."""
+    """A server or client from a package registry: ``kind`` is ``pypi`` or ``npm``;
+    ``spec`` the exact version installed."""
 
     name: str
     kind: str
@@ -132,7 +134,11 @@ LITELLM = Peer("litellm", "pypi", "litellm[proxy]==1.82.6")
 MOCK_AI_API = Peer("mock-ai-api", "pypi", "mock-ai-api==0.1.1")
 #: 5.14.2 is the newest Prism that runs on Node.js 18/20 (later ones ask for Node 24).
 PRISM = Peer("prism", "npm", "@stoplight/prism-cli@5.14.2")
-PEERS = (LITELLM, MOCK_AI_API, PRISM)
+#: Clients, each run by ``clients/*.py`` in its own venv; pydantic-ai without the extras
+#: of its other providers.
+OPENAI_AGENTS = Peer("openai-agents", "pypi", "openai-agents==0.24.0")
+PYDANTIC_AI = Peer("pydantic-ai", "pypi", "pydantic-ai-slim[openai]==2.68.0")
+PEERS = (LITELLM, MOCK_AI_API, PRISM, OPENAI_AGENTS, PYDANTIC_AI)
 
 
 # -- running -------------------------------------------------------------------------------

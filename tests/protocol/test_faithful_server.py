@@ -313,3 +313,24 @@ def test_conversation_and_previous_response_id_exclude_each_other(client: OpenAI
     }
     code, error = raw.json("POST", "/v1/responses", body)
     assert code == 400 and "Mutually exclusive" in error["error"]["message"]
+
+
+def test_json_mode_follows_a_schema_given_in_the_prompt(client: OpenAI) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "population": {"type": "integer"}},
+        "required": ["name", "population"],
+    }
+    completion = client.chat.completions.create(
+        model="gpt-4.1",
+        messages=[
+            {
+                "role": "system",
+                "content": f"Answer with JSON matching this schema: {json.dumps(schema)}",
+            },
+            {"role": "user", "content": "The biggest city?"},
+        ],
+        response_format={"type": "json_object"},
+    )
+    answer = json.loads(completion.choices[0].message.content or "")
+    assert set(answer) == {"name", "population"} and isinstance(answer["population"], int)

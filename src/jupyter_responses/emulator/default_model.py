@@ -58,15 +58,41 @@ def answer(dialogue: Dialogue) -> Reply:
         items.append(Text(json.dumps(example_for_schema(dialogue.json_schema))))
         return Reply(items=items)
     if dialogue.json_mode:
-        earlier = len(dialogue.user_messages()) - 1
-        said = {"answer": f"Emulator answering with {dialogue.model}.", "earlier_turns": earlier}
-        items.append(Text(json.dumps(said)))
+        items.append(Text(json.dumps(_json_mode_answer(dialogue))))
         return Reply(items=items)
     builtin = _builtin_items(dialogue, last.text)
     if builtin:
         return Reply(items=items + builtin)
     items.append(Text(_echo(dialogue, last)))
     return Reply(items=items)
+
+
+def _json_mode_answer(dialogue: Dialogue) -> Any:
+    """JSON mode's answer: an example of the JSON schema the instructions or a message
+    give, as a model reads it from the prompt (pydantic-ai's ``PromptedOutput`` puts it
+    there), else a small object saying who answers."""
+    texts = [dialogue.instructions or "", *(m.text for m in dialogue.messages)]
+    for text in reversed(texts):
+        schema = _schema_in(text)
+        if schema is not None:
+            return example_for_schema(schema)
+    earlier = len(dialogue.user_messages()) - 1
+    return {"answer": f"Emulator answering with {dialogue.model}.", "earlier_turns": earlier}
+
+
+def _schema_in(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text`` that is a JSON schema of an object."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            value = None
+        if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
 
 
 def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None) -> list[Any]:
