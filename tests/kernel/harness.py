@@ -17,6 +17,7 @@ import queue
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -699,3 +700,27 @@ def _kill_if_alive(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
+
+
+def terminal_ipython(
+    emulator: Emulator, cwd: Path, code: str, answers: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``code`` run by terminal IPython (no kernel, no rich display) against
+    ``emulator``, ``answers`` typed at its prompts; asserted to exit cleanly."""
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": emulator.url,
+        "OPENAI_API_KEY": API_KEY,
+        "IPYTHONDIR": str(cwd / "ipython"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", code],
+        input=answers,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr
+    return done

@@ -4,9 +4,6 @@ a ``%%respond`` cell, the chat panel, a ``--transcript`` export and terminal IPy
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -14,7 +11,7 @@ import nbformat
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
-from .harness import API_KEY, KernelSession
+from .harness import KernelSession, terminal_ipython
 from .test_panel import OPEN, _submit, _wait_idle
 
 
@@ -124,21 +121,7 @@ get_ipython().run_cell_magic("respond", "{TOOLS}", "Where?")
 
 def test_terminal_ipython_shows_every_shape(emulator: Emulator, tmp_path: Path) -> None:
     emulator.enqueue(untidy())
-    env = {
-        **os.environ,
-        "OPENAI_BASE_URL": emulator.url,
-        "OPENAI_API_KEY": API_KEY,
-        "IPYTHONDIR": str(tmp_path / "ipython"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", CODE],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
+    done = terminal_ipython(emulator, tmp_path, CODE)
     out = done.stdout
     assert "[reasoning] **Reading**\n\nThe question.\n\n**Checking**\n\nThe map." in out
     assert "Let me check the map.\n[web search done] oslo weather" in out

@@ -3,15 +3,12 @@ text, and --approve reading the answer from the console."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
-from .harness import API_KEY
+from .harness import API_KEY, terminal_ipython
 
 CODE = '''
 get_ipython().run_line_magic("load_ext", "jupyter_responses")
@@ -32,22 +29,7 @@ def test_terminal_prints_text_tool_lines_and_asks_on_the_console(
         ),
         s.text("It is noon in Oslo."),
     )
-    env = {
-        **os.environ,
-        "OPENAI_BASE_URL": emulator.url,
-        "OPENAI_API_KEY": API_KEY,
-        "IPYTHONDIR": str(tmp_path / "ipython"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", CODE],
-        input="y\nn\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
+    done = terminal_ipython(emulator, tmp_path, CODE, answers="y\nn\n")
     out = done.stdout
     assert 'Run get_time({"city": "Oslo"})? [y/N] ' in out
     assert "[running get_time…]\n[get_time done] 12:00 in Oslo" in out
