@@ -31,6 +31,19 @@ CONTEXT_STATUSES: tuple[TurnStatus, ...] = ("completed", "incomplete", "stopped"
 DEFAULT_THREAD = "main"
 
 
+#: Longest conversation title (the start of its first prompt).
+TITLE_CHARS = 60
+
+
+def short_title(prompt: str) -> str:
+    """The first line of ``prompt``, cut at a word with an ellipsis when too long."""
+    line = prompt.strip().splitlines()[0] if prompt.strip() else ""
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[: TITLE_CHARS - 1].rsplit(" ", 1)[0] if " " in line[:TITLE_CHARS] else ""
+    return (cut or line[: TITLE_CHARS - 1]).rstrip(" ,;:.-") + "…"
+
+
 def new_turn_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -122,7 +135,7 @@ class Conversation:
         self.turns[turn.id] = turn
         self.head = turn.id
         if not self.title and turn.prompt.strip():
-            self.title = turn.prompt.strip().splitlines()[0][:60]
+            self.title = short_title(turn.prompt)
 
     def children(self, turn_id: str | None) -> list[Turn]:
         """The turns that continue ``turn_id`` (``None``: the roots), oldest first."""

@@ -155,3 +155,14 @@ def test_an_unopenable_store_is_reported_and_memory_is_kept(tmp_path: Path) -> N
     threads.save(conversation)
     assert threads.save_error and str(blocker) in threads.save_error
     assert len(conversation.turns) == 1
+
+
+def test_titles_are_cut_at_a_word_with_an_ellipsis() -> None:
+    from jupyter_responses.conversation import TITLE_CHARS, short_title
+
+    assert short_title("  Short question?\nmore") == "Short question?"
+    long = "Summarise the quarterly revenue figures for every region, please, in detail"
+    title = short_title(long)
+    assert title.endswith("…") and len(title) <= TITLE_CHARS
+    assert long.startswith(title[:-1]) and long[len(title) - 1] in " ,"
+    assert short_title("x" * 100) == "x" * (TITLE_CHARS - 1) + "…"
