@@ -105,3 +105,12 @@ def test_stop_cuts_a_stream_that_has_gone_quiet(kernel: KernelSession, emulator:
         assert busy == "False" and float(seconds) < 5, waited.stdout
         history = kernel.execute("%responses history").stdout
         assert "⏹" in history and f"Think hard ({api})" in history
+
+
+def test_a_saved_panel_reads_as_a_plain_stand_in(kernel: KernelSession) -> None:
+    """Where no kernel runs the widget (nbconvert, GitHub), the panel's output says what
+    it is instead of printing the widget's repr."""
+    (output,) = [o for o in kernel.execute(OPEN).outputs if o["output_type"] == "display_data"]
+    data = output["data"]
+    assert data["text/plain"] == "Chat panel: run this cell to reopen it."
+    assert "VBox" not in data["text/html"] and "application/vnd.jupyter.widget-view+json" in data

@@ -24,6 +24,9 @@ from ..turn_request import TurnOptions, TurnRequest, build_request
 if TYPE_CHECKING:
     from ..conversation import Conversation, Turn
 
+#: What a saved notebook shows where the panel cannot run.
+STAND_IN = "Chat panel: run this cell to reopen it."
+
 #: The API selector's labels, as each backend names itself.
 API_LABELS = {backend.label: backend.api for backend in BACKENDS.values()}
 
@@ -84,9 +87,14 @@ class ChatPanel:
         session.listeners.append(self._on_change)
 
     def _ipython_display_(self) -> None:
+        """The widget, with a plain stand-in for where no kernel runs it (a saved
+        notebook on GitHub, nbconvert, terminal IPython) instead of its widget repr."""
         from IPython.display import display
 
-        display(self.widget)
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = STAND_IN
+        bundle["text/html"] = f"<p><em>{escape_html(STAND_IN)}</em></p>"
+        display(bundle, raw=True)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, text: str) -> None:
