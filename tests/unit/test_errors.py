@@ -141,3 +141,8 @@ def test_data_that_is_not_json() -> None:
     assert "Is OPENAI_BASE_URL an OpenAI-compatible server?" in str(
         from_bad_json(caught.value, BASE)
     )
+
+
+def test_a_server_message_ending_in_punctuation_gets_one_full_stop() -> None:
+    error = from_openai(status_error(500, {"error": {"message": "Sorry about that!"}}), BASE)
+    assert "Sorry about that." in str(error) and "!." not in str(error)

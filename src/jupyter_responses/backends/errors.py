@@ -70,7 +70,7 @@ def _server_message(error: object) -> str:
     text = _body_text(getattr(error, "body", None)) or str(getattr(error, "message", error))
     if text.lstrip().startswith("<"):  # an HTML error page
         text = re.sub(r"<[^>]*>", " ", text)
-    text = " ".join(text.split()).rstrip(".")
+    text = " ".join(text.split()).rstrip(".!?")  # ours adds the full stop: never "that!."
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
 
 
