@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OptionsError
+from .lenient import dicts_of, text_of
 from .transcript import CallDetail, Hit, ProviderItem, Source
 
 
@@ -145,20 +146,14 @@ def includes(tools: Iterable[object]) -> list[str]:
 
 
 # -- readers: a server's item -> neutral fields -----------------------------------------------
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _unknown(item: ProviderItem) -> CallDetail:
     """Fields any item may have under their usual names."""
     detail: CallDetail = {}
-    if _str(item.get("query")):
+    if text_of(item.get("query")):
         detail["query"] = item["query"]
-    if _str(item.get("code")):
+    if text_of(item.get("code")):
         detail["code"] = item["code"]
     return detail
 
@@ -166,22 +161,22 @@ def _unknown(item: ProviderItem) -> CallDetail:
 def _web_search(item: ProviderItem) -> CallDetail:
     action: dict[str, Any] = item["action"] if isinstance(item.get("action"), dict) else {}
     detail: CallDetail = {}
-    queries = [q for q in action.get("queries") or [] if _str(q)]
-    if _str(action.get("query")):
+    queries = [q for q in action.get("queries") or [] if text_of(q)]
+    if text_of(action.get("query")):
         detail["query"] = action["query"]
     elif queries:
         detail["queries"] = queries
-    url = _str(action.get("url"))
+    url = text_of(action.get("url"))
     if action.get("type") == "open_page" and url:
         detail["action"] = f"Opened {url}"
     elif action.get("type") == "find_in_page" and url:
-        pattern = _str(action.get("pattern"))
+        pattern = text_of(action.get("pattern"))
         detail["action"] = f"Looked for “{pattern}” in {url}" if pattern else f"Searched in {url}"
     sources: list[Source] = []
-    for source in _dicts(action.get("sources")):
-        if _str(source.get("url")):
-            sources.append({"url": source["url"], "title": _str(source.get("title"))})
-        elif _str(source.get("name")):  # {"type": "api", "name": "oai-weather"}
+    for source in dicts_of(action.get("sources")):
+        if text_of(source.get("url")):
+            sources.append({"url": source["url"], "title": text_of(source.get("title"))})
+        elif text_of(source.get("name")):  # {"type": "api", "name": "oai-weather"}
             sources.append({"url": "", "title": source["name"]})
     if sources:
         detail["sources"] = sources
@@ -190,18 +185,18 @@ def _web_search(item: ProviderItem) -> CallDetail:
 
 def _file_search(item: ProviderItem) -> CallDetail:
     detail: CallDetail = {}
-    queries = [q for q in item.get("queries") or [] if _str(q)]
+    queries = [q for q in item.get("queries") or [] if text_of(q)]
     if queries:
         detail["queries"] = queries
     hits: list[Hit] = []
-    for hit in _dicts(item.get("results")):
-        file = _str(hit.get("filename")) or _str(hit.get("file_id")) or "?"
+    for hit in dicts_of(item.get("results")):
+        file = text_of(hit.get("filename")) or text_of(hit.get("file_id")) or "?"
         score = hit.get("score")
         hits.append(
             {
                 "file": file,
                 "score": float(score) if isinstance(score, int | float) else 0.0,
-                "text": _str(hit.get("text")),
+                "text": text_of(hit.get("text")),
             }
         )
     if hits:
@@ -211,13 +206,13 @@ def _file_search(item: ProviderItem) -> CallDetail:
 
 def _code_interpreter(item: ProviderItem) -> CallDetail:
     detail: CallDetail = {}
-    if _str(item.get("code")):
+    if text_of(item.get("code")):
         detail["code"], detail["language"] = item["code"], "python"
-    outputs = _dicts(item.get("outputs"))
-    logs = [_str(o.get("logs")) for o in outputs if o.get("type") == "logs"]
+    outputs = dicts_of(item.get("outputs"))
+    logs = [text_of(o.get("logs")) for o in outputs if o.get("type") == "logs"]
     if any(logs):
         detail["logs"] = "".join(logs)
-    images = [_str(o.get("url")) for o in outputs if o.get("type") == "image"]
+    images = [text_of(o.get("url")) for o in outputs if o.get("type") == "image"]
     if any(images):
         detail["images"] = [url for url in images if url]
     return detail
@@ -225,21 +220,21 @@ def _code_interpreter(item: ProviderItem) -> CallDetail:
 
 def _image_generation(item: ProviderItem) -> CallDetail:
     detail: CallDetail = {}
-    if _str(item.get("revised_prompt")):
+    if text_of(item.get("revised_prompt")):
         detail["prompt"] = item["revised_prompt"]
-    if _str(item.get("result")):
-        kind = _str(item.get("output_format")) or "png"
+    if text_of(item.get("result")):
+        kind = text_of(item.get("output_format")) or "png"
         detail["images"] = [f"data:image/{kind};base64,{item['result']}"]
     return detail
 
 
 def _mcp_call(item: ProviderItem) -> CallDetail:
-    return {"server": item["server_label"]} if _str(item.get("server_label")) else {}
+    return {"server": item["server_label"]} if text_of(item.get("server_label")) else {}
 
 
 def _mcp_list_tools(item: ProviderItem) -> CallDetail:
     detail = _mcp_call(item)
-    names = [_str(t.get("name")) for t in _dicts(item.get("tools"))]
+    names = [text_of(t.get("name")) for t in dicts_of(item.get("tools"))]
     if any(names):
         detail["tools"] = [name for name in names if name]
     return detail

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..errors import OptionsError
+from ..lenient import text_of
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
 
@@ -204,7 +205,7 @@ def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterato
             for chunk in stream:
                 state.started = True
                 model = getattr(chunk, "model", None) or model
-                message = message or _str(getattr(chunk, "id", None))
+                message = message or text_of(getattr(chunk, "id", None))
                 if getattr(chunk, "usage", None) is not None:
                     yield _usage(chunk.usage)
                 for choice in (getattr(chunk, "choices", None) or [])[:1]:
@@ -240,10 +241,6 @@ def _raw_reasoning(message: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Event]:
@@ -313,7 +310,7 @@ def _whole(completion: Any) -> Iterator[ev.Event]:
     content = content if isinstance(content, str) else ""
     said_no = getattr(message, "refusal", None)
     said_no = said_no if isinstance(said_no, str) else ""
-    message_id = _str(getattr(completion, "id", None))
+    message_id = text_of(getattr(completion, "id", None))
     thought = _raw_reasoning(message)
     if thought:
         yield ev.ReasoningDelta(thought, message_id)

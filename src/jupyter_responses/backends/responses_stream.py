@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .. import builtin_tools
 from .. import events as ev
 from ..errors import StreamFailed
+from ..lenient import dicts_of, text_of
 from ..transcript import Entry, MessageEntry, ProviderItem, TurnStatus
 
 if TYPE_CHECKING:
@@ -62,30 +63,30 @@ class Exchange:
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
     """One streamed event; kinds that carry nothing to show are ignored."""
     kind = getattr(event, "type", None)
-    item_id = _str(getattr(event, "item_id", None))
+    item_id = text_of(getattr(event, "item_id", None))
     if kind == "response.output_text.delta":
-        delta = _str(getattr(event, "delta", None))
+        delta = text_of(getattr(event, "delta", None))
         if delta:
             exchange.text.append(delta)
             exchange.streamed.setdefault(item_id, []).append(delta)
             yield ev.TextDelta(delta, item_id, exchange.phases.get(item_id))
     elif kind == "response.refusal.delta":
-        if _str(getattr(event, "delta", None)):
+        if text_of(getattr(event, "delta", None)):
             exchange.refused.add(item_id)
             yield ev.RefusalDelta(event.delta)
     elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-        delta = _str(getattr(event, "delta", None))
+        delta = text_of(getattr(event, "delta", None))
         if delta:
             exchange.reasoned.add(item_id)
             yield ev.ReasoningDelta(delta, _reasoning_part(event, kind, item_id))
     elif kind == "response.output_item.added":
         item: Any = getattr(event, "item", None)
-        if getattr(item, "type", None) == "message" and _str(getattr(item, "phase", None)):
+        if getattr(item, "type", None) == "message" and text_of(getattr(item, "phase", None)):
             exchange.phases[item.id] = item.phase
         if _is_call(item):
             yield _started(item, exchange)
     elif kind in _ARGUMENT_EVENTS or kind in builtin_tools.CODE_EVENTS:
-        delta = _str(getattr(event, "delta", None))
+        delta = text_of(getattr(event, "delta", None))
         if item_id and delta:  # without an item id the arguments come whole at the end
             yield ev.ToolCallDelta(exchange.calls.get(item_id, item_id), delta)
     elif kind == "response.output_text.annotation.added":
@@ -145,14 +146,14 @@ _FILE_ANNOTATIONS = ("file_citation", "container_file_citation", "file_path")
 def _citation(annotation: dict[str, Any], message: str, exchange: Exchange) -> Iterator[ev.Event]:
     """A web page or a file the answer cites, once per message."""
     kind = annotation.get("type")
-    if kind == "url_citation" and _str(annotation.get("url")):
+    if kind == "url_citation" and text_of(annotation.get("url")):
         source, event = (
             annotation["url"],
-            ev.Citation(annotation["url"], _str(annotation.get("title")) or annotation["url"]),
+            ev.Citation(annotation["url"], text_of(annotation.get("title")) or annotation["url"]),
         )
-    elif kind in _FILE_ANNOTATIONS and _str(annotation.get("file_id")):
+    elif kind in _FILE_ANNOTATIONS and text_of(annotation.get("file_id")):
         file_id = annotation["file_id"]
-        name = _str(annotation.get("filename")) or file_id
+        name = text_of(annotation.get("filename")) or file_id
         source, event = file_id, ev.Citation("", name, file=file_id)
     else:
         return
@@ -236,7 +237,7 @@ def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
     LiteLLM's Responses bridge does) belongs to the final items of its kind that have no
     streamed part, in order."""
     data = [(getattr(item, "type", None), as_dict(item), item) for item in output]
-    ids = {_str(d.get("id")) for _, d, _ in data}
+    ids = {text_of(d.get("id")) for _, d, _ in data}
     texts = [m for m in exchange.streamed if m not in ids]  # unmatched streamed messages
     thoughts = [r for r in exchange.reasoned if r not in ids]
     for kind, item_data, item in data:
@@ -246,11 +247,11 @@ def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
             if thoughts:
                 thoughts.pop(0)  # it streamed under another id
                 continue
-            for number, part in enumerate(_dicts(item_data.get("summary"))):
-                if _str(part.get("text")):
+            for number, part in enumerate(dicts_of(item_data.get("summary"))):
+                if text_of(part.get("text")):
                     yield ev.ReasoningDelta(part["text"], f"{item_data.get('id')}:summary:{number}")
-            for number, part in enumerate(_dicts(item_data.get("content"))):
-                if _str(part.get("text")):
+            for number, part in enumerate(dicts_of(item_data.get("content"))):
+                if text_of(part.get("text")):
                     yield ev.ReasoningDelta(part["text"], f"{item_data.get('id')}:text:{number}")
         elif _is_call(item) and item.id not in exchange.done:
             if item.id not in exchange.calls:
@@ -262,39 +263,31 @@ def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
 def _reconcile_message(
     data: dict[str, Any], exchange: Exchange, unmatched: list[str]
 ) -> Iterator[ev.Event]:
-    message = _str(data.get("id"))
-    parts = _dicts(data.get("content"))
-    full = "".join(_str(p.get("text")) for p in parts if p.get("type") == "output_text")
+    message = text_of(data.get("id"))
+    parts = dicts_of(data.get("content"))
+    full = "".join(text_of(p.get("text")) for p in parts if p.get("type") == "output_text")
     if message not in exchange.streamed and unmatched:
         message = unmatched.pop(0)  # the id its text streamed under
     streamed = "".join(exchange.streamed.get(message, []))
-    phase = _str(data.get("phase")) or exchange.phases.get(message)
+    phase = text_of(data.get("phase")) or exchange.phases.get(message)
     if full.startswith(streamed) and len(full) > len(streamed):
         exchange.text.append(full[len(streamed) :])
         yield ev.TextDelta(full[len(streamed) :], message, phase)
     refused_before = bool(exchange.refused)
     for part in parts:
-        for annotation in _dicts(part.get("annotations")):
+        for annotation in dicts_of(part.get("annotations")):
             yield from _citation(annotation, message, exchange)
-        refused = part.get("type") == "refusal" and _str(part.get("refusal"))
+        refused = part.get("type") == "refusal" and text_of(part.get("refusal"))
         if refused and not refused_before:
             yield ev.RefusalDelta(part["refusal"])
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _reason(error: Any) -> str:
     """What an error says: its ``message``, or that of the ``error`` object it nests."""
-    said = _str(getattr(error, "message", None))
+    said = text_of(getattr(error, "message", None))
     if not said and error is not None:
         nested = as_dict(error).get("error")
-        said = _str(nested.get("message")) if isinstance(nested, dict) else ""
+        said = text_of(nested.get("message")) if isinstance(nested, dict) else ""
     return said or "no reason given"
 
 
@@ -361,13 +354,13 @@ def _entries(output: list[Any]) -> Iterator[Entry]:
             refusal = "".join(p.get("refusal", "") for p in parts if p.get("type") == "refusal")
             if text:
                 message: MessageEntry = {"type": "message", "text": text}
-                if _str(data.get("phase")):
+                if text_of(data.get("phase")):
                     message["phase"] = data["phase"]
                 yield message
             if refusal:
                 yield {"type": "refusal", "text": refusal}
         elif kind == "reasoning":
-            summary = "\n\n".join(_str(s.get("text")) for s in _dicts(data.get("summary")))
+            summary = "\n\n".join(text_of(s.get("text")) for s in dicts_of(data.get("summary")))
             yield {"type": "reasoning", "summary": summary, "item": data}
         elif kind == "function_call":
             yield {
