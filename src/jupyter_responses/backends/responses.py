@@ -285,11 +285,10 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
     """The results of the function calls that ended the last round of this turn."""
     tail: list[dict[str, Any]] = []
     for entry in reversed(turn.output):
-        if entry["type"] != "function_call_output":
+        item = _entry_item(entry) if entry["type"] == "function_call_output" else None
+        if item is None:
             break
-        tail.append(
-            {"type": "function_call_output", "call_id": entry["call_id"], "output": entry["output"]}
-        )
+        tail.append(item)
     return tail[::-1]
 
 

@@ -95,11 +95,8 @@ def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
             yield from _citation(as_dict(annotation), item_id, exchange)
     elif kind == "response.output_item.done":
         item = getattr(event, "item", None)
-        if _is_call(item) and item.id not in exchange.done:
-            if item.id not in exchange.calls:
-                yield _started(item, exchange)
-            exchange.done.add(item.id)
-            yield from _item_done(item)
+        if _is_call(item):
+            yield from _call_done(item, exchange)
     elif kind in ("response.completed", "response.incomplete"):
         yield from finished(getattr(event, "response", None), exchange)
     elif kind == "response.failed":
@@ -176,7 +173,12 @@ def whole(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
 def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
     """The final response: what of it did not stream, usage, whether a chained request
     was really chained, and the answer as neutral transcript entries."""
-    output = [item for item in getattr(response, "output", None) or [] if item is not None]
+    # Each item as the SDK object (for the calls' types) and as data, dumped once.
+    output = [
+        (item, as_dict(item))
+        for item in getattr(response, "output", None) or []
+        if getattr(item, "type", None) is not None
+    ]
     yield from _reconcile(output, exchange)
     usage = getattr(response, "usage", None)
     if usage is not None:
@@ -229,18 +231,18 @@ def _status(status: Any, entries: list[Entry]) -> Generator[ev.Event, None, Turn
     return "completed"
 
 
-def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
+def _reconcile(output: list[tuple[Any, ProviderItem]], exchange: Exchange) -> Iterator[ev.Event]:
     """Everything in the final ``output`` that the stream did not deliver.
 
     Streamed parts are matched to final items by id; what streamed under an id the final
     response does not have (no item id at all, or a proxy that renumbers items, as
     LiteLLM's Responses bridge does) belongs to the final items of its kind that have no
     streamed part, in order."""
-    data = [(getattr(item, "type", None), as_dict(item), item) for item in output]
-    ids = {text_of(d.get("id")) for _, d, _ in data}
+    ids = {text_of(data.get("id")) for _, data in output}
     texts = [m for m in exchange.streamed if m not in ids]  # unmatched streamed messages
     thoughts = [r for r in exchange.reasoned if r not in ids]
-    for kind, item_data, item in data:
+    for item, item_data in output:
+        kind = item.type
         if kind == "message":
             yield from _reconcile_message(item_data, exchange, texts)
         elif kind == "reasoning" and item_data.get("id") not in exchange.reasoned:
@@ -253,11 +255,27 @@ def _reconcile(output: list[Any], exchange: Exchange) -> Iterator[ev.Event]:
             for number, part in enumerate(dicts_of(item_data.get("content"))):
                 if text_of(part.get("text")):
                     yield ev.ReasoningDelta(part["text"], f"{item_data.get('id')}:text:{number}")
-        elif _is_call(item) and item.id not in exchange.done:
-            if item.id not in exchange.calls:
-                yield _started(item, exchange)
-            exchange.done.add(item.id)
-            yield from _item_done(item)
+        elif _is_call(item):
+            yield from _call_done(item, exchange, item_data)
+
+
+def _call_done(
+    item: Any, exchange: Exchange, data: ProviderItem | None = None
+) -> Iterator[ev.Event]:
+    """A finished call item, once (``output_item.done``, or the final response for an
+    item that never got it), started first if its ``output_item.added`` never came."""
+    if item.id in exchange.done:
+        return
+    if item.id not in exchange.calls:
+        yield _started(item, exchange)
+    exchange.done.add(item.id)
+    yield from _item_done(item, data)
+
+
+def _message_text(data: ProviderItem) -> str:
+    """A message item's answer text: its ``output_text`` parts, joined."""
+    parts = dicts_of(data.get("content"))
+    return "".join(text_of(p.get("text")) for p in parts if p.get("type") == "output_text")
 
 
 def _reconcile_message(
@@ -265,7 +283,7 @@ def _reconcile_message(
 ) -> Iterator[ev.Event]:
     message = text_of(data.get("id"))
     parts = dicts_of(data.get("content"))
-    full = "".join(text_of(p.get("text")) for p in parts if p.get("type") == "output_text")
+    full = _message_text(data)
     if message not in exchange.streamed and unmatched:
         message = unmatched.pop(0)  # the id its text streamed under
     streamed = "".join(exchange.streamed.get(message, []))
@@ -311,14 +329,15 @@ def as_dict(item: Any) -> ProviderItem:
     return data
 
 
-def _item_done(item: Any) -> Iterator[ev.Event]:
+def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event]:
     """A finished call item: a function call as it is; a built-in tool's item read by
-    its declaration into neutral fields, its inline PNGs as images of their own."""
+    its declaration into neutral fields, its inline images as images of their own.
+    ``data``: the item already dumped, if it was."""
     if item.type == "function_call":
         call_id = getattr(item, "call_id", None) or item.id
         yield ev.ToolCallDone(call_id, item.name or "", item.arguments or "")
         return
-    data = as_dict(item)
+    data = as_dict(item) if data is None else data
     detail = builtin_tools.item_kind(item.type).read(data)
     linked = []
     for url in detail.pop("images", []):
@@ -342,16 +361,15 @@ def _item_done(item: Any) -> Iterator[ev.Event]:
     )
 
 
-def _entries(output: list[Any]) -> Iterator[Entry]:
-    for item in output:
-        kind = getattr(item, "type", None)
-        if kind is None:
-            continue
-        data = as_dict(item)
+def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
+    for item, data in output:
+        kind = item.type
         if kind == "message":
-            parts = [p for p in data.get("content") or [] if isinstance(p, dict)]
-            text = "".join(p.get("text", "") for p in parts if p.get("type") == "output_text")
-            refusal = "".join(p.get("refusal", "") for p in parts if p.get("type") == "refusal")
+            parts = dicts_of(data.get("content"))
+            text = _message_text(data)
+            refusal = "".join(
+                text_of(p.get("refusal")) for p in parts if p.get("type") == "refusal"
+            )
             if text:
                 message: MessageEntry = {"type": "message", "text": text}
                 if text_of(data.get("phase")):
@@ -365,9 +383,9 @@ def _entries(output: list[Any]) -> Iterator[Entry]:
         elif kind == "function_call":
             yield {
                 "type": "function_call",
-                "call_id": getattr(item, "call_id", None) or item.id,
-                "name": item.name or "",
-                "arguments": item.arguments or "",
+                "call_id": text_of(data.get("call_id")) or text_of(data.get("id")),
+                "name": text_of(data.get("name")),
+                "arguments": text_of(data.get("arguments")),
             }
         else:
             yield {"type": "builtin", "name": kind, "item": data}

@@ -42,16 +42,12 @@ def validate(body: Any) -> None:
     _check_tool_pairs(messages)
 
 
-def check(dialogue: Dialogue) -> None:
-    """What only the whole request shows: a ``tool_choice`` its tools cannot satisfy,
-    JSON mode with no message that says "json"."""
-    dialogue.choice()
-    if dialogue.json_mode and not dialogue.mentions_json():
-        raise invalid(
-            "'messages' must contain the word 'json' in some form, to use 'response_format' "
-            "of type 'json_object'.",
-            "messages",
-        )
+#: What the API answers to JSON mode where no message says "json" (and the param it names).
+JSON_REFUSAL = (
+    "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+    "'json_object'.",
+    "messages",
+)
 
 
 def _check_tool_pairs(messages: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import invalid
 from .tool_choice import ToolChoice, read
 
 
@@ -62,6 +63,14 @@ class Dialogue:
         """The built-in tools the model may use (``tool_choice`` allowing)."""
         choice = self.choice()
         return {t.kind for t in self.tools if t.kind != "function" and choice.permits(t)}
+
+    def check(self, json_refusal: tuple[str, str]) -> None:
+        """What only the whole request shows: a ``tool_choice`` its tools cannot satisfy;
+        JSON mode where no message or instruction says "json" (refused with the API's
+        own ``(message, param)``)."""
+        self.choice()
+        if self.json_mode and not self.mentions_json():
+            raise invalid(*json_refusal)
 
     def mentions_json(self) -> bool:
         """Whether the instructions or a message say "json" (JSON mode demands it)."""

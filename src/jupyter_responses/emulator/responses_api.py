@@ -152,16 +152,12 @@ def validate(body: Any) -> None:
             )
 
 
-def check(dialogue: Dialogue) -> None:
-    """What only the whole conversation shows: a ``tool_choice`` its tools cannot
-    satisfy, JSON mode with no message that says "json"."""
-    dialogue.choice()
-    if dialogue.json_mode and not dialogue.mentions_json():
-        raise invalid(
-            "Response input messages must contain the word 'json' in some form to use "
-            "'text.format' of type 'json_object'.",
-            "input",
-        )
+#: What the API answers to JSON mode where no message says "json" (and the param it names).
+JSON_REFUSAL = (
+    "Response input messages must contain the word 'json' in some form to use 'text.format' "
+    "of type 'json_object'.",
+    "input",
+)
 
 
 def _previous(state: EmulatorState, body: dict[str, Any]) -> StoredResponse | None:

@@ -287,7 +287,7 @@ class Handler(BaseHTTPRequestHandler):
             responses_api.validate(body)
             self._check_model(body)
             runs.append(responses_api.ResponseRun(self.server.state, body))  # 404s, bad call ids
-            responses_api.check(runs[0].dialogue())
+            runs[0].dialogue().check(responses_api.JSON_REFUSAL)
 
         scripted = self._scripted(check)
         run = runs[0]
@@ -298,7 +298,7 @@ class Handler(BaseHTTPRequestHandler):
         def check() -> None:
             chat_api.validate(body)
             self._check_model(body)
-            chat_api.check(chat_api.dialogue_of(body))
+            chat_api.dialogue_of(body).check(chat_api.JSON_REFUSAL)
 
         scripted = self._scripted(check)
         reply = (
