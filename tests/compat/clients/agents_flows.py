@@ -9,11 +9,9 @@ what the flow got back, for the test to assert on.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from typing import Any
 
+import shared
 from agents import (
     Agent,
     ModelSettings,
@@ -27,25 +25,13 @@ from agents.memory.openai_conversations_session import start_openai_conversation
 from openai import AsyncOpenAI
 from openai.types.responses import ResponseTextDeltaEvent
 from openai.types.shared import Reasoning
-from pydantic import BaseModel
 
 set_tracing_disabled(True)  # traces would go to api.openai.com
 
 MODEL = "gpt-4.1"
-calls: list[dict[str, Any]] = []
-
-
-@function_tool
-def get_weather(city: str) -> str:
-    """The current weather in a city."""
-    calls.append({"city": city})
-    return f"Sunny and 21 °C in {city}."
-
-
-class City(BaseModel):
-    name: str
-    country: str
-    population: int
+get_weather = function_tool(shared.get_weather)
+calls = shared.calls
+City = shared.City
 
 
 def agent(api: str, **kwargs: Any) -> Agent[Any]:
@@ -139,11 +125,5 @@ FLOWS = {
 }
 
 
-def main() -> None:
-    flow = FLOWS[sys.argv[1]]
-    api = sys.argv[2] if len(sys.argv) > 2 else "responses"
-    print(json.dumps(asyncio.run(flow(api))), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    shared.main(FLOWS, default_api="responses")

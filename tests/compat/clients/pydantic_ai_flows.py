@@ -9,13 +9,10 @@ Prints one JSON line: what the flow got back, for the test to assert on.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import sys
 from typing import Any
 
-from pydantic import BaseModel
+import shared
 from pydantic_ai import Agent, NativeOutput, PromptedOutput
 from pydantic_ai.messages import ModelResponse, ThinkingPart, ToolCallPart
 from pydantic_ai.models.openai import (
@@ -24,20 +21,7 @@ from pydantic_ai.models.openai import (
     OpenAIResponsesModelSettings,
 )
 from pydantic_ai.providers.openai import OpenAIProvider
-
-calls: list[dict[str, Any]] = []
-
-
-def get_weather(city: str) -> str:
-    """The current weather in a city."""
-    calls.append({"city": city})
-    return f"Sunny and 21 °C in {city}."
-
-
-class City(BaseModel):
-    name: str
-    country: str
-    population: int
+from shared import City, calls, get_weather
 
 
 def model(api: str, name: str = "gpt-4.1") -> OpenAIChatModel | OpenAIResponsesModel:
@@ -162,9 +146,5 @@ FLOWS = {
 }
 
 
-def main() -> None:
-    print(json.dumps(asyncio.run(FLOWS[sys.argv[1]](sys.argv[2]))), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    shared.main(FLOWS)
