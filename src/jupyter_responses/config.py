@@ -59,7 +59,7 @@ class ResponsesConfig(Configurable):
         min=0.0,
         help="Seconds between live display updates while streaming (0.05 = at most 20/s).",
     ).tag(config=True)
-    debug = Bool(False, help="Show full tracebacks instead of one-paragraph error messages.").tag(
+    debug = Bool(False, help="Show full tracebacks instead of one clear block per error.").tag(
         config=True
     )
     base_url = Unicode(

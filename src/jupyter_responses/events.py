@@ -133,6 +133,18 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Retrying:
+    """The request failed and the SDK waits ``seconds`` before sending it again (its
+    own retries, ``max_retries``): ``status`` is the HTTP status that made it retry
+    (``None``: no answer came, a connection error or timeout); ``attempt`` counts the
+    retries, from 1. Shown while the wait lasts, so it is not silence; not recorded."""
+
+    seconds: float
+    status: int | None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
 class Completed:
     """The model finished this request.
 
@@ -163,5 +175,6 @@ Event = (
     | Image
     | Usage
     | Note
+    | Retrying
     | Completed
 )

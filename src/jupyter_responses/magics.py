@@ -1,5 +1,5 @@
 """``%%respond``, ``%%chat`` and ``%responses``: parse options, call the session, show
-errors as one paragraph. No API logic lives here."""
+errors as one short block each. No API logic lives here."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .config import ResponsesConfig
 from .conversation import Turn
 from .errors import JupyterResponsesError, OptionsError, OutputInvalid
 from .render import make_view
+from .render.versions import show_versions
 from .session import Session, session_for
 from .turn_request import TurnOptions, TurnRequest, build_request, sendable
 
@@ -127,11 +128,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
             request = build_request(
                 options, self.settings(), namespace, self.session.connection.files
             )
-            turn = self.session.run(
-                request,
-                make_view(self.shell, self.render_interval, self.widgets),
-                cell_id=self.session.cell_id,
-            )
+            view = make_view(self.shell, self.render_interval, self.widgets)
+            turn = self.session.run(request, view, cell_id=self.session.cell_id)
+            show_versions(self.session, turn, view, self.widgets)
             if args.out:
                 namespace[args.out] = answer_value(request, turn)
 
@@ -187,7 +186,13 @@ def answer_value(request: TurnRequest, turn: Turn) -> Any:
 
 
 class _ShowErrors:
-    """Our errors become a one-paragraph ``UsageError`` (full traceback with debug)."""
+    """How our errors reach the cell. What was typed (the option line, the cell, a
+    ``%responses`` argument: an ``OptionsError``) is a usage error, shown as IPython
+    shows any magic's bad options: one ``UsageError`` line, fixed by what is typed.
+    Every other error of ours goes on as it is and shows itself (a heading for its
+    cause over one paragraph, see ``JupyterResponsesError._render_traceback_``), so
+    the cell fails under the error's own name and "Run all" stops. With ``debug``,
+    each shows its full traceback instead."""
 
     def __init__(self, debug: bool) -> None:
         self.debug = debug
@@ -196,5 +201,9 @@ class _ShowErrors:
         return None
 
     def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
-        if isinstance(error, JupyterResponsesError) and not self.debug:
+        if not isinstance(error, JupyterResponsesError):
+            return
+        if self.debug:
+            error.full_traceback = True
+        elif isinstance(error, OptionsError):
             raise UsageError(str(error)) from None

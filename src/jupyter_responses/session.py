@@ -96,6 +96,25 @@ class Session:
             self._changed(conversation)
             return turn
 
+    def show_version(self, conversation: Conversation, turn_id: str) -> bool:
+        """Make version ``turn_id`` of a cell's turn current in ``conversation`` (the
+        version switcher's arrows): the head moves to ``conversation.head_for(turn_id)``,
+        the newest turn on that version's branch (or stays, when the version is on the
+        current branch already), and the change is saved.
+
+        Returns ``False``, changing nothing, while another turn holds the lock (the chat
+        panel's, on its worker thread): a click is handled on the kernel's main thread,
+        which must not wait out a whole answer (nor hold up the panel's Stop)."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            conversation.checkout(conversation.head_for(turn_id))
+            self.threads.save(conversation)
+            self._changed(conversation)
+        finally:
+            self.lock.release()
+        return True
+
     def _changed(self, conversation: Conversation, turn: Turn | None = None) -> None:
         for listener in list(self.listeners):
             listener(conversation, turn)
@@ -194,7 +213,9 @@ class Session:
         recorder = _Recorder(turn, request.store, cancel)
         view.start(turn)
         try:
-            self._rounds(request, history, turn, recorder, view)
+            # The SDK's waits before retrying (429, 5xx) show in this turn's view.
+            with self.connection.retries_shown_to(view.update):
+                self._rounds(request, history, turn, recorder, view)
         except (KeyboardInterrupt, _Cancelled):
             turn.status = "interrupted"
             raise Interrupted(INTERRUPTED) from None

@@ -94,15 +94,18 @@ def test_error_scenarios_are_one_paragraph(
 ) -> None:
     kernel = kernel_at(mock_ai_api)
     expected = {
-        "mock-400": "rejected the request (400 mock_400): Mock scenario mock-400 triggered.",
-        "mock-401": "rejected the API key (401",
-        "mock-429": "Rate limited by 127.0.0.1 (429",
-        "mock-500": "failed with 500 mock_500 even after retrying",
-        "mock-503": "failed with 503 mock_503 even after retrying",
+        "mock-400": (
+            "BadRequest",
+            "rejected the request (400 mock_400): Mock scenario mock-400 triggered.",
+        ),
+        "mock-401": ("AuthenticationFailed", "rejected the API key (401"),
+        "mock-429": ("RateLimited", "Rate limited by 127.0.0.1 (429"),
+        "mock-500": ("ServerError", "failed with 500 mock_500 even after retrying"),
+        "mock-503": ("ServerError", "failed with 503 mock_503 even after retrying"),
     }
-    for scenario, needle in expected.items():
+    for scenario, (ename, needle) in expected.items():
         result = kernel.execute(f"%%{magic} -m gpt-4.1:{scenario}\nhi", allow_errors=True)
-        message = result.usage_error()
+        message = result.failure(ename)
         assert needle in message, (scenario, message)
     history = kernel.execute("%responses history").stdout
     assert history.count("✗") == len(expected)

@@ -251,15 +251,21 @@ def test_8_raw_reasoning_text_is_shown(session: Session, emulator: Emulator, api
 
 def test_9_the_tool_round_limit_has_its_own_status(session: Session, emulator: Emulator) -> None:
     emulator.enqueue(s.tool_calls(s.FunctionCall("f", {})), s.tool_calls(s.FunctionCall("f", {})))
-    with pytest.raises(ToolRoundsExceeded), contextlib.redirect_stdout(io.StringIO()):
+    with (
+        pytest.raises(ToolRoundsExceeded, match="Stopped after 1 rounds of tool calls"),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         session.run(
             ask(session, "chat", "Go", tools=["f"], max_tool_rounds=1, namespace={"f": lambda: 1}),
             TerminalView(),
         )
     turn = session.conversation.branch()[-1]
     assert turn.status == "stopped" and turn.in_context()
+    # The error says it (in its own block, recorded with the turn): no status line
+    # under the answer says it again, nor calls it cut off.
+    assert turn.error and "Stopped after 1 rounds" in turn.error
     plain = bundle(turn)["text/plain"]
-    assert "Stopped at the limit of tool rounds" in plain and "max tokens" not in plain
+    assert "Stopped at the limit" not in plain and "max tokens" not in plain
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from jupyter_client import KernelManager
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 
+from jupyter_responses import errors
 from jupyter_responses.emulator import Emulator
 
 Message = dict[str, Any]
@@ -75,6 +76,15 @@ class _ThisPythonKernelSpecs(KernelSpecManager):
         return {"python3": RESOURCES}
 
 
+#: The names of our errors (``JupyterResponsesError`` and every subclass): each shows
+#: itself in a cell as one block, a heading over its message.
+OUR_ERRORS = frozenset(
+    value.__name__
+    for value in vars(errors).values()
+    if isinstance(value, type) and issubclass(value, errors.JupyterResponsesError)
+)
+
+
 class CellError(NamedTuple):
     ename: str
     evalue: str
@@ -82,6 +92,11 @@ class CellError(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.ename}: {self.evalue}"
+
+    @property
+    def heading(self) -> str:
+        """The first line of the error block (ours: the cause in a few words)."""
+        return self.traceback.split("\n", 1)[0]
 
 
 @dataclass
@@ -249,10 +264,27 @@ class CellResult:
         )
 
     def usage_error(self) -> str:
-        """The one-line ``UsageError`` message the cell ended with (asserted so)."""
+        """The one-line ``UsageError`` message the cell ended with (asserted so): what
+        IPython shows for a bad option line or input."""
+        return self.failure("UsageError")
+
+    def failure(self, ename: str | None = None) -> str:
+        """The one-line message of the error the cell ended with, asserted to be shown
+        as one clean block: a ``UsageError`` line, or one of our errors under its own
+        name (``OUR_ERRORS``), shown as its heading over that message and nothing more
+        (no Python traceback, no second error). ``ename``: the class it must be."""
         error = self.error
-        assert error is not None and error.ename == "UsageError", error
-        assert "\n" not in error.evalue, error.evalue
+        assert error is not None, f"the cell did not fail (status {self.status!r})"
+        assert self.status == "error", self.status  # it counts as failed: "Run all" stops
+        assert ename is None or error.ename == ename, f"{error}, not {ename}"
+        assert error.evalue.strip() and "\n" not in error.evalue, repr(error.evalue)
+        if error.ename != "UsageError":
+            assert error.ename in OUR_ERRORS, f"{error}\n{error.traceback}"
+            heading, *said = error.traceback.split("\n")
+            assert heading and len(said) == 1, error.traceback  # a heading and the message
+            assert said[0][1:] in error.evalue, (said, error.evalue)  # its own words
+            assert len(self.of_type("error")) == 1, self.of_type("error")
+        assert "Traceback" not in error.traceback + self.stderr, error.traceback
         return error.evalue
 
     # -- comms ------------------------------------------------------------------------------

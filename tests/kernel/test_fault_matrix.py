@@ -4,7 +4,8 @@
 Each case runs three turns in a fresh conversation: ``first`` completes, ``second``
 meets the fault, ``third`` completes. It checks the message (one line, the key
 phrase, no traceback, no key, the same words recorded with the turn), the answer that
-arrived (kept, shown and saved), how many requests the server saw (the SDK's retries),
+arrived (kept, shown and saved, with no "Failed" line repeating the error), how many
+requests the server saw (the SDK's retries),
 what turn 2 and turn 3 sent (``previous_response_id`` or the history: never a failed
 turn), and that memory (``%responses history``) and SQLite both hold all three turns.
 
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 
 from jupyter_responses.backends.responses import RESENT_NOTE
+from jupyter_responses.chat_panel.wording import for_panel
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 from jupyter_responses.render.base import STATUS_LINES
@@ -83,6 +85,8 @@ class Fault:
     name: str
     replies: Replies
     phrase: str  # in turn 2's message; "" when turn 2 must not fail
+    error: str = ""  # the class of turn 2's error (its name in a cell's error block)
+    hint: str = ""  # also in turn 2's message
     status: str = "failed"  # turn 2, as recorded
     partial: str = ""  # the answer turn 2 keeps
     attempts: int = 1  # requests the server saw for turn 2
@@ -101,44 +105,51 @@ def _http(status: int, **error: Any) -> Replies:
     return _always(s.HTTPError(status, **error))
 
 
+#: The advice for a dead port names where its URL was set (%config, in this matrix).
+CONFIG_HINT = "is %config ResponsesMagics.base_url right?"
+
+
 FAULTS = [
-    Fault("connection refused", _always(), "Could not reach http://127.0.0.1:", attempts=0,
-          refused=True, panel=("chat",)),
-    Fault("401", _http(401), "rejected the API key (401 invalid_api_key)", panel=("chat",)),
-    Fault("403", _http(403), "denied access (403"),
-    Fault("404 unknown model", _http(404), "Model 'gpt-4.1' is not available"),
+    Fault("connection refused", _always(), "Could not reach http://127.0.0.1:", "ConnectionFailed",
+          hint=CONFIG_HINT, attempts=0, refused=True, panel=("chat",)),
+    Fault("401", _http(401), "rejected the API key (401 invalid_api_key)", "AuthenticationFailed",
+          panel=("chat",)),
+    Fault("403", _http(403), "denied access (403", "PermissionDenied"),
+    Fault("404 unknown model", _http(404), "Model 'gpt-4.1' is not available", "NotFound"),
     Fault("400 context too long",
           _http(400, code="context_length_exceeded", message="Maximum context length exceeded"),
-          "too long for this model (400 context_length_exceeded)"),
+          "too long for this model (400 context_length_exceeded)", "BadRequest"),
     Fault("429, retry-after 1 s", _http(429, retry_after=1, times=2),
           "Rate limited by 127.0.0.1 (429 rate_limit_exceeded) even after retrying",
-          attempts=2, retry_after=1.0, panel=("responses",)),
-    Fault("500", _http(500, times=2), "failed with 500 even after retrying", attempts=2),
-    Fault("503", _http(503, times=2), "failed with 503 even after retrying", attempts=2),
+          "RateLimited", attempts=2, retry_after=1.0, panel=("responses",)),
+    Fault("500", _http(500, times=2), "failed with 500 even after retrying", "ServerError",
+          attempts=2),
+    Fault("503", _http(503, times=2), "failed with 503 even after retrying", "ServerError",
+          attempts=2),
     Fault("503 once, then the retry answers", _always(s.HTTPError(503), s.text(TEXT)), "",
           status="completed", partial=TEXT, attempts=2, panel=("chat",)),
     Fault("disconnect before any event", _at("start", "disconnect_after"),
-          "closed the connection before the answer began"),
+          "closed the connection before the answer began", "ConnectionFailed"),
     Fault("disconnect after 3 words", _at(3, "disconnect_after"), "dropped mid-answer",
-          partial=THREE, panel=("responses", "chat")),
+          "ConnectionFailed", partial=THREE, panel=("responses", "chat")),
     Fault("disconnect before the last event", _at("end", "disconnect_after"),
-          "dropped mid-answer", partial=TEXT),
+          "dropped mid-answer", "ConnectionFailed", partial=TEXT),
     Fault("`error` event after 3 words",
           _at(3, "error_event_after", error_message="The engine is overloaded"),
-          "engine is overloaded", partial=THREE, panel=("chat",)),
+          "engine is overloaded", "StreamFailed", partial=THREE, panel=("chat",)),
     Fault("response.failed", _always(s.text(TEXT, status="failed", error_message="It crashed")),
-          "It crashed", partial=TEXT, panel=("responses",)),
+          "It crashed", "StreamFailed", partial=TEXT, panel=("responses",)),
     Fault("incomplete (max tokens)", _always(s.text(TEXT, status="incomplete")), "",
           status="incomplete", partial=TEXT, shows="Cut off (max tokens reached)"),
     Fault("first byte later than the timeout",
           _always(*[s.text(TEXT, first_byte_delay=2.0)] * 2), "No answer from 127.0.0.1 within "
-          "the timeout", attempts=2, config="%config ResponsesMagics.timeout = 0.5",
+          "the timeout", "TimedOut", attempts=2, config="%config ResponsesMagics.timeout = 0.5",
           panel=("responses",)),
     Fault("stall mid-stream longer than the timeout", _at(3, "stall_after", stall=3.0),
-          "went quiet mid-answer", partial=THREE,
+          "went quiet mid-answer", "TimedOut", partial=THREE,
           config="%config ResponsesMagics.timeout = 0.5"),
     Fault("malformed SSE data after 3 words", _at(3, "malformed_after"),
-          "sent data that is not valid JSON mid-answer", partial=THREE,
+          "sent data that is not valid JSON mid-answer", "StreamFailed", partial=THREE,
           panel=("responses", "chat")),
     Fault("expired previous_response_id", _always(s.text(TEXT)), "", status="completed",
           partial=TEXT, attempts=2, forget=True, shows=RESENT_NOTE, apis=("responses",),
@@ -176,13 +187,14 @@ CASE_IDS = [case.id for case in CASES]
 # -- what a case observes ---------------------------------------------------------------------
 @dataclass
 class Seen:
-    """What one turn showed: its error (``UsageError`` in a cell, the panel's notice)
-    and the text on screen."""
+    """What one turn showed: its error (in a cell, the block under the error's own
+    name: its heading over the message; the panel's notice) and the text on screen."""
 
     ename: str | None = None
     message: str = ""
     traceback: str = ""
     shown: str = ""
+    heading: str = ""
 
 
 @dataclass
@@ -223,7 +235,7 @@ def _panel_turn(api, text):
     p.worker.join(60)
     newest = p.messages.children[0] if p.messages.children else None
     shown = " ".join(_texts(newest)) if newest is not None else ""
-    print(_json.dumps({"busy": p.busy, "notice": p.notice.value, "shown": shown}))
+    print(_json.dumps({"busy": p.busy, "notice": p.last_error, "shown": shown}))
 """
 
 
@@ -265,7 +277,7 @@ def _turn(kernel: KernelSession, via: str, prompt: str) -> Seen:
         error = result.error
         if error is None:
             return Seen(shown=result.plain)
-        return Seen(error.ename, error.evalue, error.traceback, result.plain)
+        return Seen(error.ename, error.evalue, error.traceback, result.plain, error.heading)
     label = "Responses" if via == "panel-responses" else "Chat Completions"
     out = kernel.execute(f"_panel_turn({label!r}, {prompt!r})", timeout=90).stdout
     seen = json.loads(out)
@@ -374,19 +386,27 @@ def _run(
     assert len(turns) == 3, [(t.prompt, t.status) for t in turns]
     turn2 = turns[1]
 
-    # The message: one line, the key phrase, no traceback or key, recorded with the turn.
+    # The message: one block (a heading over one line), the key phrase, no traceback or
+    # key, recorded with the turn.
+    in_cell = not via.startswith("panel")
     if second.ename is not None:
-        outcome.message = _portless(second.message)
+        shown_as = f"`{second.ename}` **{second.heading}**: " if in_cell else ""
+        outcome.message = shown_as + _portless(second.message)
     else:
         said = turn2.notes or [STATUS_LINES.get(turn2.status, "")]
         outcome.message = "no error" + (f"; {said[0]}" if said[0] else "")
     if fault.phrase:
-        expected = "notice" if via.startswith("panel") else "UsageError"
+        expected = fault.error if in_cell else "notice"
         outcome.check(second.ename == expected, "message", f"{second.ename}, not {expected}")
         outcome.check(fault.phrase in second.message, "message", f"no {fault.phrase!r}")
+        outcome.check(fault.hint in second.message, "message", f"no {fault.hint!r}")
         outcome.check("\n" not in second.message.strip(), "message", "more than one line")
         outcome.check("Traceback" not in second.traceback, "message", "a traceback")
-        outcome.check(turn2.error == second.message, "message", "not the recorded error")
+        lines = second.traceback.splitlines()
+        block = len(lines) == 2 and lines[0] == second.heading and lines[1][1:] in second.message
+        outcome.check(block or not in_cell, "message", "not one block: heading, message")
+        recorded = turn2.error if in_cell else for_panel(turn2.error or "")
+        outcome.check(recorded == second.message, "message", "not the recorded error")
     else:
         outcome.check(second.ename is None, "message", f"{second.ename}: {second.message}")
         outcome.check(fault.shows in second.shown, "message", f"{fault.shows!r} not shown")
@@ -396,6 +416,7 @@ def _run(
     outcome.kept = f"`{turn2.text}`" if turn2.text else "— (none arrived)"
     outcome.check(turn2.text == fault.partial, "answer", f"{turn2.text!r}, not {fault.partial!r}")
     outcome.check(fault.partial in second.shown, "answer", "not shown")
+    outcome.check(STATUS_LINES["failed"] not in second.shown, "answer", "a 'Failed' line too")
 
     # What the server saw: the SDK's retries, then what turns 2 and 3 sent.
     outcome.attempts = str(len(sent))
@@ -447,10 +468,12 @@ subset) the chat panel, in real IPython kernels talking HTTP to the emulator, wi
 1 (`first`) completes, turn 2 (`second`) meets the fault and turn 3 (`third`)
 completes. `PORT` stands for the port of the server the case used.
 
-- **Message**: what turn 2 shows: a cell's one-line `UsageError` (no traceback), the
-  panel's notice, or for a turn that did not fail, its note or status line. It is also
-  the error recorded with the turn.
-- **Answer kept**: turn 2's answer as saved; it is also shown in the cell or panel.
+- **Message**: what turn 2 shows: in a cell, one error block under the error's own
+  class (listed first), its heading (in bold) over one line, and no traceback; the
+  panel's notice; or for a turn that did not fail, its note or status line. The line is
+  also the error recorded with the turn.
+- **Answer kept**: turn 2's answer as saved; it is also shown in the cell or panel,
+  with no "Failed" line under it (the error says so, once).
 - **Requests**: requests for turn 2 the server received (the SDK's retries included).
 - **Turn 2 sent**, **Turn 3 sent**: `chained to turn N (+ prompt)` is
   `previous_response_id` with only the new prompt; `history: …` is the whole history

@@ -139,40 +139,50 @@ def test_bad_options_are_short_usage_errors(
     loaded: KernelSession, emulator: Emulator, line: str, needle: str
 ) -> None:
     result = loaded.execute(f"{line}\nhello", allow_errors=True)
-    assert result.error is not None and result.error.ename == "UsageError"
-    assert needle in result.error.evalue
+    assert needle in result.usage_error()
     assert emulator.requests() == []
 
 
 def test_empty_cell_is_a_usage_error(loaded: KernelSession, emulator: Emulator) -> None:
     result = loaded.execute("%%respond\n   ", allow_errors=True)
-    assert result.error.ename == "UsageError" and "The cell is empty" in result.error.evalue
+    assert "The cell is empty" in result.usage_error()
 
 
 @pytest.mark.parametrize(
-    ("status", "needle"),
+    ("status", "ename", "heading", "needle"),
     [
-        (400, "rejected the request (400)"),
-        (401, "rejected the API key (401 invalid_api_key)"),
-        (403, "denied access (403"),
-        (404, "Model 'gpt-4.1' is not available"),
-        (429, "Rate limited"),
-        (500, "failed with 500"),
-        (503, "failed with 503"),
+        (400, "BadRequest", "Request rejected", "rejected the request (400)"),
+        (
+            401,
+            "AuthenticationFailed",
+            "API key rejected",
+            "rejected the API key (401 invalid_api_key)",
+        ),
+        (403, "PermissionDenied", "Access denied", "denied access (403"),
+        (404, "NotFound", "Unknown model", "Model 'gpt-4.1' is not available"),
+        (429, "RateLimited", "Rate limited", "Rate limited"),
+        (500, "ServerError", "Server error", "failed with 500"),
+        (503, "ServerError", "Server error", "failed with 503"),
     ],
 )
 @pytest.mark.parametrize("magic", ["respond", "chat"])
-def test_http_errors_are_one_paragraph_and_lose_nothing(
-    loaded: KernelSession, emulator: Emulator, status: int, needle: str, magic: str
+def test_http_errors_are_one_block_and_lose_nothing(
+    loaded: KernelSession,
+    emulator: Emulator,
+    status: int,
+    ename: str,
+    heading: str,
+    needle: str,
+    magic: str,
 ) -> None:
     loaded.execute("%config ResponsesMagics.max_retries = 0")
     loaded.execute(f"%%{magic}\nfine")
     emulator.enqueue(s.HTTPError(status))
     result = loaded.execute(f"%%{magic}\nboom", allow_errors=True)
-    assert result.error.ename == "UsageError"
-    assert needle in result.error.evalue
-    assert "\n" not in result.error.evalue and "Traceback" not in result.error.traceback
-    assert API_KEY not in result.error.evalue
+    message = result.failure(ename)  # the heading over one line, no traceback
+    assert needle in message and result.error.heading == heading
+    assert "UsageError" not in result.stderr
+    assert API_KEY not in message
     history = loaded.execute("%responses history").stdout
     assert "1. ✓" in history and "2. ✗" in history
     loaded.execute(f"%%{magic}\nagain")
@@ -196,12 +206,17 @@ def test_connection_refused_and_timeout(loaded: KernelSession, emulator: Emulato
     loaded.execute("%config ResponsesMagics.max_retries = 0")
     loaded.execute("%config ResponsesMagics.base_url = 'http://127.0.0.1:9/v1'")
     result = loaded.execute("%%respond\nhi", allow_errors=True)
-    assert "Could not reach http://127.0.0.1:9/v1" in result.error.evalue
+    message = result.failure("ConnectionFailed")
+    assert "Could not reach http://127.0.0.1:9/v1" in message
+    assert result.error.heading == "Could not connect"
+    # The URL came from %config: the advice says to check that, not the environment.
+    assert "is %config ResponsesMagics.base_url right?" in message
+    assert "OPENAI_BASE_URL" not in message
     loaded.execute(f"%config ResponsesMagics.base_url = '{emulator.url}'")
     loaded.execute("%config ResponsesMagics.timeout = 0.3")
     emulator.enqueue(s.text("late", first_byte_delay=1.5))
     result = loaded.execute("%%chat\nhi", allow_errors=True)
-    assert "No answer from 127.0.0.1 within the timeout" in result.error.evalue
+    assert "No answer from 127.0.0.1 within the timeout" in result.failure("TimedOut")
 
 
 def test_cut_off_stream_keeps_partial_text_and_is_never_chained(
@@ -210,8 +225,11 @@ def test_cut_off_stream_keeps_partial_text_and_is_never_chained(
     loaded.execute("%%respond\nfirst")
     emulator.enqueue(s.text("partial words arrive here then more", disconnect_after=8))
     result = loaded.execute("%%respond\nsecond", allow_errors=True)
-    assert "dropped mid-answer" in result.error.evalue
-    assert "partial words" in result.html and "Failed" in result.html
+    assert "dropped mid-answer" in result.failure("ConnectionFailed")
+    assert result.error.heading == "Connection lost"
+    # The partial answer and its footer stay; the failure is said once, in the error.
+    assert "partial words" in result.html and "gpt-4.1 ·" in result.html
+    assert "Failed" not in result.html + result.plain
     loaded.execute("%%respond\nthird")
     first_id = next(iter(emulator.state.responses))
     third = requests(emulator, "/v1/responses")[-1]
@@ -221,10 +239,10 @@ def test_cut_off_stream_keeps_partial_text_and_is_never_chained(
 def test_error_event_and_response_failed(loaded: KernelSession, emulator: Emulator) -> None:
     emulator.enqueue(s.text("some text", error_event_after=6, error_message="Overloaded."))
     result = loaded.execute("%%respond\nx", allow_errors=True)
-    assert "Overloaded." in result.error.evalue
+    assert "Overloaded." in result.failure("StreamFailed")
     emulator.enqueue(s.text("some text", status="failed", error_message="Model crashed."))
     result = loaded.execute("%%respond\ny", allow_errors=True)
-    assert "Model crashed." in result.error.evalue and "some text" in result.html
+    assert "Model crashed." in result.failure("StreamFailed") and "some text" in result.html
 
 
 def test_incomplete_is_kept_and_marked(loaded: KernelSession, emulator: Emulator) -> None:
@@ -237,7 +255,8 @@ def test_no_key_and_no_base_url(kernel_factory) -> None:
     kernel = kernel_factory({"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None})
     kernel.execute(LOAD)
     result = kernel.execute("%%respond\nhi", allow_errors=True)
-    assert result.error.ename == "UsageError" and "No API key" in result.error.evalue
+    assert "No API key" in result.failure("ConfigurationError")
+    assert result.error.heading == "No API key"
     assert "not set" in kernel.execute("%responses status").stdout
 
 
@@ -253,17 +272,20 @@ def test_debug_shows_the_traceback(loaded: KernelSession, emulator: Emulator) ->
     emulator.enqueue(s.HTTPError(401))
     result = loaded.execute("%%respond\nhi", allow_errors=True)
     assert result.error.ename == "AuthenticationFailed"
+    trace = result.error.traceback
+    assert "Traceback (most recent call last)" in trace and "rejected the API key" in trace
+    assert "AuthenticationError" in trace  # the SDK's error it was mapped from, too
 
 
 def test_interrupt_keeps_partial_text(loaded: KernelSession, emulator: Emulator) -> None:
     emulator.enqueue(s.text("word " * 200, deltas=200, event_delay=0.05))
     msg_id = loaded.execute_async("%%respond\nlong one")
-    loaded.wait_for(
-        msg_id, lambda m: "word" in str(m["content"].get("data", {}).get("state")), timeout=30
+    loaded.wait_for(  # the answer streaming ("word" alone is in the stylesheet)
+        msg_id, lambda m: "word word" in str(m["content"].get("data", {}).get("state")), timeout=30
     )
     loaded.interrupt()
     result = loaded.collect(msg_id, allow_errors=True)
-    assert result.error.ename == "UsageError" and "Interrupted" in result.error.evalue
+    assert "Interrupted" in result.failure("Interrupted")
     assert "word" in result.html and "Interrupted" in result.html
     assert "⏹" in loaded.execute("%responses history").stdout
     loaded.execute("%%respond\nnext")

@@ -79,7 +79,7 @@ def test_no_secret_in_any_output_log_export_or_row(
     for magic, fault in faults:
         emulator.enqueue(fault)
         result = run(f"%%{magic}\nsecret-scan: fault", allow_errors=True)
-        assert result.error is not None and result.error.ename == "UsageError", result.error
+        result.failure()  # one block, under the error's own name
         outputs.append(result)
     emulator.enqueue(s.HTTPError(429))
     outputs.append(

@@ -131,6 +131,21 @@ def test_connection_errors_say_where_the_stream_broke() -> None:
     assert "went quiet mid-answer" in str(from_openai(timeout, BASE, mid_stream=True))
 
 
+def test_an_unreachable_server_is_checked_where_its_url_was_set() -> None:
+    dropped = openai.APIConnectionError(request=httpx2.Request("POST", f"{BASE}/responses"))
+    advice = {
+        "config": "Is the server running, and is %config ResponsesMagics.base_url right?",
+        "env": "Is the server running, and is OPENAI_BASE_URL right?",
+        None: "Is the server running, and is its base URL right?",
+    }
+    for source, said in advice.items():
+        error = from_openai(dropped, BASE, source=source)
+        assert said in str(error) and error.heading == "Could not connect", source
+        assert source == "env" or "OPENAI_BASE_URL" not in str(error)
+    default = str(from_openai(dropped, "https://api.openai.com/v1", source="default"))
+    assert "Is the network up? No base URL is set, so requests go to OpenAI" in default
+
+
 def test_data_that_is_not_json() -> None:
     with pytest.raises(json.JSONDecodeError) as caught:
         json.loads('{"delta": "cut')
@@ -139,8 +154,12 @@ def test_data_that_is_not_json() -> None:
     assert "127.0.0.1 sent data that is not valid JSON mid-answer (Unterminated" in str(mid)
     assert "partial answer is kept" in str(mid)
     assert "Is OPENAI_BASE_URL an OpenAI-compatible server?" in str(
-        from_bad_json(caught.value, BASE)
+        from_bad_json(caught.value, BASE, source="env")
     )
+    assert "Is %config ResponsesMagics.base_url an OpenAI-compatible server?" in str(
+        from_bad_json(caught.value, BASE, source="config")
+    )
+    assert "Is the base URL an OpenAI-compatible server?" in str(from_bad_json(caught.value, BASE))
 
 
 def test_a_server_message_ending_in_punctuation_gets_one_full_stop() -> None:

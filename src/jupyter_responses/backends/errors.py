@@ -41,25 +41,54 @@ class StreamState:
     started = False
 
 
+#: Where a base URL was set (``Connection`` tells its clients) -> how advice names it.
+URL_SOURCES = {
+    "config": "%config ResponsesMagics.base_url",
+    "env": "OPENAI_BASE_URL",
+    "default": "",  # nothing set: the SDK's own default, OpenAI
+}
+
+
 @contextmanager
 def mapped_errors(client: OpenAI, model: str | None = None) -> Iterator[StreamState]:
     """Turn ``openai`` exceptions into ours; also the ``JSONDecodeError`` the SDK lets
-    through for an event whose data is not JSON."""
+    through for an event whose data is not JSON. The advice names where the base URL
+    was set when the client says (``base_url_source``: the Connection's clients do)."""
     import json
 
     import openai
 
     state = StreamState()
+    source = getattr(client, "base_url_source", None)
     try:
         yield state
     except openai.OpenAIError as error:
         base_url = str(client.base_url).rstrip("/")
         raise from_openai(
-            error, base_url, model, mid_stream=state.started, answered=state.answered
+            error,
+            base_url,
+            model,
+            mid_stream=state.started,
+            answered=state.answered,
+            source=source,
         ) from error
     except json.JSONDecodeError as error:
         base_url = str(client.base_url).rstrip("/")
-        raise from_bad_json(error, base_url, mid_stream=state.started) from error
+        raise from_bad_json(error, base_url, mid_stream=state.started, source=source) from error
+
+
+def _check_url(source: str | None) -> str:
+    """What to check when the server cannot be reached, naming where its base URL was
+    set (``URL_SOURCES``): the user fixes it there, not in a place they never used."""
+    named = URL_SOURCES.get(source or "")
+    if named is None:
+        return "Is the server running, and is its base URL right?"
+    if named:
+        return f"Is the server running, and is {named} right?"
+    return (
+        "Is the network up? No base URL is set, so requests go to OpenAI; for another "
+        "server set OPENAI_BASE_URL or %config ResponsesMagics.base_url."
+    )
 
 
 #: Longest server message shown inside one of ours.
@@ -120,10 +149,13 @@ def from_openai(
     model: str | None = None,
     mid_stream: bool = False,
     answered: bool = False,
+    source: str | None = None,
 ) -> JupyterResponsesError:
     """Map an ``openai`` exception to ours, with advice. Never includes the API key.
     ``mid_stream``: part of the answer had arrived (it is kept); ``answered``: the
-    server had accepted the request (its stream began), so it was reachable."""
+    server had accepted the request (its stream began), so it was reachable;
+    ``source``: where the base URL was set (a key of ``URL_SOURCES``; ``None``: not
+    known), which the advice for an unreachable server names."""
     import openai
 
     host = urlsplit(base_url).hostname or base_url
@@ -132,7 +164,8 @@ def from_openai(
         return TimedOut(
             f"{host} went quiet mid-answer for longer than the timeout. The partial answer is "
             "kept (marked failed, not sent as context); re-run the cell, or raise the timeout "
-            "with %config ResponsesMagics.timeout = SECONDS."
+            "with %config ResponsesMagics.timeout = SECONDS.",
+            heading="Timed out mid-answer",
         )
     if isinstance(error, openai.APITimeoutError):
         return TimedOut(
@@ -142,17 +175,19 @@ def from_openai(
     if isinstance(error, openai.APIConnectionError) and mid_stream:
         return ConnectionFailed(
             f"The connection to {host} dropped mid-answer. The partial answer is kept (marked "
-            "failed, not sent as context); re-run the cell to retry."
+            "failed, not sent as context); re-run the cell to retry.",
+            heading="Connection lost",
         )
     if isinstance(error, openai.APIConnectionError) and answered:
         return ConnectionFailed(
             f"{host} accepted the request, then closed the connection before the answer "
-            "began. Re-run the cell to retry."
+            "began. Re-run the cell to retry.",
+            heading="Connection closed",
         )
     if isinstance(error, openai.APIConnectionError):
         return ConnectionFailed(
             f"Could not reach {safe_url(base_url)} (or it closed the connection mid-answer). "
-            "Is the server running and OPENAI_BASE_URL right? Re-run the cell to retry."
+            f"{_check_url(source)} Re-run the cell to retry."
         )
     if not isinstance(error, openai.APIStatusError):
         return StreamFailed(
@@ -182,6 +217,7 @@ def from_openai(
                 "server offers.",
                 status,
                 code,
+                heading="Unknown model",
             )
         if _path(error).endswith("/responses"):
             return _no_responses_api(host, _path(error), tag, message, status, code)
@@ -208,22 +244,29 @@ def from_openai(
             "shorten the prompt.",
             status,
             code,
+            heading="Conversation too long",
         )
     return BadRequest(f"{host} rejected the request ({tag}): {message}.", status, code)
 
 
-def from_bad_json(error: ValueError, base_url: str, mid_stream: bool = False) -> StreamFailed:
-    """Data the SDK could not parse as JSON (a stream event cut or mangled on the way)."""
+def from_bad_json(
+    error: ValueError, base_url: str, mid_stream: bool = False, source: str | None = None
+) -> StreamFailed:
+    """Data the SDK could not parse as JSON (a stream event cut or mangled on the way);
+    ``source`` as for ``from_openai``."""
     host = urlsplit(base_url).hostname or base_url
     said = " ".join(str(error).split())[:MESSAGE_LIMIT]
     if mid_stream:
         return StreamFailed(
             f"{host} sent data that is not valid JSON mid-answer ({said}). The partial answer "
-            "is kept (marked failed, not sent as context); re-run the cell to retry."
+            "is kept (marked failed, not sent as context); re-run the cell to retry.",
+            heading="Unreadable answer",
         )
+    named = URL_SOURCES.get(source or "") or "the base URL"
     return StreamFailed(
-        f"{host} sent data that is not valid JSON ({said}). Is OPENAI_BASE_URL an "
-        "OpenAI-compatible server? Re-run the cell to retry."
+        f"{host} sent data that is not valid JSON ({said}). Is {named} an "
+        "OpenAI-compatible server? Re-run the cell to retry.",
+        heading="Unreadable answer",
     )
 
 
@@ -237,4 +280,5 @@ def _no_responses_api(
         "server that serves /responses.",
         status,
         code,
+        heading="No Responses API",
     )

@@ -306,7 +306,8 @@ def _reason(error: Any) -> str:
     if not said and error is not None:
         nested = as_dict(error).get("error")
         said = text_of(nested.get("message")) if isinstance(nested, dict) else ""
-    return said or "no reason given"
+    # the message it goes into adds the full stop: never "…a response.."
+    return " ".join(said.split()).rstrip(".!?") or "no reason given"
 
 
 def _is_call(item: Any) -> bool:

@@ -1,5 +1,5 @@
-"""The one interface every view implements, and the status and footer lines all of
-them show."""
+"""The one interface every view implements, and the status, footer and notice lines
+all of them show."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..conversation import Turn
-    from ..events import Event
+    from ..events import Event, Retrying
 
 
 class View(Protocol):
@@ -25,12 +25,29 @@ class View(Protocol):
         ...
 
 
-#: The line under a turn that did not complete.
+#: The line under a turn that did not complete. (``importing`` also strips these from
+#: the text of notebooks saved before records, so a line once shown stays listed.)
 STATUS_LINES = {
     "incomplete": "⚠ Cut off (max tokens reached).",
     "stopped": "⚠ Stopped at the limit of tool rounds: the model was still calling tools.",
     "failed": "⚠ Failed: the answer above is incomplete.",
     "interrupted": "⏹ Interrupted: the partial answer is kept.",
+}
+
+#: Statuses whose turn always ends in an error that says so, in its own block under
+#: the answer (and as the chat panel's notice), with the partial answer kept: a status
+#: line would say the same failure a second time.
+SAID_BY_THE_ERROR = frozenset({"failed", "stopped"})
+
+#: A few words for the HTTP statuses the SDK retries.
+RETRY_REASONS = {
+    408: "request timeout",
+    409: "conflict",
+    429: "rate limited",
+    500: "server error",
+    502: "bad gateway",
+    503: "server unavailable",
+    504: "gateway timeout",
 }
 
 
@@ -47,4 +64,22 @@ def footer(turn: Turn) -> str:
 
 
 def status_line(turn: Turn) -> str | None:
+    """The line under a turn that did not complete, unless its error says it."""
+    if turn.status in SAID_BY_THE_ERROR:
+        return None
     return STATUS_LINES.get(turn.status)
+
+
+def retry_notice(event: Retrying) -> str:
+    """``Retrying in 2 s (429 rate limited)…``: what a live view shows while the SDK
+    waits to send a failed request again."""
+    seconds = event.seconds
+    wait = f"{seconds:.1f}".removesuffix(".0") if seconds < 10 else f"{seconds:.0f}"
+    if event.status is None:
+        why = "no answer"
+    else:
+        reason = RETRY_REASONS.get(event.status, "server error" if event.status >= 500 else "")
+        why = f"{event.status} {reason}".strip()
+    if event.attempt > 1:
+        why += f", retry {event.attempt}"
+    return f"Retrying in {wait} s ({why})…"

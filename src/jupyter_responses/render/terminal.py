@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .. import builtin_tools
 from .. import events as ev
 from .approval import ask_with_input
-from .base import footer, status_line
+from .base import footer, retry_notice, status_line
 
 if TYPE_CHECKING:
     from ..conversation import Turn
@@ -43,6 +43,8 @@ class TerminalView:
             self._text(event.text)
         elif isinstance(event, ev.Note):
             self._line(f"[{event.text}]")
+        elif isinstance(event, ev.Retrying):  # written before the wait, not after it
+            self._line(f"[{retry_notice(event)}]")
         elif isinstance(event, ev.ToolRunning):
             self._line(f"[running {event.name}…]")
         elif isinstance(event, ev.ToolResult):
