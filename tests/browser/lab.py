@@ -76,3 +76,14 @@ def outputs(code_cell: Any) -> Any:
 def pwned(page: Any) -> Any:
     """What an executed payload set, or None."""
     return page.evaluate("() => window.__pwned ?? null")
+
+
+def use_theme(page: Any, name: str) -> None:
+    """Switch JupyterLab's theme (``"JupyterLab Dark"``, ``"JupyterLab Light"``) through
+    the command palette, as a user does, and wait until the page wears it."""
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator(".lm-CommandPalette-input")
+    palette.fill(f"Use Theme: {name}")
+    page.keyboard.press("Enter")
+    light = "true" if "Light" in name else "false"
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)

@@ -76,16 +76,16 @@ def test_a_new_builtin_tool_needs_only_its_declaration(
     assert "[echo finder done] oslo weather" in printed.getvalue()
     # rendered
     shown = bundle(turn)
-    assert "📣 echo finder — done" in shown["text/html"]
+    assert "📣 echo finder: oslo weather — done" in shown["text/html"]
     assert "Query: <code>oslo weather</code>" in shown["text/html"]
     assert (
         '<a href="https://yr.no/oslo" rel="noopener noreferrer">Yr: Oslo</a>' in shown["text/html"]
     )
-    assert "[📣 echo finder — done] oslo weather" in shown["text/plain"]
+    assert "[📣 echo finder: oslo weather — done]" in shown["text/plain"]
     # exported: a cell that asks for it again, and the Markdown transcript
     cell = to_notebook(session.conversation).cells[2]
     assert cell.source.splitlines()[0] == "%%respond -m gpt-4.1 --tools echo_search"
-    assert "📣 echo finder — done" in cell.outputs[0]["data"]["text/html"]
+    assert "📣 echo finder: oslo weather — done" in cell.outputs[0]["data"]["text/html"]
     assert "Query: `oslo weather`" in to_markdown(session.conversation)
 
 
@@ -103,7 +103,7 @@ def test_an_item_no_declaration_knows_is_still_shown(session: Session, emulator:
     with contextlib.redirect_stdout(io.StringIO()):
         turn = session.run(ask(session, "responses", "Go"), TerminalView())
     assert turn.calls[0]["detail"] == {"query": "what next"}
-    assert "🧰 future tool — done" in bundle(turn)["text/html"]
+    assert "🧰 future tool: what next — done" in bundle(turn)["text/html"]
 
 
 def _format_2(calls: list[dict[str, Any]]) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def test_format_2_details_load_as_neutral_fields() -> None:
     html = bundle(conversation.turns["t1"])["text/html"]
     for shown in ("Query: <code>oslo</code>", "<code>r.pdf</code> (score 0.50)", "Prompt: A cat"):
         assert shown in html
-    assert "🔌 docs.lookup — done" in html
+    assert "🔌 docs.lookup() — done" in html
     # saved again, it is format 3 and reads back the same
     again = conversation_from_dict(conversation_to_dict(conversation))
     assert [c["detail"] for c in again.turns["t1"].calls] == details

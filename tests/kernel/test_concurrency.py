@@ -131,7 +131,7 @@ def test_a_magic_run_while_the_panel_streams_waits_for_it(
     assert history.index("from the panel") < history.index("from a cell")
     # The panel shows both turns, its own answer untouched by the magic's.
     assert kernel.execute("print(len(p.messages.children))").stdout.strip() == "4"
-    shown = kernel.execute("print(p.messages.children[2].children[0].children[5].value)")
+    shown = kernel.execute("print(p.messages.children[2].children[0].children[0].value)")
     assert "p39" in shown.stdout and "m0" not in shown.stdout
 
 
@@ -177,8 +177,7 @@ def test_interrupting_a_magic_that_waits_for_the_panel(
     time.sleep(0.3)  # the cell now waits for the session's lock
     kernel.interrupt()
     result = kernel.collect(msg_id, timeout=20, allow_errors=True)
-    assert result.error is not None and result.error.ename == "UsageError", result.error
-    assert result.error.evalue == (
+    assert result.failure("Interrupted") == (
         "Interrupted while waiting for the turn already running (the chat panel's) to finish: "
         "nothing was sent."
     )

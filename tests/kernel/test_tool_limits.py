@@ -186,7 +186,7 @@ def test_a_tool_that_prints_and_displays_leaves_the_turn_intact(
     # The turn's display is first, whole, and holds none of the tool's own output.
     ours = outputs[0]
     assert [o for o in outputs if "The answer: 21 C" in str(o)] == [ours]
-    assert "🔧 noisy — done" in ours["data"]["text/html"]
+    assert '🔧 noisy(city="Oslo") — done' in ours["data"]["text/html"]
     assert "The answer: 21 C in Oslo." in ours["data"]["text/plain"]
     for text in ("looking up", "map of", "chart", "lookup done"):
         assert text not in ours["data"]["text/html"] and text not in ours["data"]["text/plain"]

@@ -64,7 +64,8 @@ def test_notebook_has_one_rerunnable_cell_per_turn_with_its_outputs() -> None:
         "%%respond -m gpt-4.1 --tools get_weather web_search -s 'Be brief.' --no-interpolate\n"
         "Weather in {city}?"
     )
-    assert first.outputs[0]["data"]["text/html"].startswith("<details>")
+    saved = first.outputs[0]["data"]["text/html"]
+    assert saved.startswith("<style>") and '<div class="jr-answer"' in saved
     assert first.metadata["jupyter_responses"]["response_id"] == "resp_1"
     assert second.source == "%%chat -m gpt-4.1-mini\nAnd tomorrow?"
     assert [list(o["data"]) for o in second.outputs][1] == ["image/png", "text/plain"]

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 import jupyter_responses
-from jupyter_responses.render.widget import turn_style
+from jupyter_responses.render.assets import turn_style
 
 FILES = [
     ("jupyter_responses.render", "turn.css"),
+    ("jupyter_responses.render", "turn.js"),
     ("jupyter_responses.chat_panel", "panel.css"),
     ("jupyter_responses.chat_panel", "prompt_box.js"),
 ]
@@ -34,10 +35,21 @@ def test_the_files_ship_in_the_package(package: str, name: str) -> None:
 def test_the_styles_are_read_from_the_files() -> None:
     from jupyter_responses.chat_panel.panel import panel_style
 
-    for style, selector in ((turn_style(), ".jr-turn"), (panel_style(), ".jr-panel")):
+    for style, selector in ((turn_style(), ".jr-answer"), (panel_style(), ".jr-panel")):
         assert style.startswith("<style>") and style.rstrip().endswith("</style>")
         assert selector in style
-    assert turn_style() is turn_style()  # read once
+
+
+def test_the_turn_chrome_is_the_js_and_css_files() -> None:
+    from jupyter_responses.render.widget import TurnChrome
+
+    chrome = TurnChrome()
+    try:
+        files = resources.files("jupyter_responses.render")
+        assert chrome._esm == files.joinpath("turn.js").read_text(encoding="utf-8")
+        assert chrome._css == files.joinpath("turn.css").read_text(encoding="utf-8")
+    finally:
+        chrome.close()
 
 
 def test_no_python_module_holds_front_end_code() -> None:
@@ -87,3 +99,17 @@ def test_the_panel_package_does_not_shadow_panel() -> None:
 
     assert callable(jupyter_responses.panel) and jupyter_responses.panel.__name__ == "panel"
     assert ChatPanel.__module__ == "jupyter_responses.chat_panel.panel" and callable(panel_for)
+
+
+def test_the_saved_stylesheet_is_the_file_minified_not_changed() -> None:
+    from jupyter_responses.render.assets import asset_text, minified
+
+    css = asset_text("jupyter_responses.render", "turn.css")
+    saved = turn_style()
+    assert saved == f"<style>{minified(css)}</style>" and len(saved) < len(css)
+    assert "/*" not in saved and "\n" not in saved
+    # a descendant combinator before a pseudo-class stays one
+    assert ".jr-answer.jr-answer :is(" in saved and ".jr-answer.jr-answer :not(pre)>code" in saved
+    rules = re.findall(r"([^{}]+)\{", re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    assert len(re.findall(r"([^{}]+)\{", saved)) == len(rules)
+    assert minified(".a  :is(b) > c , d { color : red ; }") == ".a :is(b)>c,d{color : red;}"

@@ -3,8 +3,10 @@ output that cannot break out into links, HTML or code fences."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from jupyter_responses.conversation import Turn
 from jupyter_responses.render.markup import escape_markdown
 from jupyter_responses.render.static import (
     bundle,
+    call_title,
     fence,
     fence_inline,
     html,
@@ -63,12 +66,12 @@ def test_tool_sections_citations_and_footer() -> None:
         citations=[{"url": "https://s.example", "title": "S [1]"}],
     )
     md = markdown(turn)
-    assert md.index("💭 Reasoning") < md.index("🔧 f — done · 12 ms") < md.index("Answer")
+    assert md.index("💭 Reasoning") < md.index("🔧 f(a=1) — done · 12 ms") < md.index("Answer")
     assert "````\nok ``` </details><script>\n````" in md
     assert "1. [S \\[1\\]](https://s.example)" in md
     assert md.endswith("<sub>m · 1.5 s</sub>")
     plain = bundle(turn)["text/plain"]
-    assert '[🔧 f — done · 12 ms] ({"a": 1}) → ok ``` </details><script>' in plain
+    assert "[🔧 f(a=1) — done · 12 ms] → ok ``` </details><script>" in plain
     assert "[1] S [1] <https://s.example>" in plain
 
 
@@ -152,10 +155,35 @@ def test_no_payload_survives_into_the_html(name: str) -> None:
 
 def test_html_sections_and_open_state() -> None:
     running = _turn(status="running")
-    assert html(running, SoFar()) == "<p><em>Thinking…</em></p>"
+    box = f'<div class="jr-answer" data-jr-turn="{running.id}">'
+    assert html(running, SoFar()) == box + "<p><em>Thinking…</em></p></div>"
+    assert html(running, SoFar(), placeholder=False) == box + "</div>"
     thinking = html(running, SoFar(reasoning="Plan **first**"))
-    assert thinking.startswith('<details open=""><summary>💭 Reasoning</summary><p>Plan <strong>')
+    assert thinking.startswith(
+        box + '<details class="jr-section" data-jr-key="reasoning" open="">'
+        "<summary>💭 Reasoning</summary><p>Plan <strong>"
+    )
     done = html(_turn(text="# Title\n\n| a |\n|---|\n| 1 |", reasoning="r"))
-    assert "<details><summary>💭 Reasoning</summary>" in done
+    assert '<details class="jr-section" data-jr-key="reasoning"><summary>💭 Reasoning' in done
     assert "<h1>Title</h1>" in done and "<td>1</td>" in done
-    assert done.endswith("<p><sub>m · 1.5 s</sub></p>")
+    assert done.endswith('<p class="jr-footer">m · 1.5 s</p></div>')
+    # the saved answer carries the stylesheet the live view gets from its widget
+    saved = bundle(_turn(text="x"))["text/html"]
+    assert saved.startswith("<style>") and ".jr-answer" in saved.split("</style>")[0]
+
+
+def test_call_titles_say_what_each_call_was_asked() -> None:
+    def call(name: str, arguments: str, kind: str = "function", **detail: Any) -> Any:
+        record = {"call_id": "c", "name": name, "kind": kind, "arguments": arguments}
+        return {**record, "status": "completed", "detail": detail}
+
+    assert call_title(call("get_weather", '{"city": "Oslo"}')) == (
+        '🔧 get_weather(city="Oslo") — completed'
+    )
+    assert call_title(call("get_weather", '{"city": "Os')) == "🔧 get_weather(…) — completed"
+    long = call_title(call("f", json.dumps({"text": "word " * 40})))
+    assert "…" in long and len(long) < 100
+    search = call_title(call("", "", "web_search_call", query="oslo weather"))
+    assert ": oslo weather — completed" in search
+    code = call_title(call("", "\nimport pandas as pd\ndf = 1", "code_interpreter_call"))
+    assert "import pandas as pd" in code and "df = 1" not in code

@@ -3,9 +3,12 @@ time, and a ceiling so one slow redraw never freezes a view."""
 
 from __future__ import annotations
 
+import threading
 import time
 
-from jupyter_responses.render.live import Throttle
+from jupyter_responses import events as ev
+from jupyter_responses.conversation import Turn
+from jupyter_responses.render.live import LiveView, Throttle
 
 
 def test_fast_redraws_wait_the_interval() -> None:
@@ -27,3 +30,42 @@ def test_one_very_slow_redraw_never_freezes_the_view() -> None:
     assert throttle.gap == Throttle.MAX_GAP
     throttle.last -= Throttle.MAX_GAP
     assert throttle.due()
+
+
+class _Recorded(LiveView):
+    def __init__(self, interval: float) -> None:
+        super().__init__(interval)
+        self.turn = Turn(api="chat", model="m", prompt="p")
+        self.drawn: list[str] = []
+
+    def draw(self, turn: Turn, final: bool) -> None:
+        self.drawn.append(self.so_far().text)
+
+
+def test_text_that_came_before_the_stream_went_quiet_is_drawn() -> None:
+    """The throttle skipped the last deltas (they came within the interval of the last
+    redraw); nothing else arrives, yet they are drawn once the interval is over."""
+    view = _Recorded(interval=0.05)
+    view.throttle.drew(time.monotonic())  # just drawn: the deltas below are not due
+    for word in ("one ", "two ", "three"):
+        view.update(ev.TextDelta(word))
+    assert view.drawn == []
+    deadline = time.monotonic() + 5
+    while not view.drawn and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert view.drawn == ["one two three"]
+    assert threading.current_thread() is threading.main_thread()
+    view.quiet_down()
+    assert view._catchup is not None
+    view._catchup.join(timeout=5)
+    assert not view._catchup.is_alive(), "the catch-up thread ends with the turn"
+
+
+def test_after_the_turn_the_catch_up_thread_draws_nothing() -> None:
+    view = _Recorded(interval=0.2)
+    view.throttle.drew(time.monotonic())
+    view.update(ev.TextDelta("late"))
+    view.quiet_down()  # finish comes before the interval is over
+    assert view._catchup is not None
+    view._catchup.join(timeout=5)
+    assert view.drawn == [] and not view._catchup.is_alive()

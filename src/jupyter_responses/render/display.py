@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from ..streamed import SoFar
 from .approval import ask_with_input
 from .live import LiveView, final_bundle
-from .static import html, plain
+from .markup import escape_html
+from .static import html, plain, styled
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
@@ -30,7 +31,7 @@ class DisplayView(LiveView):
 
         self.turn = turn
         self.handle = display(
-            {"text/html": html(turn, SoFar()), "text/plain": "…"},
+            {"text/html": styled(html(turn, SoFar())), "text/plain": "…"},
             raw=True,
             display_id=True,
         )
@@ -39,11 +40,14 @@ class DisplayView(LiveView):
         if self.handle is None:
             return
         so_far = self.so_far()
-        self.handle.update(
-            {"text/html": html(turn, so_far), "text/plain": plain(turn, so_far)}, raw=True
-        )
+        page, text = html(turn, so_far), plain(turn, so_far)
+        if self.notice:  # its status line, above the turn as in the widget view
+            page = f"<p><em>{escape_html(self.notice)}</em></p>{page}"
+            text = f"{self.notice}\n{text}"
+        self.handle.update({"text/html": styled(page), "text/plain": text}, raw=True)
 
     def finish(self, turn: Turn) -> None:
+        self.quiet_down()
         if self.handle is not None:
             self.handle.update(final_bundle(turn), raw=True)
 

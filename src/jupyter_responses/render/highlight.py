@@ -27,13 +27,17 @@ _COLOURS: tuple[tuple[str, str, str, str], ...] = (
     ("Operator", "operator", "#aa22ff", ""),
 )
 
-#: The box every code block sits in (the same in the live view and the saved answer).
+#: The box every code block sits in (the same in the live view and the saved answer):
+#: the page's own surface, framed. On a grey block the editor's colours fall under a
+#: 4.5:1 contrast (comments are #408080 in the light and dark themes alike: 3.9:1 and
+#: 2.2:1); ``turn.css`` also lightens comments in dark themes.
 PRE_STYLE = (
-    "background-color: var(--jp-layout-color2, #f5f5f5); padding: 6px 8px; border-radius: 4px"
+    "background-color: var(--jp-layout-color0, #fff); "
+    "border: 1px solid var(--jp-border-color2, #e0e0e0); padding: 8px 10px; border-radius: 4px"
 )
 #: What the sanitizer lets through of ``style``.
 STYLE_PROPERTIES = frozenset(
-    {"color", "font-weight", "font-style", "background-color", "padding", "border-radius"}
+    {"color", "font-weight", "font-style", "background-color", "border", "padding", "border-radius"}
 )
 
 

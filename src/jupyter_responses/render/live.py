@@ -3,11 +3,14 @@ share: the text and reasoning received so far, and when they may redraw."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
 from typing import TYPE_CHECKING
 
 from .. import events as ev
 from ..streamed import Answer, Paragraphs, SoFar
+from .base import retry_notice
 from .markup import escape_html, to_html
 from .static import bundle
 
@@ -47,6 +50,15 @@ class Throttle:
     def due(self, urgent: bool = False) -> bool:
         return urgent or time.monotonic() - self.last >= self.gap
 
+    def wait(self) -> float:
+        """Seconds until the next redraw is due (0 when it is)."""
+        return max(0.0, self.last + self.gap - time.monotonic())
+
+    def drew_while_quiet(self) -> None:
+        """Record a redraw made because the stream went quiet (by another thread, so
+        this thread's CPU time says nothing about how busy the stream kept it)."""
+        self.last, self.cpu = time.monotonic(), None
+
     def drew(self, started: float) -> None:
         """Record a redraw that began at ``started`` (a ``time.monotonic()`` value)."""
         now, cpu = time.monotonic(), time.thread_time()
@@ -61,7 +73,12 @@ class Throttle:
 
 class LiveView:
     """Collects deltas (joined per redraw, never per token) and redraws through
-    ``draw`` when the throttle allows, or at once for tool activity."""
+    ``draw`` when the throttle allows, or at once for tool activity.
+
+    What arrived just before the stream goes quiet (a model pausing, a slow tool call
+    on the server) is drawn too: a helper thread draws it once the throttle's wait is
+    over, so a stall never hides text that came. Subclasses call ``quiet_down`` first
+    thing in ``finish``."""
 
     def __init__(self, interval: float) -> None:
         to_html("")  # load the renderer now, not inside the first (timed) redraw
@@ -71,14 +88,33 @@ class LiveView:
         self.thinking = Paragraphs()
         self.dirty = False
         self.updates = 0
+        #: A passing notice for the status line (e.g. a retry); empty when none.
+        self.notice = ""
+        self._drawing = threading.Lock()  # one redraw at a time, from either thread
+        self._waiting = False  # something undrawn waits for the catch-up thread
+        self._wake = threading.Event()
+        self._catchup: threading.Thread | None = None
+        self._ended = threading.Event()
 
     def update(self, event: ev.Event) -> None:
         if type(event) is ev.TextDelta:  # the per-token path, kept short
             self.answer.add(event.text, event.message, event.phase)
             self.dirty = True
+            if self.notice:
+                self.notice = ""
             if self.throttle.due():
                 self.redraw()
+            elif not self._waiting:
+                self._later()
             return
+        if isinstance(event, ev.Retrying):
+            # Said while the SDK waits to send the request again (drawn now: the wait
+            # is happening), and gone with whatever the server sends next.
+            self.notice = retry_notice(event)
+            self.dirty = True
+            self.redraw()
+            return
+        self.notice = ""
         if isinstance(event, ev.ReasoningDelta):
             self.thinking.add(event.text, event.part)
         elif isinstance(event, ev.ToolCallStarted):
@@ -88,16 +124,57 @@ class LiveView:
         self.dirty = True
         if self.throttle.due(urgent=isinstance(event, IMMEDIATE)):
             self.redraw()
+        elif not self._waiting:
+            self._later()
 
     def redraw(self, final: bool = False) -> None:
         """Draw what changed (always, when ``final``)."""
-        if self.turn is None or not (self.dirty or final):
-            return
-        started = time.monotonic()
-        self.draw(self.turn, final)
-        self.updates += 1
-        self.dirty = False
-        self.throttle.drew(started)
+        with self._drawing:
+            if self.turn is None or not (self.dirty or final):
+                return
+            started = time.monotonic()
+            self.draw(self.turn, final)
+            self.updates += 1
+            self.dirty = False
+            self.throttle.drew(started)
+
+    def quiet_down(self) -> None:
+        """Stop the catch-up thread (the turn is over: ``finish`` draws the rest)."""
+        with self._drawing:
+            self._ended.set()
+        self._wake.set()
+
+    def _later(self) -> None:
+        """Have what is undrawn drawn when the throttle allows, even if nothing more
+        arrives by then."""
+        self._waiting = True
+        if self._catchup is None:
+            # the cell's context goes along: an output made there lands in that cell
+            context = contextvars.copy_context()
+            self._catchup = threading.Thread(
+                target=context.run, args=(self._catch_up,), name="jr-catch-up", daemon=True
+            )
+            self._catchup.start()
+        self._wake.set()
+
+    def _catch_up(self) -> None:
+        while True:
+            self._wake.wait()
+            while (wait := self.throttle.wait()) > 0 and not self._ended.wait(wait):
+                pass
+            with self._drawing:
+                self._wake.clear()
+                self._waiting = False
+                if self._ended.is_set():
+                    return
+                if self.dirty and self.turn is not None:
+                    try:
+                        self.draw(self.turn, False)
+                    except Exception:  # the main thread's next redraw says what is wrong
+                        continue
+                    self.updates += 1
+                    self.dirty = False
+                    self.throttle.drew_while_quiet()
 
     def draw(self, turn: Turn, final: bool) -> None:
         raise NotImplementedError

@@ -40,14 +40,19 @@ def _attributes() -> dict[str, set[str]]:
     allowed = nh3.ALLOWED_ATTRIBUTES
     return {
         **allowed,
-        "details": {"open"},
+        "details": {"open", "data-jr-key"},  # kept open or shut by turn.js
         "span": {*allowed.get("span", ()), "style"},  # highlighting (highlight.py)
         "pre": {*allowed.get("pre", ()), "style"},
     }
 
 
 #: The classes our own markup uses (a model cannot write markup: its HTML is escaped).
-CLASSES = {"blockquote": {"jr-commentary"}, "div": {"jr-math"}}
+CLASSES = {
+    "blockquote": {"jr-commentary"},
+    "div": {"jr-math"},
+    "details": {"jr-section"},
+    "p": {"jr-status", "jr-footer"},
+}
 
 
 def clean(html: str) -> str:

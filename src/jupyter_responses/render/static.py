@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import builtin_tools
 from ..streamed import SoFar
+from .assets import turn_style
 from .base import footer, status_line
 from .markup import clean, escape_html, escape_markdown, to_html
 
@@ -42,10 +43,21 @@ def markdown(turn: Turn, so_far: SoFar | None = None) -> str:
     return _compose(turn, so_far, _MARKDOWN)
 
 
-def html(turn: Turn, so_far: SoFar | None = None) -> str:
+def html(turn: Turn, so_far: SoFar | None = None, placeholder: bool = True) -> str:
     """The turn as one sanitized HTML fragment: the same sections as ``markdown``,
-    with the untrusted parts rendered by ``to_html``."""
-    return clean(_compose(turn, so_far, _HTML))
+    with the untrusted parts rendered by ``to_html``, in a ``jr-answer`` box that
+    ``turn.css`` styles alike wherever it is shown (live widget, saved output, panel).
+
+    ``placeholder``: say "Thinking…" while nothing has arrived (the widget view has a
+    status line of its own instead)."""
+    fragment = clean(_compose(turn, so_far, _HTML_PLACEHOLDER if placeholder else _HTML))
+    return f'<div class="jr-answer" data-jr-turn="{escape_html(turn.id)}">{fragment}</div>'
+
+
+def styled(fragment: str) -> str:
+    """``fragment`` after the turn stylesheet, for an output shown without the widget
+    that brings it (the saved answer, the updating display)."""
+    return turn_style() + fragment
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ class _Format:
 
     note: Callable[[str], str]
     attached: Callable[[list[str]], str]
-    details: Callable[[str, str, bool], str]  # summary, Markdown body, open
+    details: Callable[[str, str, bool, str], str]  # summary, Markdown body, open, key
     markup: Callable[[str], str]  # Markdown (the model's or ours) as written out
     commentary: Callable[[str], str]  # a message said on the way (Markdown)
     refusal: Callable[[str], str]
@@ -68,7 +80,7 @@ class _Format:
 _MARKDOWN = _Format(
     note=lambda note: f"> *{escape_markdown(' '.join(note.split()))}*",
     attached=lambda names: f"<sub>📎 {', '.join(escape_markdown(n) for n in names)}</sub>",
-    details=lambda summary, body, open_: _details(summary, body, open_=open_),
+    details=lambda summary, body, open_, key: _details(summary, body, open_=open_),
     markup=lambda text: text,
     commentary=lambda text: "\n".join(f"> {line}" if line else ">" for line in text.splitlines()),
     refusal=lambda text: f"> **Refused:** {text}",
@@ -80,15 +92,16 @@ _MARKDOWN = _Format(
 _HTML = _Format(
     note=lambda note: f"<blockquote><em>{escape_html(note)}</em></blockquote>",
     attached=lambda names: f"<p><sub>📎 {escape_html(', '.join(names))}</sub></p>",
-    details=lambda summary, body, open_: _details_html(summary, to_html(body), open_=open_),
+    details=lambda summary, body, open_, key: _details_html(summary, to_html(body), open_, key),
     markup=to_html,
     commentary=lambda text: commentary_html(text),
     refusal=lambda text: f"<blockquote><strong>Refused:</strong> {escape_html(text)}</blockquote>",
-    thinking="<p><em>Thinking…</em></p>",
-    status=lambda status: f"<p><strong>{escape_html(status)}</strong></p>",
-    footer=lambda text: f"<p><sub>{escape_html(text)}</sub></p>",
+    thinking="",
+    status=lambda status: f'<p class="jr-status"><strong>{escape_html(status)}</strong></p>',
+    footer=lambda text: f'<p class="jr-footer">{escape_html(text)}</p>',
     separator="\n",
 )
+_HTML_PLACEHOLDER = replace(_HTML, thinking="<p><em>Thinking…</em></p>")
 
 
 def commentary_html(text: str) -> str:
@@ -105,11 +118,11 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
     if turn.attachments:
         blocks.append(out.attached([a["name"] for a in turn.attachments]))
     if summary:
-        blocks.append(out.details("💭 Reasoning", summary, not final and not body))
+        blocks.append(out.details("💭 Reasoning", summary, not final and not body, "reasoning"))
     blocks += [out.commentary(text) for text in said]
     for call in turn.calls:
         open_ = call["status"] in ("running", "requested")
-        blocks.append(out.details(call_title(call), call_body(call), open_))
+        blocks.append(out.details(call_title(call), call_body(call), open_, call["call_id"]))
     if body:
         blocks.append(out.markup(_pretty_json(body) if final and turn.schema else body))
     if turn.refusal:
@@ -117,7 +130,7 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
     if turn.citations:
         blocks.append(out.markup(sources_markdown(turn.citations)))
     if not final:
-        if not body and not turn.calls and not said:
+        if not body and not turn.calls and not said and out.thinking:
             blocks.append(out.thinking)
         return out.separator.join(blocks)
     status = status_line(turn)
@@ -149,25 +162,70 @@ def plain(turn: Turn, so_far: SoFar | None = None) -> str:
 
 
 def bundle(turn: Turn) -> dict[str, str]:
-    return {"text/html": html(turn), "text/plain": plain(turn)}
+    return {"text/html": styled(html(turn)), "text/plain": plain(turn)}
 
 
 # -- tool calls ----------------------------------------------------------------------------
 def call_title(call: CallRecord) -> str:
-    """Icon, name and state: a function by its name, a built-in tool by its label (or,
-    for a server's own tool, ``server.name``)."""
+    """Icon, name, what it was asked in short, and state: a function as
+    ``name(city="Oslo")``, a built-in tool by its label and its query or code (or, for a
+    server's own tool, ``server.name(...)``), so two calls of one tool read apart."""
+    detail = call.get("detail", {})
     if call["kind"] == "function":
-        icon, name = FUNCTION_ICON, call["name"]
+        icon, name, named = FUNCTION_ICON, call["name"], True
     else:
         kind = builtin_tools.item_kind(call["kind"])
-        server = call.get("detail", {}).get("server")
-        icon = kind.icon
+        server = detail.get("server")
+        icon, named = kind.icon, kind.named
         name = f"{server}.{call['name']}" if kind.named and server else kind.label
         if server and not kind.named:
             name = f"{server} {name}"
+    if named:
+        head = f"{name}({_arguments_gist(call['arguments'])})"
+    else:
+        said = _detail_gist(call)
+        head = f"{name}: {said}" if said else name
     state = CALL_STATES.get(call["status"], call["status"])
     seconds = f" · {duration(call['seconds'])}" if call.get("seconds") else ""
-    return f"{icon} {name} — {state}{seconds}"
+    return f"{icon} {head} — {state}{seconds}"
+
+
+#: How much of a call's arguments or query its title shows.
+GIST_CHARS = 60
+
+
+def _gist(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= GIST_CHARS else text[: GIST_CHARS - 1].rstrip(" ,") + "…"
+
+
+def _arguments_gist(arguments: str) -> str:
+    """``city="Oslo", unit="C"`` from JSON arguments; ``…`` while they still stream."""
+    if not arguments.strip():
+        return ""
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return "…"
+    if not isinstance(parsed, dict):
+        return _gist(json.dumps(parsed, ensure_ascii=False))
+    return _gist(
+        ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in parsed.items())
+    )
+
+
+def _detail_gist(call: CallRecord) -> str:
+    """A built-in call's query, action, prompt or first line of code, in short."""
+    detail = call.get("detail", {})
+    code = detail.get("code") or call["arguments"]
+    said = (
+        detail.get("query")
+        or ", ".join(detail.get("queries", []))
+        or detail.get("action")
+        or detail.get("prompt")
+        or next((line for line in code.splitlines() if line.strip()), "")
+    )
+    return _gist(said) if said else ""
 
 
 def duration(seconds: float) -> str:
@@ -229,14 +287,9 @@ def _streamed_language(kind: str) -> str:
 
 
 def _call_plain(call: CallRecord) -> str:
-    title = call_title(call)
-    detail = call.get("detail", {})
-    if call["kind"] == "function" or call["arguments"]:
-        shown = _shorten(" ".join(str(call.get("output") or "").split()), 200)
-        arguments = " ".join(call["arguments"].split())
-        return f"[{title}] ({arguments})" + (f" → {shown}" if shown else "")
-    said = detail.get("query") or ", ".join(detail.get("queries", [])) or detail.get("action")
-    return f"[{title}]" + (f" {said}" if said else "")
+    """The call's title (which says what it was asked, in short) and its result."""
+    shown = _shorten(" ".join(str(call.get("output") or "").split()), 200)
+    return f"[{call_title(call)}]" + (f" → {shown}" if shown else "")
 
 
 # -- pieces --------------------------------------------------------------------------------
@@ -246,9 +299,14 @@ def _details(summary: str, body: str, open_: bool = False) -> str:
     return f"{tag}<summary>{escape_html(summary)}</summary>{inner}</details>"
 
 
-def _details_html(summary: str, body: str, open_: bool = False) -> str:
-    tag = "<details open>" if open_ else "<details>"
-    return f"{tag}<summary>{escape_html(summary)}</summary>{body}</details>"
+def _details_html(summary: str, body: str, open_: bool, key: str) -> str:
+    """A section (reasoning, a tool call) the page keeps open or shut by ``key`` while
+    the live view redraws and when the saved answer replaces it (``turn.js``)."""
+    opened = " open" if open_ else ""
+    return (
+        f'<details class="jr-section" data-jr-key="{escape_html(key)}"{opened}>'
+        f"<summary>{escape_html(summary)}</summary>{body}</details>"
+    )
 
 
 def sources_markdown(citations: list[CitationRecord]) -> str:

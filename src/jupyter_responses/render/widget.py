@@ -1,52 +1,53 @@
 """The live view made of ipywidgets, for magics and the chat panel alike.
 
-A status line until the first token; a collapsed section for the reasoning summary and
-one per tool call (name, arguments as they stream, result, duration, status); the
-answer as sanitized HTML; images inline; a footer. Redraws are coalesced by
-``Throttle``. In a cell, the finished turn replaces the widgets with its static
-HTML/plain bundle, so a saved notebook needs no widget state to read; the panel
-keeps the widgets.
+The turn is drawn as the same HTML its saved output will be (``static.html``: reasoning
+and each tool call as a section, the answer, then the footer), in one ``HTMLMath``
+widget so MathJax typesets it, styled by the one stylesheet ``turn.css``. Under it a
+small anywidget (``TurnChrome``, ``turn.js``) shows signs of life (time waiting, a
+stalled stream), a Stop button, Copy buttons on code, and keeps sections open as the
+user left them. Redraws are coalesced by ``Throttle``. In a cell, the finished turn
+replaces the widgets with its static HTML/plain bundle, so a saved notebook needs no
+widget state to read; the panel keeps the widgets.
+
+Three widgets per turn (a box, the HTML, the chrome): each opens comms (with its layout
+and style), which cost the kernel time on every turn.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
 
 from .. import events as ev
 from ..transcript import image_parts
 from .approval import ask_with_input
-from .base import footer, status_line
+from .assets import WIDGET_MIME, asset_text
 from .live import LiveView, final_bundle
-from .markup import escape_html, to_html
-from .static import call_body, call_title, commentary_html, sources_markdown
+from .static import html
 
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
 
     from ..conversation import Turn
-    from ..transcript import CallRecord
-
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def style_block(package: str, name: str) -> str:
-    """A ``<style>`` element holding the CSS file ``name`` shipped in ``package``."""
-    css = resources.files(package).joinpath(name).read_text(encoding="utf-8")
-    return f"<style>\n{css}</style>"
+class TurnChrome(anywidget.AnyWidget):  # type: ignore[misc]
+    """The live view's behaviour (``turn.js``) and its stylesheet (``turn.css``)."""
 
-
-@functools.cache
-def turn_style() -> str:
-    """The ``<style>`` block for a turn's widgets (``turn.css``, read once).
-
-    ipywidgets give HTML a fixed 28 px line height (sized for one-line labels); an
-    answer reads as prose instead.
-    """
-    return style_block(__package__, "turn.css")
+    # Texts, not paths: see chat_panel/prompt_box.py for why.
+    _esm = asset_text(__package__, "turn.js")
+    _css = asset_text(__package__, "turn.css")
+    #: What the line under the turn says (waiting, retrying); empty once text flows.
+    status = traitlets.Unicode("").tag(sync=True)
+    running = traitlets.Bool(True).tag(sync=True)
+    #: Whether Stop may interrupt the kernel (a cell's turn; the panel has its own Stop).
+    stoppable = traitlets.Bool(False).tag(sync=True)
+    #: Finds the saved answer that replaces the live view (``data-jr-turn``).
+    turn_id = traitlets.Unicode("").tag(sync=True)
 
 
 class WidgetView(LiveView):
@@ -63,35 +64,20 @@ class WidgetView(LiveView):
         self.in_cell = in_cell
         self._confirm = confirm
         self.handle: DisplayHandle | None = None
-        self.status = w.HTML(layout=w.Layout(margin="0"))
-        self.reasoning = w.Accordion(
-            children=[w.HTMLMath()], titles=("💭 Reasoning",), layout=w.Layout(display="none")
-        )
         # HTMLMath: JupyterLab's MathJax typesets the math spans markup.to_html keeps
-        self.said = w.HTMLMath(layout=w.Layout(margin="0"))
-        self.calls = w.VBox()
-        self.text = w.HTMLMath(layout=w.Layout(margin="0"))
-        self.images = w.VBox()
-        self.footer = w.HTML(layout=w.Layout(margin="0"))
-        self.widget = w.VBox(
-            [
-                w.HTML(turn_style(), layout=w.Layout(display="none")),
-                self.status,
-                self.reasoning,
-                self.said,
-                self.calls,
-                self.text,
-                self.images,
-                self.footer,
-            ]
-        )
+        self.body = w.HTMLMath(layout=w.Layout(margin="0", width="100%"))
+        self.chrome = TurnChrome(stoppable=in_cell)
+        # a cell shows images as outputs of their own; the panel in the turn
+        self.images = None if in_cell else w.VBox()
+        parts = [self.body, self.images, self.chrome] if self.images else [self.body, self.chrome]
+        self.widget = w.VBox(parts)
         self.widget.add_class("jr-turn")
-        self._sections: dict[str, Any] = {}
 
     # -- View ------------------------------------------------------------------------------
     def start(self, turn: Turn) -> None:
         self.turn = turn
-        self.status.value = f"<i>⏳ Waiting for {escape_html(turn.model)}…</i>"
+        self.chrome.turn_id = turn.id
+        self.chrome.status = f"⏳ Waiting for {turn.model}…"
         if self.in_cell:
             from IPython.display import display
 
@@ -109,14 +95,17 @@ class WidgetView(LiveView):
             )
 
     def finish(self, turn: Turn) -> None:
-        self.redraw(final=True)
+        self.quiet_down()
         if self.in_cell and self.handle is not None:
             self.handle.update(final_bundle(turn), raw=True)
             self.close()
+        else:
+            self.redraw(final=True)
 
     def replay(self, turn: Turn) -> None:
         """Show a turn that finished elsewhere (a magic's turn, in the panel)."""
         self.turn = turn
+        self.chrome.turn_id = turn.id
         for image in turn.images:
             mime, data = image_parts(image)
             self.image(ev.Image(data, mime=mime))
@@ -129,47 +118,16 @@ class WidgetView(LiveView):
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, turn: Turn, final: bool) -> None:
         so_far = None if final else self.so_far()
-        text = turn.text if so_far is None else so_far.text
-        reasoning = turn.reasoning if so_far is None else so_far.reasoning
-        said = turn.commentary if so_far is None else so_far.commentary
-        if reasoning:
-            self.reasoning.layout.display = None
-            self.reasoning.children[0].value = to_html(reasoning)
-        self.said.value = "".join(commentary_html(text) for text in said)
-        for call in turn.calls:
-            self._section(call)
-        notes = "".join(
-            f"<blockquote><em>{escape_html(note)}</em></blockquote>" for note in turn.notes
-        )
-        self.text.value = notes + (to_html(text) if text else "")
-        if turn.refusal and final:
-            self.text.value += (
-                f"<blockquote><b>Refused:</b> {escape_html(turn.refusal)}</blockquote>"
-            )
-        if turn.citations:
-            self.text.value += to_html(sources_markdown(turn.citations))
-        waiting = not text and not turn.calls and not reasoning and not said
-        self.status.layout.display = None if waiting or final else "none"
+        body = html(turn, so_far, placeholder=False)
+        if self.body.value != body:
+            self.body.value = body
         if final:
-            mark = status_line(turn)
-            self.status.value = f"<b>{escape_html(mark)}</b>" if mark else ""
-            self.status.layout.display = None if mark else "none"
-            self.footer.value = f"<small>{escape_html(footer(turn))}</small>"
-
-    def _section(self, call: CallRecord) -> None:
-        import ipywidgets as w
-
-        section = self._sections.get(call["call_id"])
-        if section is None:
-            section = w.Accordion(children=[w.HTMLMath()], selected_index=None)
-            self._sections[call["call_id"]] = section
-            self.calls.children = (*self.calls.children, section)
-        title = call_title(call)
-        if section.get_title(0) != title:
-            section.set_title(0, title)
-        body = to_html(call_body(call))
-        if section.children[0].value != body:
-            section.children[0].value = body
+            self.chrome.status, self.chrome.running = "", False
+            return
+        assert so_far is not None
+        arrived = so_far.text or so_far.reasoning or so_far.commentary or turn.calls
+        waiting = "" if arrived else f"⏳ Waiting for {turn.model}…"
+        self.chrome.status = self.notice or waiting
 
     def image(self, image: ev.Image) -> None:
         """In a cell, the base's own output (it stays when the widgets go); in the
@@ -182,6 +140,7 @@ class WidgetView(LiveView):
         kind = image.mime.removeprefix("image/")
         picture = w.Image(value=base64.b64decode(image.data), format=kind)
         picture.layout.max_width = "100%"
+        assert self.images is not None, "the panel's view has an images box"
         self.images.children = (*self.images.children, picture)
 
     def close(self) -> None:
