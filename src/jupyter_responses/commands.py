@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from .backends.connection import key_present
+from .conversation import versions_among
 from .errors import OptionsError, safe_url
 
 if TYPE_CHECKING:
@@ -84,8 +85,7 @@ def history(session: Session, args: Any) -> None:
         print("No turns yet.")
         return
     if args.all:
-        on_branch = {t.id for t in conversation.branch()}
-        _print_tree(conversation, None, 0, on_branch)
+        _print_tree(conversation)
         return
     for number, turn in enumerate(conversation.branch(), start=1):
         others = len(conversation.children(turn.parent)) - 1
@@ -93,12 +93,76 @@ def history(session: Session, args: Any) -> None:
         print(f"{number:>3}. {_describe(turn)}{aside}")
 
 
-def _print_tree(conversation: Conversation, parent: str | None, depth: int, on: set[str]) -> None:
-    for turn in conversation.children(parent):
-        mark = "*" if turn.id in on else " "
+#: What the marks of ``history --all`` mean (then the status symbols that occur).
+TREE_MARKS = (
+    "* the current branch",
+    "← its head (the next turn continues there)",
+    "├─ └─ several turns continue one",
+    "v2/3 version 2 of 3 of a re-run cell",
+)
+
+#: How wide the legend's lines may grow (notebook outputs wrap longer lines).
+LEGEND_WIDTH = 80
+
+#: A status symbol's meaning, for the legend.
+STATUS_WORDS = {
+    "completed": "completed",
+    "incomplete": "cut off",
+    "stopped": "stopped at the tool-round limit",
+    "failed": "failed",
+    "interrupted": "interrupted",
+}
+
+
+def _print_tree(conversation: Conversation) -> None:
+    """Every turn under the turn it continues, then a legend. A turn continued once
+    keeps its column, so a long conversation does not drift right; where a turn is
+    continued several times (versions of a re-run cell, forks), each continuation hangs
+    from ├─ or └─ and the turns after it are indented under it."""
+    on_branch = {t.id for t in conversation.branch()}
+    kids = conversation.tree()
+    statuses: list[str] = []
+    # (turn, its siblings, the drawing before it, the drawing before the turns after it)
+    stack = _continuations(kids.get(None, []), "")
+    while stack:
+        turn, siblings, lead, rest = stack.pop()
+        mark = "*" if turn.id in on_branch else " "
         head = "  ← head" if turn.id == conversation.head else ""
-        print(f"{mark} {'  ' * depth}{_describe(turn)}{head}")
-        _print_tree(conversation, turn.id, depth + 1, on)
+        versions = versions_among(siblings, turn)
+        tag = f"v{versions.index(turn) + 1}/{len(versions)} " if len(versions) > 1 else ""
+        print(f"{mark} {lead}{tag}{_describe(turn)}{head}")
+        if turn.status not in statuses:
+            statuses.append(turn.status)
+        stack += _continuations(kids.get(turn.id, []), rest)
+    symbols = [f"{STATUS_SYMBOLS[s]} {STATUS_WORDS[s]}" for s in STATUS_WORDS if s in statuses]
+    print()
+    print(_legend([*TREE_MARKS, *symbols]))
+
+
+def _legend(items: list[str]) -> str:
+    """``Marks:`` and ``items``, as many to a line as fit in ``LEGEND_WIDTH``."""
+    lead = "Marks: "
+    lines: list[list[str]] = [[]]
+    for item in items:
+        if lines[-1] and len(lead) + len(" · ".join([*lines[-1], item])) > LEGEND_WIDTH:
+            lines.append([])
+        lines[-1].append(item)
+    return "\n".join(
+        (lead if n == 0 else " " * len(lead)) + " · ".join(line) for n, line in enumerate(lines)
+    )
+
+
+def _continuations(turns: list[Turn], rest: str) -> list[tuple[Turn, list[Turn], str, str]]:
+    """Stack entries for ``turns`` (one turn's continuations, oldest first), popped in
+    that order: a lone one in the same column, several each on a ├─ / └─ of their own."""
+    if len(turns) == 1:
+        return [(turns[0], turns, rest, rest)]
+    entries = []
+    for number, turn in enumerate(turns, start=1):
+        last = number == len(turns)
+        lead, under = ("└─ ", "   ") if last else ("├─ ", "│  ")
+        entries.append((turn, turns, rest + lead, rest + under))
+    return entries[::-1]
 
 
 def _describe(turn: Turn) -> str:

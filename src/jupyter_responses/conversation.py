@@ -27,6 +27,9 @@ from .transcript import (
 CONTEXT_STATUSES: tuple[TurnStatus, ...] = ("completed", "incomplete", "stopped")
 
 
+#: The shortest all-digit reference read as a turn id's prefix rather than a number.
+ID_PREFIX_DIGITS = 4
+
 #: The thread a kernel starts in.
 DEFAULT_THREAD = "main"
 
@@ -42,6 +45,17 @@ def short_title(prompt: str) -> str:
         return line
     cut = line[: TITLE_CHARS - 1].rsplit(" ", 1)[0] if " " in line[:TITLE_CHARS] else ""
     return (cut or line[: TITLE_CHARS - 1]).rstrip(" ,;:.-") + "…"
+
+
+def versions_among(siblings: list[Turn], turn: Turn) -> list[Turn]:
+    """Of ``siblings`` (the children of ``turn``'s parent, oldest first), the versions of
+    ``turn``: the turns its notebook cell made at that point. Re-running a cell attaches
+    its new turn where the old one was, so they share parent and cell. A ``--fork`` from
+    another cell, or a chat panel turn, is another branch there but not a version; a
+    turn no cell made (terminal IPython, the panel) is its only version."""
+    if turn.cell_id is None:
+        return [turn]
+    return [t for t in siblings if t.cell_id == turn.cell_id]
 
 
 def new_turn_id() -> str:
@@ -142,44 +156,84 @@ class Conversation:
         kids = [t for t in self.turns.values() if t.parent == turn_id]
         return sorted(kids, key=lambda t: t.started)
 
+    def tree(self) -> dict[str | None, list[Turn]]:
+        """Every turn's children at once (``None``: the roots), oldest first: one pass
+        for whoever walks the whole tree, where ``children`` per turn would be O(n²)."""
+        kids: dict[str | None, list[Turn]] = {}
+        for turn in sorted(self.turns.values(), key=lambda t: t.started):
+            kids.setdefault(turn.parent, []).append(turn)
+        return kids
+
+    def versions(self, turn: Turn) -> list[Turn]:
+        """The versions of ``turn``, oldest first, itself among them: see
+        ``versions_among``. More than one means the cell was re-run (regenerated)."""
+        return versions_among(self.children(turn.parent), turn)
+
+    def head_for(self, turn_id: str) -> str:
+        """Where the head goes to make turn ``turn_id`` current (the version switcher):
+        nowhere new when it is on the current branch already; else the newest turn
+        under it (itself when nothing continues it). So going back to an earlier
+        version brings back the turns that followed it, as they were left, and the
+        cells below it in the notebook, which still show those turns, continue them.
+        (The head on the version itself would leave them off the current branch.)"""
+        if turn_id not in self.turns:
+            raise LookupError(f"No turn {turn_id!r} in this conversation.")
+        if any(t.id == turn_id for t in self.branch()):
+            return self.head or turn_id
+        kids = self.tree()
+        newest, stack = self.turns[turn_id], [turn_id]
+        while stack:
+            for child in kids.get(stack.pop(), []):
+                newest = max(newest, child, key=lambda t: t.started)
+                stack.append(child.id)
+        return newest.id
+
     def find(self, ref: str) -> Turn:
         """The turn ``ref`` names: its number on the current branch (1 = oldest, as
         ``%responses history`` shows it), its id, a unique prefix of its id, or the
         server's response id. Raises ``LookupError`` with a message for the user."""
         ref = ref.strip()
         branch = self.branch()
-        if ref.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
-            number = int(ref)
-            if not 1 <= number <= len(branch):
-                raise LookupError(
-                    f"There is no turn {number}: the current branch has {len(branch)} "
-                    f"turn{'' if len(branch) == 1 else 's'} (see %responses history)."
-                )
+        # not isdigit(): "²" is a digit that int() refuses
+        number = int(ref) if ref.isdecimal() else None
+        if number is not None and 1 <= number <= len(branch):
             return branch[number - 1]
         if ref in self.turns:
             return self.turns[ref]
+        # an id prefix may be all digits ("402913"): a number too big for a turn is one,
+        # if it is long enough not to be a mistyped turn number ("0", "12")
+        prefixes = ref and (number is None or len(ref) >= ID_PREFIX_DIGITS)
         by_response = [t for t in self.turns.values() if ref and t.response_id == ref]
-        by_prefix = [t for t in self.turns.values() if ref and t.id.startswith(ref)]
+        by_prefix = [t for t in self.turns.values() if prefixes and t.id.startswith(ref)]
         found = by_response or by_prefix
         if len(found) == 1:
             return found[0]
         if found:
             raise LookupError(f"{ref!r} matches {len(found)} turns; give more of the id.")
+        if number is not None:
+            raise LookupError(
+                f"There is no turn {number}: the current branch has {len(branch)} "
+                f"turn{'' if len(branch) == 1 else 's'} (see %responses history)."
+            )
         raise LookupError(
             f"No turn {ref!r} in this conversation: give a number, a turn id or a response "
             "id from %responses history."
         )
 
     def turn_of_cell(self, cell_id: str | None) -> Turn | None:
-        """The turn a notebook cell last started from: the first of the turns its
-        latest run made in a row (one, unless the cell runs a magic in a loop).
-        Re-running the cell regenerates from there."""
+        """The turn a notebook cell shows: the first of the turns one run of it made in
+        a row (one, unless the cell runs a magic in a loop). That run is the newest one
+        on the current branch, which is the version the cell shows after a switch
+        (``head_for``); with none on it, the cell's latest run. Re-running the cell
+        regenerates from there."""
         if cell_id is None:
             return None
         made = [t for t in self.turns.values() if t.cell_id == cell_id]
         if not made:
             return None
-        first = max(made, key=lambda t: t.started)
+        on_branch = {t.id for t in self.branch()}
+        shown = [t for t in made if t.id in on_branch]
+        first = max(shown or made, key=lambda t: t.started)
         while first.parent is not None and self.turns[first.parent].cell_id == cell_id:
             first = self.turns[first.parent]
         return first

@@ -76,6 +76,21 @@ def test_find_by_number_id_prefix_and_response_id() -> None:
         conversation.find("0")
 
 
+def test_an_all_digit_id_prefix_is_an_id_not_a_turn_number() -> None:
+    conversation = Conversation()
+    chained(conversation, [_turn("a"), _turn("b")])
+    a, b = conversation.branch()
+    for turn, digits in ((a, "402913aa0b1c"), (b, "0713bb2c3d4e")):
+        del conversation.turns[turn.id]
+        turn.id = digits
+        conversation.turns[digits] = turn
+    b.parent, conversation.head = a.id, b.id
+    assert conversation.find("402913") is a and conversation.find("0713") is b
+    assert conversation.find("2") is b  # a turn number wins where it is one
+    with pytest.raises(LookupError, match="There is no turn 7"):
+        conversation.find("07")  # too short to be read as an id
+
+
 def test_turn_of_cell_is_the_first_turn_of_the_cells_latest_run() -> None:
     conversation = Conversation()
     a = _attach(conversation, _turn("a", cell="A"), None)
