@@ -1,5 +1,6 @@
 """The chat panel in a real JupyterLab: a user types, the answer streams, Stop cuts it,
-a magic cell continues the same conversation, and New chat clears it."""
+a magic cell continues the same conversation, and New chat clears it (and says what to
+do next); the model box offers the server's models and takes any name."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_panel_sends_streams_stops_and_shares_the_conversation(
     run(page, cell(panel, 0))
     chat = cell(panel, 0).locator(".jr-panel")
     prompt = chat.locator("textarea.jr-prompt")
-    stop = chat.locator("button", has_text="Stop")
+    stop = chat.get_by_role("button", name="Stop")
     expect(stop).to_be_disabled()
 
     # Shift+Enter is a new line; Enter sends.
@@ -78,12 +79,16 @@ def test_panel_sends_streams_stops_and_shares_the_conversation(
     assert 3 <= story.count("word") < 300, story
     chat.screenshot(path=str(artifacts / "panel-stopped.png"))
 
-    chat.locator("button", has_text="Export").click()
+    chat.get_by_role("button", name="Export").click()
     expect(chat).to_contain_text("Exported to")
     assert list(lab.root.glob("show-me-a-tiny-example-*.ipynb")), "exported next to the notebook"
 
-    chat.locator("button", has_text="New chat").click()
+    chat.get_by_role("button", name="New chat").click()
     expect(chat.locator(".jr-user, .jr-assistant")).to_have_count(0)
+    expect(chat.locator(".jr-empty")).to_have_text(
+        "New conversation. Type a message below and press Enter to send."
+    )
+    chat.screenshot(path=str(artifacts / "panel-new-chat.png"))
     emulator.enqueue(s.text("Fresh start."))
     prompt.fill("Anyone there?")
     prompt.press("Enter")
@@ -91,3 +96,41 @@ def test_panel_sends_streams_stops_and_shares_the_conversation(
     last = emulator.requests("/v1/responses")[-1].body
     assert "previous_response_id" not in last, "New chat sends no earlier context"
     assert re.search(r"Anyone there\?", str(last["input"]))
+
+
+def test_the_model_box_offers_the_servers_models_and_takes_any_name(
+    page: Any, lab: LabServer, notebook: NotebookFactory, emulator: Emulator, artifacts: Path
+) -> None:
+    path = notebook("import jupyter_responses\njupyter_responses.panel()")
+    panel = open_lab(page, lab.url, path)
+    run(page, cell(panel, 0))
+    chat = cell(panel, 0).locator(".jr-panel")
+    box = chat.locator("input.jr-model-input")
+    expect(box).to_have_value("gpt-4.1")
+    # Shown, the box asks the kernel for the server's list (once).
+    expect(chat.locator("datalist option")).to_have_count(7)
+    assert "gpt-4o-mini" in chat.locator("datalist option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    assert len(emulator.requests("/v1/models")) == 1
+
+    # Focused, it empties (the whole list is offered) and shows the model as a hint;
+    # Escape leaves it as it was.
+    box.click()
+    expect(box).to_have_value("")
+    expect(box).to_have_attribute("placeholder", "gpt-4.1")
+    chat.screenshot(path=str(artifacts / "panel-model-box.png"))
+    page.keyboard.press("Escape")
+    expect(box).to_have_value("gpt-4.1")
+
+    prompt = chat.locator("textarea.jr-prompt")
+    for name in ("gpt-4o-mini", "my-own-model"):  # one listed, one typed freely
+        box.click()
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+        expect(box).to_have_value(name)
+        emulator.enqueue(s.text(f"Hi from {name}."))
+        prompt.fill("Who is this?")
+        prompt.press("Enter")
+        expect(chat.locator(".jr-assistant").first).to_contain_text(f"Hi from {name}.")
+        assert emulator.requests("/v1/responses")[-1].body["model"] == name

@@ -8,7 +8,8 @@ from jupyter_responses.render.markup import to_html
 
 def test_a_known_language_is_highlighted_with_the_themes_variables() -> None:
     out = to_html("```python\ndef f(x):\n    return x  # note\n```")
-    assert out.startswith('<pre style="background-color:var(--jp-layout-color0, #fff);border:1px solid')
+    framed = '<pre style="background-color:var(--jp-layout-color0, #fff);border:1px solid'
+    assert out.startswith(framed)
     keyword = '<span style="color:var(--jp-mirror-editor-keyword-color, #008000);font-weight:bold">'
     assert f"{keyword}def</span>" in out
     assert 'font-style:italic"># note</span>' in out

@@ -4,6 +4,10 @@ It drives the same ``Session`` as ``%%respond`` and ``%%chat``: a panel turn is
 context for the next magic, and a magic's turn appears here. Requests run on a worker
 thread, so the kernel stays usable while an answer streams and Stop is handled at once;
 the session's lock keeps panel and magic turns from interleaving.
+
+What the user typed is never lost: text the panel cannot send goes back into the box,
+and a turn that fails ends in its error (worded for the panel: ``wording.py``) with a
+Retry button that sends the same text, to the same model and API, again.
 """
 
 from __future__ import annotations
@@ -13,22 +17,38 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ipywidgets as w
+
 from ..backends import BACKENDS
 from ..cancel import Cancel
 from ..errors import Interrupted, JupyterResponsesError
+from ..render.assets import style_block
 from ..render.markup import escape_html
-from ..render.widget import WidgetView, style_block
+from ..render.widget import WidgetView, close_tree
 from ..session import Session
 from ..turn_request import TurnOptions, TurnRequest, build_request
+from .messages import Watched, assistant, error_html, failure_box, has_content, row
+from .saved import PanelBox, display_with_stand_in
+from .wording import for_panel
 
 if TYPE_CHECKING:
     from ..conversation import Conversation, Turn
 
-#: What a saved notebook shows where the panel cannot run.
-STAND_IN = "Chat panel: run this cell to reopen it."
-
-#: The API selector's labels, as each backend names itself.
+#: The API selector's values, as each backend names itself ("Chat Completions"), and
+#: the API each one means.
 API_LABELS = {backend.label: backend.api for backend in BACKENDS.values()}
+
+#: What the message list says while it is empty: when the panel opens on a fresh
+#: conversation, and after New chat.
+EMPTY = (
+    "No messages yet. Type below and press Enter to send (Shift+Enter for a new line); "
+    "<code>%%respond</code> and <code>%%chat</code> cells continue this conversation too."
+)
+FRESH = "New conversation. Type a message below and press Enter to send."
+
+#: The statuses of a turn that ended in an error (its ``error``), which the panel shows
+#: in place of, or under, what arrived of the answer.
+ENDED_BY_AN_ERROR = ("failed", "stopped")
 
 
 @functools.cache
@@ -38,48 +58,76 @@ def panel_style() -> str:
 
 
 class ChatPanel:
-    """The panel widget; ``display(panel)`` or ``panel.widget`` shows it."""
+    """The panel widget; ``display(panel)`` shows it (with its stand-in for saved
+    notebooks: see ``_ipython_display_``); ``panel.widget`` is the bare widget."""
 
     def __init__(self, session: Session, model: str, api: str, interval: float = 0.05) -> None:
-        import ipywidgets as w
-
+        from .model_box import ModelBox
         from .prompt_box import PromptBox
 
         self.session = session
         self.interval = interval
         self.cancel = Cancel()
         self.worker: threading.Thread | None = None
-        self.model = w.Combobox(
-            value=model, options=[model], description="Model", ensure_option=False
-        )
+        #: The last turn's error as shown (worded for the panel); "" after a success.
+        self.last_error = ""
+        # The input box is made first: its comm is the panel's first anywidget (tests
+        # drive it by that).
+        self.prompt = PromptBox()
+        self.model = ModelBox(value=model, options=[model])
+        self.model.add_class("jr-model-host")
+        self.model.on_shown(self._list_models)
+        self._models = "wanted"  # -> "fetching" -> "listed" (or back to "wanted")
+        # Short labels so the switch keeps to one row in a narrow sidebar; the value is
+        # still the backend's own label ("Chat Completions").
         self.api = w.ToggleButtons(
-            options=list(API_LABELS),
+            options=[(label.split()[0], label) for label in API_LABELS],
             value=next(label for label, name in API_LABELS.items() if name == api),
+            tooltips=[
+                f"The {label} API (as %%{backend.magic})"
+                for label, backend in zip(API_LABELS, BACKENDS.values(), strict=True)
+            ],
         )
-        self.new_chat = w.Button(description="New chat", icon="plus")
-        self.export_button = w.Button(description="Export", icon="download")
+        self.api.add_class("jr-api")
+        self.new_chat = w.Button(
+            description="New chat", icon="plus", tooltip="Start a fresh conversation"
+        )
+        self.export_button = w.Button(
+            description="Export", icon="download", tooltip="Save the conversation as a notebook"
+        )
         self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column-reverse"))
         self.messages.add_class("jr-messages")
-        self.prompt = PromptBox()
+        self.hint = w.HTML(EMPTY)  # shown while the list is empty
+        self.hint.add_class("jr-empty")
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
-        self.stop_button = w.Button(description="Stop", button_style="warning", icon="stop")
-        self.stop_button.disabled = True
+        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.stop_button.add_class("jr-panel-stop")
         self.notice = w.HTML()
-        self.thread = w.HTML(layout=w.Layout(width="auto", margin="0 0 0 8px"))
+        self.notice.add_class("jr-notice")
+        self.thread = w.HTML()
+        self.thread.add_class("jr-thread")
         self.shown: list[str] = []  # ids of the turns on display, oldest first
-        self.widget = w.VBox(
+        #: The newest failure's Retry button (``None`` when the newest turn did not fail).
+        self.retry_button: Any = None
+        self._fresh = False  # the next redraw follows New chat
+        self.widget = PanelBox(
             [
                 w.HTML(panel_style()),
-                w.HBox([self.model, self.api, self.new_chat, self.export_button, self.thread]),
+                row("jr-bar", self.model, self.api),
                 self.messages,
+                self.hint,
                 self.notice,
                 self.prompt,
-                w.HBox([self.send_button, self.stop_button]),
+                row(
+                    "jr-bar",
+                    row("jr-group", self.send_button, self.stop_button),
+                    row("jr-group jr-end", self.new_chat, self.export_button, self.thread),
+                ),
             ]
         )
         self.widget.add_class("jr-panel")
         self.prompt.on_submit(self.send)
-        self.send_button.on_click(lambda _: self.send(self.prompt.value))
+        self.send_button.on_click(lambda _: self.prompt.submit())
         self.stop_button.on_click(lambda _: self.stop())
         self.new_chat.on_click(lambda _: self.start_new_chat())
         self.export_button.on_click(lambda _: self.export())
@@ -87,26 +135,37 @@ class ChatPanel:
         session.listeners.append(self._on_change)
 
     def _ipython_display_(self) -> None:
-        """The widget, with a plain stand-in for where no kernel runs it (a saved
-        notebook on GitHub, nbconvert, terminal IPython) instead of its widget repr."""
-        from IPython.display import display
-
-        bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = STAND_IN
-        bundle["text/html"] = f"<p><em>{escape_html(STAND_IN)}</em></p>"
-        display(bundle, raw=True)
+        """The widget, after a stand-in for where it cannot be shown (``saved.py``)."""
+        display_with_stand_in(self.widget)
 
     # -- actions -----------------------------------------------------------------------
     def send(self, text: str) -> None:
-        """Start a turn with ``text`` on the worker thread (ignored while one runs)."""
+        """Send ``text`` from the input box as the next turn, to the model and API the
+        panel shows, on the worker thread. While a turn runs, or when the request
+        cannot be made, the text stays in the box."""
+        self._start(text, self.api.value, self.model.value)
+
+    def retry(self, text: str, api: str, model: str) -> None:
+        """Send ``text`` again as a new turn, to ``model`` through ``api`` (a label of
+        ``API_LABELS``): what a failed turn's Retry button does."""
+        if self.busy:
+            return
+        if self.prompt.value.strip("\n") == text:
+            self.prompt.value = ""  # it was put back after the failure: it is sent now
+        self._start(text, api, model)
+
+    def _start(self, text: str, api: str, model: str) -> None:
         text = text.strip("\n")
-        if not text.strip() or self.busy:
+        if not text.strip():
+            return
+        if self.busy:
+            self._keep(text)
             return
         options = TurnOptions(
-            api=API_LABELS[self.api.value],
+            api=API_LABELS[api],
             prompt=text,
             magic="panel",
-            model=self.model.value,
+            model=model.strip(),
             no_interpolate=True,  # the panel sends what was typed, braces and all
         )
         try:
@@ -114,16 +173,25 @@ class ChatPanel:
                 options, self.session.settings(), {}, self.session.connection.files
             )
         except JupyterResponsesError as error:
-            self.notice.value = _error_html(str(error))
+            self.notice.value = error_html(for_panel(str(error)))
+            self._keep(text)
             return
-        self.prompt.value = ""
+        if self.prompt.value.strip("\n") == text:
+            self.prompt.value = ""
+        self.notice.value = ""
+        self._drop_retry()
         self.cancel.clear()
         self._busy(True)
         view = WidgetView(self.interval, in_cell=False)
+        watched = Watched(view)
         self._bubble(text)
-        self._append(_assistant(view.widget))
+        answer = assistant(view.widget)
+        self._append(answer)
         self.worker = threading.Thread(
-            target=self._run, args=(request, view), name="jupyter-responses-panel", daemon=True
+            target=self._run,
+            args=(request, watched, answer, (text, api, model)),
+            name="jupyter-responses-panel",
+            daemon=True,
         )
         self.worker.start()
 
@@ -135,8 +203,10 @@ class ChatPanel:
         """A fresh conversation in the current thread (the old one stays saved)."""
         if self.busy:
             return
-        self.session.new_conversation()
         self.notice.value = ""
+        self.last_error = ""
+        self._fresh = True
+        self.session.new_conversation()
 
     def export(self, path: str | Path | None = None) -> Path | None:
         """Save the conversation as a notebook (in the kernel's working directory by
@@ -151,7 +221,7 @@ class ChatPanel:
         try:
             written = export(conversation, target)
         except (OSError, ValueError) as error:
-            self.notice.value = _error_html(f"Export failed: {error}")
+            self.notice.value = error_html(f"Export failed: {error}")
             return None
         self.notice.value = f"Exported to <code>{escape_html(str(written))}</code>"
         return written
@@ -160,20 +230,82 @@ class ChatPanel:
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_alive()
 
+    def _keep(self, text: str) -> None:
+        """Put ``text`` back into the input box, unless the user has typed anew."""
+        if not self.prompt.value.strip():
+            self.prompt.value = text
+
+    # -- the model list ----------------------------------------------------------------
+    def _list_models(self) -> None:
+        """Offer the server's models in the model box: fetched once, on a thread, when
+        a front end first shows the box (so making the panel never waits for the
+        network); tried again on the next focus if it failed."""
+        if self._models != "wanted":
+            return
+        self._models = "fetching"
+        threading.Thread(
+            target=self._fetch_models, name="jupyter-responses-models", daemon=True
+        ).start()
+
+    def _fetch_models(self) -> None:
+        try:
+            names = self.session.connection.models()
+        except Exception:  # no key, no server, no /models: the box still takes any name
+            self._models = "wanted"
+            return
+        self._models = "listed"
+        if names:
+            self.model.options = names
+
     # -- worker ------------------------------------------------------------------------
-    def _run(self, request: TurnRequest, view: WidgetView) -> None:
+    def _run(
+        self, request: TurnRequest, view: Watched, answer: Any, sent: tuple[str, str, str]
+    ) -> None:
         try:
             self.session.run(request, view, cancel=self.cancel)
+            self.last_error = ""
             problem = self.session.threads.save_error
-            self.notice.value = _error_html(problem) if problem else ""
+            self.notice.value = error_html(problem) if problem else ""
         except Interrupted:
-            self.notice.value = ""  # the turn itself is marked: Stop needs no error
+            self.last_error = ""  # the turn itself is marked: Stop needs no error
         except JupyterResponsesError as error:
-            self.notice.value = _error_html(str(error))
+            heading = str(getattr(error, "heading", ""))
+            said = str(error).removeprefix(f"{heading}: ") if heading else str(error)
+            self._failed(answer, view, said, heading, sent)
         except Exception as error:  # a bug of ours must not kill the panel silently
-            self.notice.value = _error_html(f"{type(error).__name__}: {error}")
+            self._failed(answer, view, f"{type(error).__name__}: {error}", "Error", sent)
         finally:
             self._busy(False)
+
+    def _failed(
+        self, answer: Any, view: Watched, message: str, heading: str, sent: tuple[str, str, str]
+    ) -> None:
+        """End a failed turn in one message: its error, worded for the panel, under
+        whatever part of the answer arrived (nothing, when none did), with Retry; and
+        the text back in the box."""
+        self.last_error = for_panel(message)
+        kept = has_content(view.turn)
+        if not kept:
+            close_tree(view.view.widget)
+        retry = self._new_retry(*sent)
+        failure = failure_box(self.last_error, heading, retry)
+        answer.children = (view.view.widget, failure) if kept else (failure,)
+        self._keep(sent[0])
+
+    def _new_retry(self, text: str, api: str, model: str) -> Any:
+        button = w.Button(
+            description="Retry", icon="redo", tooltip=f"Send this message again to {model}"
+        )
+        button.add_class("jr-retry")
+        button.on_click(lambda _: self.retry(text, api, model))
+        self.retry_button = button
+        return button
+
+    def _drop_retry(self) -> None:
+        """Only the newest failure offers Retry: a later turn has moved on."""
+        if self.retry_button is not None:
+            self.retry_button.layout.display = "none"
+            self.retry_button = None
 
     def _busy(self, busy: bool) -> None:
         self.prompt.disabled = busy
@@ -181,17 +313,22 @@ class ChatPanel:
         self.stop_button.disabled = not busy
         self.new_chat.disabled = busy
         self.export_button.disabled = busy
+        if self.retry_button is not None:
+            self.retry_button.disabled = busy
 
     # -- turns made elsewhere ----------------------------------------------------------
     def show_conversation(self) -> None:
         """Show the current thread's branch afresh (thread switched, head moved)."""
         conversation = self.session.conversation
-        name = escape_html(conversation.name)
-        self.thread.value = f"<span style='white-space:nowrap'>thread <b>{name}</b></span>"
+        self.thread.value = f"thread <b>{escape_html(conversation.name)}</b>"
         self.messages.children = ()
         self.shown = []
+        self.retry_button = None
         for turn in conversation.branch():
             self._show_finished(turn)
+        self.hint.value = FRESH if self._fresh else EMPTY
+        self.hint.layout.display = "none" if self.shown else None
+        self._fresh = False
 
     def _on_change(self, conversation: Conversation, turn: Turn | None) -> None:
         """Keep the panel on the current thread's branch: a turn that continues what is
@@ -213,31 +350,30 @@ class ChatPanel:
         self._bubble(turn.prompt)
         view = WidgetView(self.interval, in_cell=False)
         view.replay(turn)
-        self._append(_assistant(view.widget))
+        if turn.status not in ENDED_BY_AN_ERROR:
+            self._append(assistant(view.widget))
+            return
+        # A failed turn says why, as it did when it failed (a cell's turn in its own
+        # words: it names its cell), under what arrived of its answer.
+        said = turn.error or "The answer failed."
+        failure = failure_box(for_panel(said) if turn.magic == "panel" else said, "", None)
+        if has_content(turn):
+            self._append(assistant(view.widget, failure))
+        else:
+            close_tree(view.widget)
+            self._append(assistant(failure))
 
     def _bubble(self, text: str) -> None:
-        import ipywidgets as w
-
         bubble = w.HTML(escape_html(text))
         bubble.add_class("jr-user")
         self._append(bubble)
 
     def _append(self, message: Any) -> None:
         """Newest first: the list is laid out bottom-up (``column-reverse``), which keeps
-        it scrolled to the newest message as answers grow, with no script."""
+        it scrolled to the newest message as answers grow, with no script. The hint an
+        empty list shows goes with the first message."""
+        self.hint.layout.display = "none"
         self.messages.children = (message, *self.messages.children)
-
-
-def _error_html(message: str) -> str:
-    return f"<span style='color:var(--jp-error-color1,#c00)'>{escape_html(message)}</span>"
-
-
-def _assistant(content: Any) -> Any:
-    import ipywidgets as w
-
-    box = w.VBox([content])
-    box.add_class("jr-assistant")
-    return box
 
 
 def panel_for(session: Session) -> ChatPanel:

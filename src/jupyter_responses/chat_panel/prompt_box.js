@@ -15,6 +15,22 @@ function render({ model, el }) {
     model.set("value", area.value);
     model.save_changes();
   });
+  // The text goes to the kernel in the same state update that empties the box, never
+  // in a message of its own: the widget manager holds back state updates while one is
+  // in flight (a busy kernel) but sends messages at once, so a message could overtake
+  // the typing before it, and the kernel would see the box emptied after it had put
+  // back text it could not send. The counter makes each submission a change, and lets
+  // two views of one box answer one Send click once.
+  const submit = () => {
+    const text = area.value;
+    if (!text.trim() || area.disabled) return;
+    area.value = "";
+    model.set({ value: "", submitted: text, submits: model.get("submits") + 1 });
+    model.save_changes();
+  };
+  model.on("msg:custom", (content) => {
+    if (content && content.type === "submit") submit(); // the Send button
+  });
   // Keys typed here are text, not notebook shortcuts (Shift+Enter would run the cell).
   for (const type of ["keydown", "keypress", "keyup"]) {
     area.addEventListener(type, (event) => event.stopPropagation());
@@ -22,11 +38,7 @@ function render({ model, el }) {
   area.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
-    if (!area.value.trim() || area.disabled) return;
-    model.send({ type: "submit", text: area.value });
-    area.value = "";
-    model.set("value", "");
-    model.save_changes();
+    submit();
   });
   el.appendChild(area);
 }
