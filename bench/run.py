@@ -1,7 +1,7 @@
 """Run every benchmark, print one table, and write ``bench/RESULTS.md``.
 
     python bench/run.py            # full run; writes bench/RESULTS.md
-    python bench/run.py --quick    # small sizes, a minute or so; writes nothing
+    python bench/run.py --quick    # small sizes, two minutes or so; writes nothing
     python bench/run.py --quick --out PATH
 
 Each module's ``rows(quick)`` measures against a baseline taken in the same run (the
@@ -24,8 +24,17 @@ sys.path.insert(0, str(HERE))
 
 from common import Row, table  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
-#: In the order of the issue: overhead, rendering, load time, scale, panel, emulator.
-MODULES = ["overhead", "rendering", "load_time", "scale", "stop_latency", "emulator_rate"]
+#: In the order of the issue: overhead, rendering, load time, first token, scale, panel,
+#: emulator.
+MODULES = [
+    "overhead",
+    "rendering",
+    "load_time",
+    "first_token",
+    "scale",
+    "stop_latency",
+    "emulator_rate",
+]
 
 
 def machine() -> str:
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     missed = [row for row in rows if row.met is False]
     if out is not None:
         command = "python bench/run.py" + (" --quick" if args.quick else "")
+        command += " --only " + " ".join(args.only) if args.only else ""
         out.write_text(
             "# Benchmark results\n\n"
             f"- Date: {time.strftime('%Y-%m-%d %H:%M %Z')}\n"

@@ -161,6 +161,6 @@ def test_raw_reasoning_and_an_unknown_status_in_a_cell_and_its_export(
 def test_a_nested_error_event_is_one_paragraph(loaded: KernelSession, emulator: Emulator) -> None:
     emulator.enqueue(s.text("one two three four", nested_error=True, error_event_after=5))
     result = loaded.execute("%%respond\nGo.", allow_errors=True)
-    message = result.usage_error()
+    message = result.failure("StreamFailed")
     assert "The model failed to generate a response" in message
     _no_noise(result.html + result.stderr)

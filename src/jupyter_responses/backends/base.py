@@ -38,6 +38,13 @@ class Backend(Protocol):
         """Raise ``OptionsError`` for what this API cannot do, before anything is sent."""
         ...
 
+    def warm(self, connection: Connection | None) -> None:
+        """Build, ahead of the first turn, what the SDK makes on first use for this API
+        and caches (``warmup.py``): its client resource, the type hints it transforms a
+        request with, the parser of its stream events. Never connects; may raise (the
+        warm-up swallows it)."""
+        ...
+
     def stream(
         self,
         connection: Connection,

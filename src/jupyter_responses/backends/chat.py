@@ -45,6 +45,21 @@ class ChatBackend:
             if attachment.kind == "document" and attachment.url:
                 raise OptionsError(_DOCUMENT_URL.format(url=attachment.url))
 
+    def warm(self, connection: Connection | None) -> None:
+        """The request's type hints and the chunk model (one model: no adapter)."""
+        from openai._models import construct_type
+        from openai._utils import maybe_transform
+        from openai.types.chat import ChatCompletionChunk, completion_create_params
+
+        if connection is not None:
+            connection.client().chat.completions  # noqa: B018 - imported on first use
+        maybe_transform(
+            {"model": "", "messages": [{"role": "user", "content": ""}], "stream": True},
+            completion_create_params.CompletionCreateParamsStreaming,
+        )
+        chunk = {"id": "", "object": "chat.completion.chunk", "created": 0, "model": ""}
+        construct_type(type_=ChatCompletionChunk, value={**chunk, "choices": []})
+
     def stream(
         self,
         connection: Connection,

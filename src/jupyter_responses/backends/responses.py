@@ -60,6 +60,27 @@ class ResponsesBackend:
     def validate(self, request: TurnRequest) -> None:
         """Everything a turn can ask for, the Responses API can carry."""
 
+    def warm(self, connection: Connection | None) -> None:
+        """The request's type hints, and above all the pydantic ``TypeAdapter`` for the
+        union of stream events, whose first validation builds the validators of every
+        event model (about a quarter of a second). A request of a turn's shape
+        transformed and one event parsed build them; if a later SDK moves these
+        functions, this fails (quietly) and the first turn builds them as before."""
+        from openai._models import construct_type
+        from openai._utils import maybe_transform
+        from openai.types.responses import ResponseStreamEvent, response_create_params
+
+        if connection is not None:
+            connection.client().responses  # noqa: B018 - the SDK imports it on first use
+        maybe_transform(
+            {"model": "", "input": [{"role": "user", "content": ""}], "stream": True},
+            response_create_params.ResponseCreateParamsStreaming,
+        )
+        delta = {"type": "response.output_text.delta", "delta": "", "item_id": ""}
+        construct_type(
+            type_=ResponseStreamEvent, value={**delta, "output_index": 0, "content_index": 0}
+        )
+
     def stream(
         self,
         connection: Connection,
