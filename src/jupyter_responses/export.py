@@ -38,6 +38,34 @@ FORMATS = (".ipynb", ".md", ".json")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+def language_info() -> dict[str, Any]:
+    """The ``language_info`` the notebook's kernel will report, for its metadata.
+
+    JupyterLab and Notebook 7 copy the kernel's ``language_info`` into the notebook's
+    metadata as soon as the kernel connects; a notebook without it (or with a different
+    one) is therefore modified the moment it is opened. Written here as the kernel reports
+    it, that copy changes nothing and the notebook opens clean. The running kernel's own
+    value is used when there is one (``%responses export`` runs in it); otherwise the
+    value ipykernel reports for this Python.
+    """
+    import copy
+    import sys
+
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    reported = getattr(getattr(shell, "kernel", None), "language_info", None)
+    if isinstance(reported, dict) and reported.get("name") == KERNELSPEC["language"]:
+        return copy.deepcopy(reported)
+    return {
+        "name": "python",
+        "version": sys.version.split()[0],
+        "mimetype": "text/x-python",
+        "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+        "pygments_lexer": "ipython3",
+        "nbconvert_exporter": "python",
+        "file_extension": ".py",
+    }
+
+
 def export(conversation: Conversation, path: Path, transcript: bool = False) -> Path:
     """Write ``conversation`` to ``path``: its current branch as ``.ipynb`` or ``.md``,
     or the whole tree, losslessly, as ``.json``. ``transcript`` writes the notebook as
@@ -81,6 +109,7 @@ def to_notebook(conversation: Conversation, transcript: bool = False) -> Any:
     notebook = v4.new_notebook()
     notebook.metadata.update(
         kernelspec=dict(KERNELSPEC),
+        language_info=language_info(),
         jupyter_responses={
             "version": __version__,
             "format": FORMAT,
