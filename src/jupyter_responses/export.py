@@ -175,7 +175,7 @@ def _output(output_type: str, **fields: Any) -> Any:
 
 
 def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
-    outputs = [_output("display_data", data=final_bundle(turn))]
+    outputs = [_output("display_data", data=final_bundle(turn, in_cell=False))]
     outputs += [
         _output("display_data", data=image_bundle(data, mime))
         for mime, data in map(image_parts, turn.images)

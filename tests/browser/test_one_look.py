@@ -5,6 +5,7 @@ that copies it; a stalled stream shows how long it has been quiet, and Stop ends
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,17 +148,28 @@ def test_stop_in_the_cell_ends_the_turn_like_an_interrupt(
     page: Any, lab: LabServer, notebook: NotebookFactory, emulator: Emulator, artifacts: Path
 ) -> None:
     emulator.enqueue(
-        s.Reply(items=[s.Text("Partial words before a long pause.")], stall_after=6, stall=30)
+        s.Reply(
+            items=[s.Text("Partial words before a long pause.")],
+            first_byte_delay=2.5,
+            stall_after=6,
+            stall=30,
+        )
     )
     path = notebook("%load_ext jupyter_responses", "%%respond\nTake your time.", "1 + 1")
     panel = open_notebook7(page, lab.url, path)
     run(page, cell(panel, 0))
     answer_cell = run(page, cell(panel, 1), wait=False)
+    # the time spent waiting for the first token counts up in the page
+    live = answer_cell.locator(".jr-live")
+    expect(live).to_contain_text(re.compile(r"Waiting for gpt-4\.1… [12] s"))
+    page.screenshot(path=str(artifacts / "waiting-notebook7.png"))
+    expect(answer_cell.locator(".jr-answer")).to_contain_text("Partial")
     stop = answer_cell.locator(".jr-stop")
     expect(stop).to_be_visible()
     page.screenshot(path=str(artifacts / "stop-button-notebook7.png"))
     stop.click()
     wait_done(answer_cell)
-    text = outputs(answer_cell).all_inner_texts()
-    assert any("Interrupted" in t for t in text), text
+    text = " ".join(outputs(answer_cell).all_inner_texts())
+    assert "Interrupted" in text and "Partial" in text, text
+    assert text.count("Interrupted") == 1, "said once: by the error block"
     expect(answer_cell.locator(".jr-turn")).to_have_count(0)

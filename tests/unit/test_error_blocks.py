@@ -132,3 +132,6 @@ def test_a_failure_is_not_said_again_under_the_answer() -> None:
     ]:
         turn.status = status  # type: ignore[assignment]
         assert status_line(turn) == line, status
+        # in a cell an interrupt's block says it, and nothing else is said twice
+        in_cell = None if status == "interrupted" else line
+        assert status_line(turn, in_cell=True) == in_cell, status

@@ -63,9 +63,10 @@ def footer(turn: Turn) -> str:
     return " · ".join(parts)
 
 
-def status_line(turn: Turn) -> str | None:
-    """The line under a turn that did not complete, unless its error says it."""
-    if turn.status in SAID_BY_THE_ERROR:
+def status_line(turn: Turn, in_cell: bool = False) -> str | None:
+    """The line under a turn that did not complete, unless its error says it. In a
+    cell an interrupt's own block says it too (the panel and exports have no block)."""
+    if turn.status in SAID_BY_THE_ERROR or (in_cell and turn.status == "interrupted"):
         return None
     return STATUS_LINES.get(turn.status)
 

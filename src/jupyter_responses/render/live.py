@@ -204,9 +204,10 @@ def image_bundle(data: str, mime: str, caption: str = "") -> dict[str, str]:
     return {"text/html": f'<img src="data:{mime};base64,{data}" alt="{alt}"/>', "text/plain": text}
 
 
-def final_bundle(turn: Turn) -> dict[str, str]:
-    """What the cell keeps. A turn that failed before anything arrived keeps nothing:
-    the error message below the cell says it all."""
+def final_bundle(turn: Turn, in_cell: bool = True) -> dict[str, str]:
+    """What the cell keeps (``in_cell``: over the error block a turn that did not end
+    well raises). A turn that failed before anything arrived keeps nothing: the error
+    block says it all."""
     if turn.status in ("failed", "interrupted") and not (turn.text or turn.refusal or turn.calls):
         return {"text/plain": ""}
-    return bundle(turn)
+    return bundle(turn, in_cell)

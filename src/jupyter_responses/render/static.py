@@ -40,17 +40,21 @@ CALL_STATES = {"running": "running…"}
 
 def markdown(turn: Turn, so_far: SoFar | None = None) -> str:
     """The turn as Markdown: finished, or while streaming with what arrived ``so_far``."""
-    return _compose(turn, so_far, _MARKDOWN)
+    return _compose(turn, so_far, _MARKDOWN, False)
 
 
-def html(turn: Turn, so_far: SoFar | None = None, placeholder: bool = True) -> str:
+def html(
+    turn: Turn, so_far: SoFar | None = None, placeholder: bool = True, in_cell: bool = False
+) -> str:
     """The turn as one sanitized HTML fragment: the same sections as ``markdown``,
     with the untrusted parts rendered by ``to_html``, in a ``jr-answer`` box that
     ``turn.css`` styles alike wherever it is shown (live widget, saved output, panel).
 
     ``placeholder``: say "Thinking…" while nothing has arrived (the widget view has a
-    status line of its own instead)."""
-    fragment = clean(_compose(turn, so_far, _HTML_PLACEHOLDER if placeholder else _HTML))
+    status line of its own instead). ``in_cell``: shown in a cell, under which an error
+    block says how the turn ended (``status_line``)."""
+    out = _HTML_PLACEHOLDER if placeholder else _HTML
+    fragment = clean(_compose(turn, so_far, out, in_cell))
     return f'<div class="jr-answer" data-jr-turn="{escape_html(turn.id)}">{fragment}</div>'
 
 
@@ -109,7 +113,7 @@ def commentary_html(text: str) -> str:
     return f'<blockquote class="jr-commentary">{to_html(text)}</blockquote>'
 
 
-def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
+def _compose(turn: Turn, so_far: SoFar | None, out: _Format, in_cell: bool) -> str:
     final = so_far is None
     body = turn.text if so_far is None else so_far.text
     summary = turn.reasoning if so_far is None else so_far.reasoning
@@ -133,14 +137,14 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format) -> str:
         if not body and not turn.calls and not said and out.thinking:
             blocks.append(out.thinking)
         return out.separator.join(blocks)
-    status = status_line(turn)
+    status = status_line(turn, in_cell)
     if status:
         blocks.append(out.status(status))
     blocks.append(out.footer(footer(turn)))
     return out.separator.join(blocks)
 
 
-def plain(turn: Turn, so_far: SoFar | None = None) -> str:
+def plain(turn: Turn, so_far: SoFar | None = None, in_cell: bool = False) -> str:
     body = turn.text if so_far is None else so_far.text
     said = turn.commentary if so_far is None else so_far.commentary
     lines = [f"[{note}]" for note in turn.notes]
@@ -154,15 +158,19 @@ def plain(turn: Turn, so_far: SoFar | None = None) -> str:
         lines.append(f"Refused: {turn.refusal}")
     for number, citation in enumerate(_unique(turn.citations), start=1):
         lines.append(f"[{number}] {_cited_plain(citation)}")
-    status = status_line(turn)
+    status = status_line(turn, in_cell)
     if status:
         lines.append(status)
     lines.append(f"-- {footer(turn)}")
     return "\n".join(lines)
 
 
-def bundle(turn: Turn) -> dict[str, str]:
-    return {"text/html": styled(html(turn)), "text/plain": plain(turn)}
+def bundle(turn: Turn, in_cell: bool = False) -> dict[str, str]:
+    """The saved turn; ``in_cell``: the one a cell keeps over its error block."""
+    return {
+        "text/html": styled(html(turn, in_cell=in_cell)),
+        "text/plain": plain(turn, in_cell=in_cell),
+    }
 
 
 # -- tool calls ----------------------------------------------------------------------------
