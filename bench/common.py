@@ -7,10 +7,15 @@ IPython start ...), never a bare time: machines differ, ratios travel.
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,41 @@ def main(rows: Callable[[bool], list[Row]], argv: list[str] | None = None) -> No
 
     args = sys.argv[1:] if argv is None else argv
     print(table(rows("--quick" in args)))
+
+
+class RemoteEmulator:
+    """``python -m jupyter_responses.emulator`` in a child process, scripted over HTTP
+    (so its serving never shares this process's GIL with what is measured)."""
+
+    def __enter__(self) -> RemoteEmulator:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_responses.emulator"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()  # http://127.0.0.1:PORT/v1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def _post(self, path: str, body: Any) -> None:
+        request = urllib.request.Request(
+            self.url.removesuffix("/v1") + path,
+            json.dumps(body).encode(),
+            {"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def enqueue(self, reply: Any) -> None:
+        """Script the next reply (an ``emulator.script`` item or ``Reply``)."""
+        from jupyter_responses.emulator import script
+
+        self._post("/_emulator/script", script.to_json(reply))
+
+    def reset(self) -> None:
+        """Forget stored responses and logged requests (between rounds)."""
+        self._post("/_emulator/reset", {})

@@ -40,7 +40,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +49,9 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from common import Row, main  # noqa: E402
+from common import RemoteEmulator, Row, main  # noqa: E402
+
+from jupyter_responses.emulator import script  # noqa: E402
 
 MODEL = "gpt-4.1"
 PROMPT = "Tell me about marsupials."
@@ -95,36 +96,6 @@ _w.warm = _timed
 
 
 # -- the emulator, in its own process --------------------------------------------------------
-class RemoteEmulator:
-    """``python -m jupyter_responses.emulator`` in a child process, scripted over HTTP."""
-
-    def __enter__(self) -> RemoteEmulator:
-        import subprocess
-
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_responses.emulator"], stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()  # http://127.0.0.1:PORT/v1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def enqueue_answer(self) -> None:
-        from jupyter_responses.emulator import script
-
-        body = json.dumps(script.to_json(script.text(ANSWER, deltas=40))).encode()
-        request = urllib.request.Request(
-            self.url.removesuffix("/v1") + "/_emulator/script",
-            body,
-            {"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-
-
 # -- a fresh kernel ----------------------------------------------------------------------------
 class Kernel:
     """A fresh ipykernel run by this interpreter, its environment scrubbed of the
@@ -273,7 +244,7 @@ def sample(emulator: RemoteEmulator, variant: Variant) -> tuple[float, float | N
     kernel = Kernel(emulator.url)
     try:
         time.sleep(PAUSE)
-        emulator.enqueue_answer()
+        emulator.enqueue(script.text(ANSWER, deltas=40))
         run = variant(kernel)
         return first_token(run.messages), run.warmup
     finally:

@@ -38,14 +38,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +52,9 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from common import Row, main  # noqa: E402
+from common import RemoteEmulator, Row, main  # noqa: E402
+
+from jupyter_responses.emulator import script  # noqa: E402
 
 MODEL = "gpt-4.1"
 PROMPT = "Say tok, many times."
@@ -68,42 +67,6 @@ VIEWS = ("widget", "display", "terminal")
 
 
 # -- the emulator, in its own process ------------------------------------------------------
-class RemoteEmulator:
-    """``python -m jupyter_responses.emulator`` in a child process, scripted over HTTP."""
-
-    def __enter__(self) -> RemoteEmulator:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_responses.emulator"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()  # http://127.0.0.1:PORT/v1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def _post(self, path: str, body: Any) -> None:
-        request = urllib.request.Request(
-            self.url.removesuffix("/v1") + path,
-            json.dumps(body).encode(),
-            {"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-
-    def enqueue(self, n: int) -> None:
-        from jupyter_responses.emulator import script
-
-        self._post("/_emulator/script", script.to_json(script.fast_stream(n)))
-
-    def reset(self) -> None:
-        """Forget stored responses and logged requests (between rounds)."""
-        self._post("/_emulator/reset", {})
-
-
 # -- the baseline ----------------------------------------------------------------------------
 def raw_responses(client: Any) -> str:
     deltas = []
@@ -316,7 +279,7 @@ def measure(
     with counting_redraws() as draws:
         for round_ in range(rounds):
             for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-                emulator.enqueue(n)
+                emulator.enqueue(script.fast_stream(n))
                 sample = one_run(shells, client, name, api, n, draws)
                 (baseline if name == "baseline" else ours[name]).append(sample)
             emulator.reset()

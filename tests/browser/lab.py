@@ -3,7 +3,9 @@ same ``jp-`` widgets), written against what a user sees: prompts, outputs, butto
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from playwright.sync_api import expect
@@ -76,6 +78,19 @@ def outputs(code_cell: Any) -> Any:
 def pwned(page: Any) -> Any:
     """What an executed payload set, or None."""
     return page.evaluate("() => window.__pwned ?? null")
+
+
+@contextlib.contextmanager
+def in_theme(page: Any, theme: str) -> Iterator[None]:
+    """The block runs in JupyterLab's ``theme`` ("light" or "dark"); the lab keeps a
+    theme as a user setting, so the light one is put back after, also on failure."""
+    if theme == "dark":
+        use_theme(page, "JupyterLab Dark")
+    try:
+        yield
+    finally:
+        if theme == "dark":
+            use_theme(page, "JupyterLab Light")
 
 
 def use_theme(page: Any, name: str) -> None:

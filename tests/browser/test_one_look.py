@@ -16,7 +16,7 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
 from .conftest import LabServer, NotebookFactory
-from .lab import cell, open_lab, open_notebook7, outputs, run, use_theme, wait_done
+from .lab import cell, in_theme, open_lab, open_notebook7, outputs, run, wait_done
 
 ANSWER = r"""## Results
 
@@ -100,13 +100,8 @@ def test_the_end_of_the_stream_moves_nothing(
         "%load_ext jupyter_responses", "%%respond --tools web_search\nSummarise the data."
     )
     panel = (open_lab if frontend == "lab" else open_notebook7)(page, lab.url, path)
-    if theme == "dark":
-        use_theme(page, "JupyterLab Dark")  # a user setting: the lab keeps it
-    try:
+    with in_theme(page, theme):
         _stream_then_compare(page, panel, artifacts, f"{frontend}-{theme}")
-    finally:
-        if theme == "dark":
-            use_theme(page, "JupyterLab Light")
 
 
 def _stream_then_compare(page: Any, panel: Any, artifacts: Path, name: str) -> None:

@@ -21,7 +21,7 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
 from .conftest import LabServer, NotebookFactory
-from .lab import cell, open_lab, run, use_theme
+from .lab import cell, in_theme, open_lab, run
 
 ANSWER = """Here is the **plan**, see [the docs](https://example.com/docs) for more:
 
@@ -157,8 +157,7 @@ def test_every_text_in_the_panel_reads_against_its_background(
         "import jupyter_responses\njupyter_responses.panel()",
     )
     panel = open_lab(page, lab.url, path)
-    use_theme(page, "JupyterLab Dark" if theme == "dark" else "JupyterLab Light")
-    try:
+    with in_theme(page, theme):
         run(page, cell(panel, 0))
         run(page, cell(panel, 1))
         chat = cell(panel, 1).locator(".jr-panel")
@@ -185,7 +184,5 @@ def test_every_text_in_the_panel_reads_against_its_background(
         chat.screenshot(path=str(artifacts / f"panel-contrast-streaming-{theme}.png"))
         chat.get_by_role("button", name="Stop").click()
         expect(prompt).to_be_enabled()
-    finally:
-        use_theme(page, "JupyterLab Light")
     failing = [line for line in offenders if "exempt" not in line]
     assert failing == [], "\n".join(offenders)

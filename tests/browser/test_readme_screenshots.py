@@ -18,7 +18,7 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
 from .conftest import LabServer, NotebookFactory
-from .lab import cell, open_lab, outputs, run, use_theme, wait_done
+from .lab import cell, in_theme, open_lab, outputs, run, wait_done
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
 
@@ -79,9 +79,7 @@ def test_readme_pictures(
         "%responses panel",
     )
     panel = open_lab(page, lab.url, path)
-    if theme == "dark":
-        use_theme(page, "JupyterLab Dark")
-    try:
+    with in_theme(page, theme):
         run(page, cell(panel, 0))
         answer = run(page, cell(panel, 1))
         wait_done(answer)
@@ -99,6 +97,3 @@ def test_readme_pictures(
         picture = artifacts / f"readme-panel-{theme}.png"
         side.locator(".jr-panel").screenshot(path=str(picture))
         _keep(picture)
-    finally:
-        if theme == "dark":
-            use_theme(page, "JupyterLab Light")

@@ -15,7 +15,7 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
 from .conftest import LabServer, NotebookFactory
-from .lab import cell, open_lab, outputs, run, use_theme
+from .lab import cell, in_theme, open_lab, outputs, run
 
 FIRST = "Blue, as the first answer says."
 SECOND = "Green, as the second answer says."
@@ -38,8 +38,13 @@ def test_the_version_switcher_changes_the_answer_and_the_branch(
         "%responses history --all",
     )
     panel = open_lab(page, lab.url, path)
-    if theme == "dark":
-        use_theme(page, "JupyterLab Dark")
+    with in_theme(page, theme):
+        _switch_versions(page, panel, emulator, artifacts, theme)
+
+
+def _switch_versions(
+    page: Any, panel: Any, emulator: Emulator, artifacts: Path, theme: str
+) -> None:
     run(page, cell(panel, 0))
     asked = run(page, cell(panel, 1))
     expect(outputs(asked)).to_contain_text(FIRST)
