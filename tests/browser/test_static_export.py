@@ -60,7 +60,7 @@ def test_nbconvert_html_shows_every_answer_and_runs_nothing(
     body = page.locator("body")
     for answer in ("The first answer.", "Green tea is lovely.", "A chat answer.", "md-ref-link"):
         assert answer in body.inner_text(), answer
-    assert "lookup — done" in body.inner_text()
+    assert 'lookup(query="tea") — done' in body.inner_text()
     page.wait_for_timeout(500)
     assert pwned(page) is None, f"{pwned(page)} ran in the exported HTML"
     dangers = page.eval_on_selector_all(

@@ -61,7 +61,7 @@ def test_web_search_shows_query_sources_and_numbered_citations(
     )
     result = loaded.execute("%%respond --tools web_search\nWeather in Oslo?")
     md = result.html
-    assert "🔎 web search — done" in md and "Query: <code>weather oslo</code>" in md
+    assert "🔎 web search: weather oslo — done" in md and "Query: <code>weather oslo</code>" in md
     link = '<a href="https://yr.no/oslo" rel="noopener noreferrer">'
     assert f"<li>{link}https://yr.no/oslo</a></li>" in md
     assert (
@@ -90,15 +90,15 @@ def test_file_search_code_interpreter_image_and_mcp_are_shown(
     )
     result = loaded.execute(ALL)
     md = result.html
-    assert "📄 file search — done" in md and "Queries: <code>oslo report</code>" in md
+    assert "📄 file search: oslo report — done" in md and "Queries: <code>oslo report</code>" in md
     assert "<li><code>report.pdf</code> (score 0.87): Oslo had 21 degrees.</li>" in md
-    assert "🐍 code interpreter — done" in md
+    assert "🐍 code interpreter: print(21 * 9 / 5 + 32) — done" in md
     code = re.search(r"<pre[^>]*><code>(.*?)</code></pre>", md, re.DOTALL)
     assert code is not None and re.sub(r"<[^>]+>", "", code[1]) == "print(21 * 9 / 5 + 32)\n"
     assert '<span style="color:var(--jp-mirror-editor-builtin-color, #008000)">print' in md
     assert "<code>69.8\n</code></pre>" in md  # logs: plain text
-    assert "🖼 image generation — done" in md and "Prompt: A sunny Oslo" in md
-    assert "🔌 docs.lookup — done" in md and "Oslo is the capital." in md
+    assert "🖼 image generation: A sunny Oslo — done" in md and "Prompt: A sunny Oslo" in md
+    assert '🔌 docs.lookup(q="oslo") — done' in md and "Oslo is the capital." in md
     images = [o for o in result.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1 and images[0]["data"]["image/png"] == s.TINY_PNG_B64
     assert images[0]["data"]["text/plain"] == "[image: A sunny Oslo]"
