@@ -10,6 +10,8 @@ chunk; tool calls to a function named ``Write`` whatever was offered; errors who
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import KernelAt
@@ -67,7 +69,8 @@ def test_tool_call_runs_the_named_function(
         allow_errors=True,
     )
     assert "Stopped after 1 rounds of tool calls" in result.error.evalue
-    assert "🔧 Write — done" in result.html
+    # the arguments are mock-ai-api's own: the title carries them in short
+    assert re.search(r"🔧 Write\([^<]*\) — done", result.html), result.html
     written = kernel.execute("print(written)").stdout.strip()
     assert written == "[('tmp/mock-file.txt', 'mock output')]"
 
@@ -84,7 +87,7 @@ def test_malformed_tool_arguments_go_back_to_the_model(
         allow_errors=True,
     )
     assert "Stopped after 1 rounds" in result.error.evalue
-    assert "🔧 Write — error" in result.html
+    assert re.search(r"🔧 Write\((…)?\) — error", result.html), result.html
     assert kernel.execute("print(written)").stdout.strip() == "[]"
 
 
