@@ -132,8 +132,8 @@ def test_reasoning_summary_is_a_collapsed_section(
     )
     result = loaded.execute("%%respond --reasoning low\nWhich is warmer?")
     assert (
-        "<details><summary>💭 Reasoning</summary><p>First compare, then answer.</p>\n</details>"
-        in result.html
+        '<details class="jr-section" data-jr-key="reasoning"><summary>💭 Reasoning</summary>'
+        "<p>First compare, then answer.</p>\n</details>" in result.html
     )
     assert "64 reasoning" in result.html
     (body,) = requests(emulator, "/v1/responses")

@@ -83,7 +83,7 @@ def test_no_secret_in_any_output_log_export_or_row(
         outputs.append(result)
     emulator.enqueue(s.HTTPError(429))
     outputs.append(
-        run('p.send("secret-scan: panel fault"); p.worker.join(30); print(p.notice.value)')
+        run('p.send("secret-scan: panel fault"); p.worker.join(30); print(p.last_error)')
     )
     assert "Rate limited" in outputs[-1].stdout
     emulator.enqueue(s.text("late", first_byte_delay=1.5))
