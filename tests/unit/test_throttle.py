@@ -37,9 +37,11 @@ class _Recorded(LiveView):
         super().__init__(interval)
         self.turn = Turn(api="chat", model="m", prompt="p")
         self.drawn: list[str] = []
+        self.threads: list[str] = []
 
     def draw(self, turn: Turn, final: bool) -> None:
         self.drawn.append(self.so_far().text)
+        self.threads.append(threading.current_thread().name)
 
 
 def test_text_that_came_before_the_stream_went_quiet_is_drawn() -> None:
@@ -69,3 +71,19 @@ def test_after_the_turn_the_catch_up_thread_draws_nothing() -> None:
     assert view._catchup is not None
     view._catchup.join(timeout=5)
     assert view.drawn == [] and not view._catchup.is_alive()
+
+
+def test_while_the_stream_flows_only_its_own_thread_draws() -> None:
+    """The catch-up thread waits for the stream to go quiet: drawing beside a flowing
+    stream would only compete with it for the GIL."""
+    view = _Recorded(interval=0.05)
+    for i in range(60):  # 0.6 s of a delta every 10 ms
+        view.update(ev.TextDelta(f"w{i} "))
+        time.sleep(0.01)
+    flowing = list(view.threads)
+    assert flowing and set(flowing) == {threading.current_thread().name}
+    deadline = time.monotonic() + 5
+    while view.drawn[-1] != "".join(f"w{i} " for i in range(60)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert view.drawn[-1].endswith("w59 ")  # the tail, drawn once it went quiet
+    view.quiet_down()

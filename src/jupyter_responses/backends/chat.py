@@ -217,28 +217,34 @@ def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterato
     state.answered = True
     try:
         with cutting(cancel, stream.response):
-            for chunk in stream:
+            for chunk in stream:  # the per-delta path: each lookup here counts
                 state.started = True
-                model = getattr(chunk, "model", None) or model
-                message = message or text_of(getattr(chunk, "id", None))
+                if not message:  # the first chunk that says them names them all
+                    model = getattr(chunk, "model", None) or model
+                    message = text_of(getattr(chunk, "id", None))
                 if getattr(chunk, "usage", None) is not None:
                     yield _usage(chunk.usage)
-                for choice in (getattr(chunk, "choices", None) or [])[:1]:
-                    delta = getattr(choice, "delta", None)
-                    thought = _raw_reasoning(delta)
-                    if thought:
-                        yield ev.ReasoningDelta(thought, message)
-                    content = getattr(delta, "content", None)
-                    if isinstance(content, str) and content:
-                        text.append(content)
-                        yield ev.TextDelta(content, message)
-                    said_no = getattr(delta, "refusal", None)
-                    if isinstance(said_no, str) and said_no:
-                        refusal.append(said_no)
-                        yield ev.RefusalDelta(said_no)
-                    for call in getattr(delta, "tool_calls", None) or []:
+                choices = getattr(chunk, "choices", None)
+                if not choices:
+                    continue
+                choice = choices[0]
+                delta = getattr(choice, "delta", None)
+                thought = _raw_reasoning(delta)
+                if thought:
+                    yield ev.ReasoningDelta(thought, message)
+                content = getattr(delta, "content", None)
+                if content and isinstance(content, str):
+                    text.append(content)
+                    yield ev.TextDelta(content, message)
+                said_no = getattr(delta, "refusal", None)
+                if said_no and isinstance(said_no, str):
+                    refusal.append(said_no)
+                    yield ev.RefusalDelta(said_no)
+                tool_calls = getattr(delta, "tool_calls", None)
+                if tool_calls:
+                    for call in tool_calls:
                         yield from _call_delta(calls, call)
-                    finish = getattr(choice, "finish_reason", None) or finish
+                finish = getattr(choice, "finish_reason", None) or finish
     finally:
         stream.close()
     yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)
@@ -251,8 +257,13 @@ _REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 def _raw_reasoning(message: Any) -> str:
+    """Read from the model's field and extra dicts, not by ``getattr``: on a pydantic
+    model a missing name goes through ``__getattr__`` and an exception, per delta (a
+    tenth of a 100k-delta stream's time)."""
+    fields = getattr(message, "__dict__", None) or {}
+    extra = getattr(message, "__pydantic_extra__", None) or {}
     for name in _REASONING_FIELDS:
-        value = getattr(message, name, None)
+        value = fields.get(name) or extra.get(name)
         if isinstance(value, str) and value:
             return value
     return ""

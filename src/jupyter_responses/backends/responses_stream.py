@@ -63,9 +63,13 @@ class Exchange:
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
     """One streamed event; kinds that carry nothing to show are ignored."""
     kind = getattr(event, "type", None)
-    item_id = text_of(getattr(event, "item_id", None))
-    if kind == "response.output_text.delta":
-        delta = text_of(getattr(event, "delta", None))
+    item_id = getattr(event, "item_id", None)
+    if not isinstance(item_id, str):
+        item_id = text_of(item_id)
+    if kind == "response.output_text.delta":  # the per-delta path
+        delta = getattr(event, "delta", None)
+        if not isinstance(delta, str):
+            delta = text_of(delta)
         if delta:
             exchange.text.append(delta)
             exchange.streamed.setdefault(item_id, []).append(delta)

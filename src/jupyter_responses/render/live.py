@@ -95,10 +95,12 @@ class LiveView:
         self._wake = threading.Event()
         self._catchup: threading.Thread | None = None
         self._ended = threading.Event()
+        self._arrived = 0  # deltas so far: tells a quiet stream from a flowing one
 
     def update(self, event: ev.Event) -> None:
         if type(event) is ev.TextDelta:  # the per-token path, kept short
             self.answer.add(event.text, event.message, event.phase)
+            self._arrived += 1
             self.dirty = True
             if self.notice:
                 self.notice = ""
@@ -115,6 +117,7 @@ class LiveView:
             self.redraw()
             return
         self.notice = ""
+        self._arrived += 1
         if isinstance(event, ev.ReasoningDelta):
             self.thinking.add(event.text, event.part)
         elif isinstance(event, ev.ToolCallStarted):
@@ -158,10 +161,16 @@ class LiveView:
         self._wake.set()
 
     def _catch_up(self) -> None:
+        """Draw what is undrawn once the stream has gone quiet: while events keep
+        coming, the stream's own thread draws when the throttle allows (drawing here
+        too would only compete with it for the GIL)."""
         while True:
             self._wake.wait()
-            while (wait := self.throttle.wait()) > 0 and not self._ended.wait(wait):
-                pass
+            while True:
+                seen = self._arrived
+                wait = max(self.throttle.wait(), self.throttle.interval)
+                if self._ended.wait(wait) or self._arrived == seen:
+                    break  # the turn is over, or nothing came for a while
             with self._drawing:
                 self._wake.clear()
                 self._waiting = False
