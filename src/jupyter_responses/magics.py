@@ -12,6 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils._process_common import arg_split
 
 from . import commands
+from .answer_code import python_code
 from .backends import BACKENDS, Backend
 from .backends.base import MagicArgument
 from .config import ResponsesConfig
@@ -85,6 +86,11 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         metavar="NAME",
         help="answer as JSON following this pydantic model or JSON-schema dict",
     ),
+    argument(
+        "--insert",
+        action="store_true",
+        help="put the answer's Python code into a new cell below this one",
+    ),
 ]
 
 
@@ -133,6 +139,19 @@ class ResponsesMagics(Magics, ResponsesConfig):
             show_versions(self.session, turn, view, self.widgets)
             if args.out:
                 namespace[args.out] = answer_value(request, turn)
+            if args.insert:
+                self._insert(turn.text)
+
+    def _insert(self, answer: str) -> None:
+        """``--insert``: the answer's Python code as the next cell. The kernel's
+        ``set_next_input`` payload: JupyterLab, Notebook 7 and VS Code add a cell
+        below this one holding it (terminal IPython puts it at the next prompt)."""
+        assert self.shell is not None, "magics are always registered on a shell"
+        code = python_code(answer)
+        if not code:
+            print("--insert: the answer has no Python code block; no cell was added.")
+            return
+        self.shell.set_next_input(code, replace=False)
 
     def _namespace(self) -> dict[str, Any]:
         assert self.shell is not None, "magics are always registered on a shell"

@@ -72,6 +72,11 @@ def to_html(markdown: str) -> str:
     return clean(_renderer().render(markdown))
 
 
+def parse(markdown: str) -> list[Any]:
+    """The block tokens of ``markdown`` as the renderer sees them (``answer_code``)."""
+    return list(_renderer().parse(markdown))
+
+
 def escape_html(text: str) -> str:
     """Plain text that HTML shows as written."""
     return html.escape(text, quote=True)
