@@ -44,8 +44,11 @@ function render({ model, el }) {
     commit();
     input.placeholder = "";
   });
-  input.addEventListener("input", () => {
-    if (model.get("options").includes(input.value)) commit(); // picked from the list
+  // Picked from the list: commit at once. Typed: not yet, or typing "gpt-4o-mini" would
+  // commit "gpt-4o" on the way (a pick is no typing InputEvent, or a replacement).
+  input.addEventListener("input", (event) => {
+    const typed = event instanceof InputEvent && event.inputType !== "insertReplacementText";
+    if (!typed && model.get("options").includes(input.value)) commit();
   });
   // Keys typed here are text, not notebook shortcuts.
   for (const type of ["keydown", "keypress", "keyup"]) {
