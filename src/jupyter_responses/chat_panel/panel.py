@@ -23,6 +23,7 @@ from ..backends import BACKENDS
 from ..cancel import Cancel
 from ..errors import Interrupted, JupyterResponsesError
 from ..render.assets import style_block
+from ..render.base import SAID_BY_THE_ERROR
 from ..render.markup import escape_html
 from ..render.widget import WidgetView, close_tree
 from ..session import Session
@@ -45,10 +46,6 @@ EMPTY = (
     "<code>%%respond</code> and <code>%%chat</code> cells continue this conversation too."
 )
 FRESH = "New conversation. Type a message below and press Enter to send."
-
-#: The statuses of a turn that ended in an error (its ``error``), which the panel shows
-#: in place of, or under, what arrived of the answer.
-ENDED_BY_AN_ERROR = ("failed", "stopped")
 
 
 @functools.cache
@@ -269,8 +266,7 @@ class ChatPanel:
         except Interrupted:
             self.last_error = ""  # the turn itself is marked: Stop needs no error
         except JupyterResponsesError as error:
-            heading = str(getattr(error, "heading", ""))
-            said = str(error).removeprefix(f"{heading}: ") if heading else str(error)
+            heading, said = error.block()
             self._failed(answer, view, said, heading, sent)
         except Exception as error:  # a bug of ours must not kill the panel silently
             self._failed(answer, view, f"{type(error).__name__}: {error}", "Error", sent)
@@ -350,7 +346,7 @@ class ChatPanel:
         self._bubble(turn.prompt)
         view = WidgetView(self.interval, in_cell=False)
         view.replay(turn)
-        if turn.status not in ENDED_BY_AN_ERROR:
+        if turn.status not in SAID_BY_THE_ERROR:  # its error, shown in its place
             self._append(assistant(view.widget))
             return
         # A failed turn says why, as it did when it failed (a cell's turn in its own

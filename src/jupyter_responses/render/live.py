@@ -3,6 +3,7 @@ share: the text and reasoning received so far, and when they may redraw."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import time
@@ -133,12 +134,19 @@ class LiveView:
     def redraw(self, final: bool = False) -> None:
         """Draw what changed (always, when ``final``)."""
         with self._drawing:
-            if self.turn is None or not (self.dirty or final):
-                return
-            started = time.monotonic()
-            self.draw(self.turn, final)
-            self.updates += 1
-            self.dirty = False
+            if self.turn is not None and (self.dirty or final):
+                self._draw_now(self.turn, final)
+
+    def _draw_now(self, turn: Turn, final: bool, quiet: bool = False) -> None:
+        """Draw, holding ``_drawing``, and tell the throttle (``quiet``: by the catch-up
+        thread, whose CPU time says nothing of how busy the stream keeps its own)."""
+        started = time.monotonic()
+        self.draw(turn, final)
+        self.updates += 1
+        self.dirty = False
+        if quiet:
+            self.throttle.drew_while_quiet()
+        else:
             self.throttle.drew(started)
 
     def quiet_down(self) -> None:
@@ -177,13 +185,9 @@ class LiveView:
                 if self._ended.is_set():
                     return
                 if self.dirty and self.turn is not None:
-                    try:
-                        self.draw(self.turn, False)
-                    except Exception:  # the main thread's next redraw says what is wrong
-                        continue
-                    self.updates += 1
-                    self.dirty = False
-                    self.throttle.drew_while_quiet()
+                    # a failure is the main thread's next redraw's to report
+                    with contextlib.suppress(Exception):
+                        self._draw_now(self.turn, False, quiet=True)
 
     def draw(self, turn: Turn, final: bool) -> None:
         raise NotImplementedError

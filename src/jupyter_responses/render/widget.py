@@ -77,7 +77,7 @@ class WidgetView(LiveView):
     def start(self, turn: Turn) -> None:
         self.turn = turn
         self.chrome.turn_id = turn.id
-        self.chrome.status = f"⏳ Waiting for {turn.model}…"
+        self.chrome.status = _waiting(turn)
         if self.in_cell:
             from IPython.display import display
 
@@ -126,8 +126,7 @@ class WidgetView(LiveView):
             return
         assert so_far is not None
         arrived = so_far.text or so_far.reasoning or so_far.commentary or turn.calls
-        waiting = "" if arrived else f"⏳ Waiting for {turn.model}…"
-        self.chrome.status = self.notice or waiting
+        self.chrome.status = self.notice or ("" if arrived else _waiting(turn))
 
     def image(self, image: ev.Image) -> None:
         """In a cell, the base's own output (it stays when the widgets go); in the
@@ -146,6 +145,11 @@ class WidgetView(LiveView):
     def close(self) -> None:
         """Free every widget's comm (the cell keeps the static bundle instead)."""
         close_tree(self.widget)
+
+
+def _waiting(turn: Turn) -> str:
+    """The live line until something arrives (the page adds the seconds)."""
+    return f"⏳ Waiting for {turn.model}…"
 
 
 def close_tree(widget: Any) -> None:
