@@ -107,6 +107,7 @@ function render({ model, el }) {
   stop.className = "jr-stop";
   stop.textContent = "■ Stop";
   stop.title = "Stop this turn (interrupts the kernel; what arrived is kept)";
+  stop.hidden = true; // until paint() knows it may show: the panel has a Stop of its own
   line.append(text, stop);
   el.append(line);
 
