@@ -17,22 +17,24 @@ from typing import Any
 
 class Cancel:
     def __init__(self) -> None:
-        self._flag = threading.Event()
+        #: Whether Stop was asked for: a plain attribute, read between events (per
+        #: token) where a ``threading.Event``'s ``is_set()`` would be two calls.
+        self.requested = False
         self._lock = threading.Lock()
         self._aborts: list[Callable[[], None]] = []
 
     def set(self) -> None:
         """Ask the turn to stop, and cut the stream it is reading, if any."""
         with self._lock:  # held while cutting, so a stream cannot unregister meanwhile
-            self._flag.set()
+            self.requested = True
             for abort in self._aborts:
                 abort()
 
     def clear(self) -> None:
-        self._flag.clear()
+        self.requested = False
 
     def is_set(self) -> bool:
-        return self._flag.is_set()
+        return self.requested
 
     @contextmanager
     def cutting(self, response: Any) -> Iterator[None]:
@@ -42,7 +44,7 @@ class Cancel:
         abort = _shutdown_callback(response)
         with self._lock:
             self._aborts.append(abort)
-            if self._flag.is_set():
+            if self.requested:
                 abort()
         try:
             yield

@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 
 from .transcript import CallDetail, Entry, TurnStatus
 
+# Events are frozen, except the deltas, which are made once per token: ``slots`` and
+# no ``frozen`` (whose ``__init__`` sets each field through ``object.__setattr__``) make
+# them three times cheaper to build. Nothing changes an event after it is made.
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class TextDelta:
     """More of an assistant message. ``message`` tells messages apart (several in one
     turn are separate paragraphs); ``phase`` is ``"commentary"`` for a message said on
@@ -24,12 +28,12 @@ class TextDelta:
     phase: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RefusalDelta:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReasoningDelta:
     """More of the model's reasoning: a summary, or the raw reasoning text open-weight
     models send. ``part`` tells parts apart (several summary parts, several reasoning
@@ -48,7 +52,7 @@ class ToolCallStarted:
     kind: str = "function"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ToolCallDelta:
     """More of a call's arguments (or a code interpreter's code) as they stream."""
 

@@ -306,11 +306,15 @@ class _Recorder:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
         the HTTP stream underneath. A stream cut by the cancel fails: that is the stop."""
         cancel, apply, show = self.cancel, self.apply, view.update  # once, not per token
+        add_text = self.answer.add
         try:
             for event in events:
-                if cancel is not None and cancel.is_set():
+                if cancel is not None and cancel.requested:
                     raise _Cancelled
-                apply(event)
+                if type(event) is ev.TextDelta:  # the per-token path, kept short
+                    add_text(event.text, event.message, event.phase)
+                else:
+                    apply(event)
                 show(event)
         except JupyterResponsesError:
             if self.cancelled:

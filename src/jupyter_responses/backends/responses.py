@@ -20,7 +20,7 @@ from .. import events as ev
 from ..cancel import Cancel, cutting
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
-from .responses_stream import Exchange, translate, whole
+from .responses_stream import Exchange, events, whole
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -129,9 +129,7 @@ class ResponsesBackend:
         state.answered = True
         try:
             with cutting(cancel, stream.response):
-                for event in stream:
-                    state.started = True
-                    yield from translate(event, exchange)
+                yield from events(stream, exchange, state)
         finally:
             stream.close()
 

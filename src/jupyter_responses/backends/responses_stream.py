@@ -19,7 +19,7 @@ said once, and the kernel resends history to that server from then on).
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from ..transcript import Entry, MessageEntry, ProviderItem, TurnStatus
 
 if TYPE_CHECKING:
     from .connection import ServerQuirks
+    from .errors import StreamState
 
 UNCHAINED_NOTE = (
     "{host} did not confirm previous_response_id, so this answer may not have seen the "
@@ -58,6 +59,41 @@ class Exchange:
     reasoned: set[str] = field(default_factory=set)  # reasoning item ids that streamed
     cited: set[tuple[str, str]] = field(default_factory=set)  # (message id, source)
     done: set[str] = field(default_factory=set)  # item ids whose item.done arrived
+    streaming: str | None = None  # the message whose text streams now
+    pieces: list[str] = field(default_factory=list)  # and its list in ``streamed``
+
+
+#: The event most of a stream is made of, which ``events`` reads without a generator.
+TEXT_DELTA = "response.output_text.delta"
+
+
+def events(stream: Iterable[Any], exchange: Exchange, state: StreamState) -> Iterator[ev.Event]:
+    """Every streamed event, translated. The per-delta path: each call here counts."""
+    for event in stream:
+        state.started = True
+        if getattr(event, "type", None) == TEXT_DELTA:
+            delta = text_delta(event, exchange)
+            if delta is not None:
+                yield delta
+        else:
+            yield from translate(event, exchange)
+
+
+def text_delta(event: Any, exchange: Exchange) -> ev.TextDelta | None:
+    """More of a message's text (``None`` for an empty delta)."""
+    delta, item_id = getattr(event, "delta", None), getattr(event, "item_id", None)
+    if type(delta) is not str:
+        delta = text_of(delta)
+    if type(item_id) is not str:
+        item_id = text_of(item_id)
+    if not delta:
+        return None
+    exchange.text.append(delta)
+    if item_id != exchange.streaming:
+        exchange.streaming = item_id
+        exchange.pieces = exchange.streamed.setdefault(item_id, [])
+    exchange.pieces.append(delta)
+    return ev.TextDelta(delta, item_id, exchange.phases.get(item_id))
 
 
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
@@ -66,14 +102,10 @@ def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
     item_id = getattr(event, "item_id", None)
     if not isinstance(item_id, str):
         item_id = text_of(item_id)
-    if kind == "response.output_text.delta":  # the per-delta path
-        delta = getattr(event, "delta", None)
-        if not isinstance(delta, str):
-            delta = text_of(delta)
-        if delta:
-            exchange.text.append(delta)
-            exchange.streamed.setdefault(item_id, []).append(delta)
-            yield ev.TextDelta(delta, item_id, exchange.phases.get(item_id))
+    if kind == TEXT_DELTA:
+        text = text_delta(event, exchange)
+        if text is not None:
+            yield text
     elif kind == "response.refusal.delta":
         if text_of(getattr(event, "delta", None)):
             exchange.refused.add(item_id)

@@ -29,12 +29,15 @@ class TerminalView:
         self.turn = turn
         self.wrote = False
         self.part: str | None = None  # which reasoning part or message is being written
+        self.message: str | None = None  # the message being written (per-token check)
         self.pending: list[str] = []
         self.written = 0.0  # time.monotonic() of the last write
 
     def update(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TextDelta):
-            self._part(f"text:{event.message}", "")
+        if type(event) is ev.TextDelta:  # the per-token path, kept short
+            if event.message != self.message:
+                self._part(f"text:{event.message}", "")
+                self.message = event.message
             self._text(event.text)
         elif isinstance(event, ev.RefusalDelta):
             self._text(event.text)
@@ -68,7 +71,7 @@ class TerminalView:
             same_kind = (self.part or "").split(":")[0] == part.split(":")[0]
             gap = "\n\n" if self.wrote or self.pending else ""
             self._text(gap + ("" if same_kind else label))
-            self.part = part
+            self.part, self.message = part, None
 
     def _text(self, text: str) -> None:
         """Write ``text`` now, unless text was written less than ``WRITE_INTERVAL`` ago:
@@ -94,7 +97,7 @@ class TerminalView:
         self._catch_up()
         self._write(("\n" if self.wrote else "") + text + "\n")
         self.wrote = False
-        self.part = None
+        self.part = self.message = None
 
     def finish(self, turn: Turn) -> None:
         self._catch_up()
