@@ -262,6 +262,8 @@ def _raw_reasoning(message: Any) -> str:
     tenth of a 100k-delta stream's time)."""
     fields = getattr(message, "__dict__", None) or {}
     extra = getattr(message, "__pydantic_extra__", None) or {}
+    if not extra and _REASONING_FIELDS[0] not in fields and _REASONING_FIELDS[1] not in fields:
+        return ""  # the per-delta case: neither field sent
     for name in _REASONING_FIELDS:
         value = fields.get(name) or extra.get(name)
         if isinstance(value, str) and value:
