@@ -128,6 +128,7 @@ def paced(items: list[str], rate: float) -> Iterator[str]:
 def stream(kernel: InProcessKernel, kind: str, n: int, rate: float) -> Result:
     from jupyter_responses import events as ev
     from jupyter_responses.conversation import Turn
+    from jupyter_responses.streamed import Streamed
 
     items = tokens(n)
     gc.collect()
@@ -145,8 +146,11 @@ def stream(kernel: InProcessKernel, kind: str, n: int, rate: float) -> Result:
 
     view.draw = timed_draw
     turn = Turn(api="responses", model="bench-model", prompt="Explain, at length.")
-    view.start(turn)
+    streamed = Streamed()  # what the session's recorder fills, as it does in a turn
+    view.start(turn, streamed)
+    add = streamed.answer.add
     for item in paced(items, rate):
+        add(item)
         view.update(ev.TextDelta(item))
     wall = time.perf_counter() - started
     redraws, draw_cpu, draw_wall = view.updates, spent["cpu"], spent["wall"]

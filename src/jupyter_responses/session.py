@@ -28,7 +28,7 @@ from .errors import (
     ToolRoundsExceeded,
 )
 from .render.base import View
-from .streamed import Answer, Paragraphs
+from .streamed import Streamed
 from .threads import Threads
 from .tools import run_pending, unanswered
 from .transcript import CallRecord, CitationRecord, image_record
@@ -211,7 +211,7 @@ class Session:
             magic=request.magic,
         )
         recorder = _Recorder(turn, request.store, cancel)
-        view.start(turn)
+        view.start(turn, recorder.streamed)
         try:
             # The SDK's waits before retrying (429, 5xx) show in this turn's view.
             with self.connection.retries_shown_to(view.update):
@@ -297,16 +297,14 @@ class _Recorder:
         self.turn = turn
         self.store = store
         self.cancel = cancel
-        self.answer = Answer()
-        self.refusal: list[str] = []
-        self.reasoning = Paragraphs()
+        self.streamed = Streamed()
         self.calls: dict[str, CallRecord] = {}
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
         the HTTP stream underneath. A stream cut by the cancel fails: that is the stop."""
         cancel, apply, show = self.cancel, self.apply, view.update  # once, not per token
-        add_text = self.answer.add
+        add_text = self.streamed.answer.add
         try:
             for event in events:
                 if cancel is not None and cancel.requested:
@@ -330,12 +328,13 @@ class _Recorder:
 
     def apply(self, event: ev.Event) -> None:
         turn = self.turn
+        streamed = self.streamed
         if isinstance(event, ev.TextDelta):
-            self.answer.add(event.text, event.message, event.phase)
+            streamed.answer.add(event.text, event.message, event.phase)
         elif isinstance(event, ev.RefusalDelta):
-            self.refusal.append(event.text)
+            streamed.refusal.append(event.text)
         elif isinstance(event, ev.ReasoningDelta):
-            self.reasoning.add(event.text, event.part)
+            streamed.reasoning.add(event.text, event.part)
         elif isinstance(event, ev.Usage):
             turn.usage = turn.usage + event
         elif isinstance(event, ev.Note):
@@ -348,7 +347,7 @@ class _Recorder:
         elif isinstance(event, ev.Image):
             turn.images.append(image_record(event.data, event.mime))
         elif isinstance(event, ev.ToolCallStarted):
-            self.answer.tool_called()
+            streamed.answer.tool_called()
             call: CallRecord = {
                 "call_id": event.call_id,
                 "name": event.name,
@@ -398,11 +397,11 @@ class _Recorder:
         return call
 
     def close(self) -> None:
-        turn = self.turn
-        turn.text = self.answer.text()
-        turn.commentary = self.answer.commentary()
-        turn.refusal = "".join(self.refusal) or None
-        turn.reasoning = self.reasoning.text()
+        turn, streamed = self.turn, self.streamed
+        turn.text = streamed.answer.text()
+        turn.commentary = streamed.answer.commentary()
+        turn.refusal = "".join(streamed.refusal) or None
+        turn.reasoning = streamed.reasoning.text()
         turn.finished = time.time()
 
 

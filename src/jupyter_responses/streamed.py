@@ -1,5 +1,5 @@
-"""How pieces of text that stream in become the text of a turn: one place, so the
-recorded turn and every live view join them alike.
+"""How pieces of text that stream in become the text of a turn: one place, and one
+copy per turn (``Streamed``), which the session's recorder fills and live views read.
 
 Servers send several parts in a row: summary parts and several reasoning items, several
 assistant messages (a preamble before tool calls, then the answer; or items labelled
@@ -85,3 +85,18 @@ class SoFar:
     text: str = ""
     commentary: tuple[str, ...] = ()
     reasoning: str = ""
+
+
+class Streamed:
+    """What a turn has streamed: the session's recorder adds each piece once, and live
+    views read it when they draw (``so_far``), so no view keeps a copy per token."""
+
+    def __init__(self) -> None:
+        self.answer = Answer()
+        self.reasoning = Paragraphs()
+        self.refusal: list[str] = []
+
+    def so_far(self) -> SoFar:
+        """Joined now (once per redraw, never per token)."""
+        answer = self.answer
+        return SoFar(answer.text(), tuple(answer.commentary()), self.reasoning.text())

@@ -15,6 +15,7 @@ from jupyter_responses.conversation import Turn
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.events import Event
 from jupyter_responses.session import Session
+from jupyter_responses.streamed import Streamed
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ class RecordingView:
         self.answers = list(answers or [])
         self.asked: list[tuple[str, str]] = []
 
-    def start(self, turn: Turn) -> None:
+    def start(self, turn: Turn, streamed: Streamed) -> None:
         self.started = turn
 
     def update(self, event: Event) -> None:

@@ -44,13 +44,19 @@ class _Recorded(LiveView):
         self.threads.append(threading.current_thread().name)
 
 
+def arrive(view: LiveView, text: str) -> None:
+    """A delta, as the session's recorder hands it on: joined first, then shown."""
+    view.streamed.answer.add(text)
+    view.update(ev.TextDelta(text))
+
+
 def test_text_that_came_before_the_stream_went_quiet_is_drawn() -> None:
     """The throttle skipped the last deltas (they came within the interval of the last
     redraw); nothing else arrives, yet they are drawn once the interval is over."""
     view = _Recorded(interval=0.05)
     view.throttle.drew(time.monotonic())  # just drawn: the deltas below are not due
     for word in ("one ", "two ", "three"):
-        view.update(ev.TextDelta(word))
+        arrive(view, word)
     assert view.drawn == []
     deadline = time.monotonic() + 5
     while not view.drawn and time.monotonic() < deadline:
@@ -66,7 +72,7 @@ def test_text_that_came_before_the_stream_went_quiet_is_drawn() -> None:
 def test_after_the_turn_the_catch_up_thread_draws_nothing() -> None:
     view = _Recorded(interval=0.2)
     view.throttle.drew(time.monotonic())
-    view.update(ev.TextDelta("late"))
+    arrive(view, "late")
     view.quiet_down()  # finish comes before the interval is over
     assert view._catchup is not None
     view._catchup.join(timeout=5)
@@ -78,7 +84,7 @@ def test_while_the_stream_flows_only_its_own_thread_draws() -> None:
     stream would only compete with it for the GIL."""
     view = _Recorded(interval=0.05)
     for i in range(60):  # 0.6 s of a delta every 10 ms
-        view.update(ev.TextDelta(f"w{i} "))
+        arrive(view, f"w{i} ")
         time.sleep(0.01)
     flowing = list(view.threads)
     assert flowing and set(flowing) == {threading.current_thread().name}

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..conversation import Turn
     from ..events import Event
     from ..render.widget import WidgetView
+    from ..streamed import Streamed
 
 
 class Watched:
@@ -28,9 +29,9 @@ class Watched:
         self.update: Callable[[Event], None] = view.update
         self.confirm: Callable[[str, str], bool] = view.confirm
 
-    def start(self, turn: Turn) -> None:
+    def start(self, turn: Turn, streamed: Streamed) -> None:
         self.turn = turn
-        self.view.start(turn)
+        self.view.start(turn, streamed)
 
     def finish(self, turn: Turn) -> None:
         self.view.finish(turn)

@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..conversation import Turn
     from ..events import Event, Retrying
+    from ..streamed import Streamed
 
 
 class View(Protocol):
     """Shows one turn: ``start`` before the request, ``update`` per event (the view
-    throttles itself), ``finish`` with the recorded turn (always called)."""
+    throttles itself), ``finish`` with the recorded turn (always called). ``streamed``
+    is the text joined so far, which the session fills before each ``update``: a view
+    that draws snapshots reads it rather than keeping a copy."""
 
-    def start(self, turn: Turn) -> None: ...
+    def start(self, turn: Turn, streamed: Streamed) -> None: ...
 
     def update(self, event: Event) -> None: ...
 

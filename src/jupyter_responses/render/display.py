@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..streamed import SoFar
+from ..streamed import SoFar, Streamed
 from .approval import ask_with_input
 from .live import LiveView, final_bundle
 from .markup import escape_html
@@ -26,10 +26,10 @@ class DisplayView(LiveView):
         super().__init__(interval)
         self.handle: DisplayHandle | None = None
 
-    def start(self, turn: Turn) -> None:
+    def start(self, turn: Turn, streamed: Streamed) -> None:
         from IPython.display import display
 
-        self.turn = turn
+        super().start(turn, streamed)
         self.handle = display(
             {"text/html": styled(html(turn, SoFar())), "text/plain": "…"},
             raw=True,

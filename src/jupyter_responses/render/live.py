@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import events as ev
-from ..streamed import Answer, Paragraphs, SoFar
+from ..streamed import SoFar, Streamed
 from .base import retry_notice
 from .markup import escape_html, to_html
 from .static import bundle
@@ -85,8 +85,7 @@ class LiveView:
         to_html("")  # load the renderer now, not inside the first (timed) redraw
         self.throttle = Throttle(interval)
         self.turn: Turn | None = None
-        self.answer = Answer()
-        self.thinking = Paragraphs()
+        self.streamed = Streamed()
         self.dirty = False
         self.updates = 0
         #: A passing notice for the status line (e.g. a retry); empty when none.
@@ -98,9 +97,11 @@ class LiveView:
         self._ended = threading.Event()
         self._arrived = 0  # deltas so far: tells a quiet stream from a flowing one
 
+    def start(self, turn: Turn, streamed: Streamed) -> None:
+        self.turn, self.streamed = turn, streamed
+
     def update(self, event: ev.Event) -> None:
         if type(event) is ev.TextDelta:  # the per-token path, kept short
-            self.answer.add(event.text, event.message, event.phase)
             self._arrived += 1
             self.dirty = True
             if self.notice:
@@ -119,11 +120,7 @@ class LiveView:
             return
         self.notice = ""
         self._arrived += 1
-        if isinstance(event, ev.ReasoningDelta):
-            self.thinking.add(event.text, event.part)
-        elif isinstance(event, ev.ToolCallStarted):
-            self.answer.tool_called()
-        elif isinstance(event, ev.Image):
+        if isinstance(event, ev.Image):
             self.image(event)
         self.dirty = True
         if self.throttle.due(urgent=isinstance(event, IMMEDIATE)):
@@ -194,7 +191,7 @@ class LiveView:
 
     def so_far(self) -> SoFar:
         """What has streamed, joined now (once per redraw, never per token)."""
-        return SoFar(self.answer.text(), tuple(self.answer.commentary()), self.thinking.text())
+        return self.streamed.so_far()
 
     def image(self, image: ev.Image) -> None:
         """A generated image as its own output, so it stays in the saved notebook."""

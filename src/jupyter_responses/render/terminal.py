@@ -18,6 +18,7 @@ from .base import footer, retry_notice, status_line
 
 if TYPE_CHECKING:
     from ..conversation import Turn
+    from ..streamed import Streamed
 
 
 #: Seconds text may wait to be written with the text that follows it.
@@ -25,8 +26,8 @@ WRITE_INTERVAL = 0.05
 
 
 class TerminalView:
-    def start(self, turn: Turn) -> None:
-        self.turn = turn
+    def start(self, turn: Turn, streamed: Streamed) -> None:
+        self.turn = turn  # deltas are written as they come: ``streamed`` is not needed
         self.wrote = False
         self.part: str | None = None  # which reasoning part or message is being written
         self.message: str | None = None  # the message being written (per-token check)

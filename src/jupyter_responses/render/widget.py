@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from IPython.display import DisplayHandle
 
     from ..conversation import Turn
+    from ..streamed import Streamed
 
 
 class TurnChrome(anywidget.AnyWidget):  # type: ignore[misc]
@@ -74,8 +75,8 @@ class WidgetView(LiveView):
         self.widget.add_class("jr-turn")
 
     # -- View ------------------------------------------------------------------------------
-    def start(self, turn: Turn) -> None:
-        self.turn = turn
+    def start(self, turn: Turn, streamed: Streamed) -> None:
+        super().start(turn, streamed)
         self.chrome.turn_id = turn.id
         self.chrome.status = _waiting(turn)
         if self.in_cell:
