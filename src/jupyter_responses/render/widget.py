@@ -9,14 +9,17 @@ user left them. Redraws are coalesced by ``Throttle``. In a cell, the finished t
 replaces the widgets with its static HTML/plain bundle, so a saved notebook needs no
 widget state to read; the panel keeps the widgets.
 
-Three widgets per turn (a box, the HTML, the chrome): each opens comms (with its layout
-and style), which cost the kernel time on every turn.
+Three widgets per turn (a box, the HTML, the chrome), and no more: every widget opens a
+comm, which costs the kernel time on every turn, and ipywidgets would give each its own
+layout (and the HTML a style) too. Those never change, so every turn shares one of each
+(``_shared``), opened once per kernel and never closed.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anywidget
@@ -65,13 +68,14 @@ class WidgetView(LiveView):
         self.in_cell = in_cell
         self._confirm = confirm
         self.handle: DisplayHandle | None = None
+        shared = _shared()
         # HTMLMath: JupyterLab's MathJax typesets the math spans markup.to_html keeps
-        self.body = w.HTMLMath(layout=w.Layout(margin="0", width="100%"))
-        self.chrome = TurnChrome(stoppable=in_cell)
+        self.body = w.HTMLMath(layout=shared.full_width, style=shared.html_style)
+        self.chrome = TurnChrome(stoppable=in_cell, layout=shared.plain)
         # a cell shows images as outputs of their own; the panel in the turn
-        self.images = None if in_cell else w.VBox()
+        self.images = None if in_cell else w.VBox(layout=shared.plain)
         parts = [self.body, self.images, self.chrome] if self.images else [self.body, self.chrome]
-        self.widget = w.VBox(parts)
+        self.widget = w.VBox(parts, layout=shared.plain)
         self.widget.add_class("jr-turn")
 
     # -- View ------------------------------------------------------------------------------
@@ -153,14 +157,45 @@ def _waiting(turn: Turn) -> str:
     return f"⏳ Waiting for {turn.model}…"
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """The layouts and style every turn's widgets use (see the module's docstring)."""
+
+    plain: Any
+    full_width: Any
+    html_style: Any
+
+    def __contains__(self, widget: object) -> bool:
+        return any(widget is part for part in self.parts)
+
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        return (self.plain, self.full_width, self.html_style)
+
+
+_SHARED: list[_Shared] = []
+
+
+def _shared() -> _Shared:
+    """Made on the first turn; made again if something closed them (``Widget.close_all``)."""
+    import ipywidgets as w
+    from ipywidgets.widgets.widget_string import HTMLMathStyle
+
+    if not _SHARED or any(part.comm is None for part in _SHARED[0].parts):
+        _SHARED[:] = [_Shared(w.Layout(), w.Layout(margin="0", width="100%"), HTMLMathStyle())]
+    return _SHARED[0]
+
+
 def close_tree(widget: Any) -> None:
     """Close ``widget`` and every widget it holds: children, and also the layout and
-    style widgets each one has, whose comms would otherwise outlive it."""
+    style widgets each one has, whose comms would otherwise outlive it (but not the
+    ones all turns share)."""
     from ipywidgets import Widget
 
+    shared = _shared()
     for name in widget.keys:
         value = getattr(widget, name, None)
         for part in value if isinstance(value, list | tuple) else (value,):
-            if isinstance(part, Widget) and part.comm is not None:
+            if isinstance(part, Widget) and part.comm is not None and part not in shared:
                 close_tree(part)
     widget.close()
