@@ -15,7 +15,16 @@ from typing import Any
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
 from .responses_events import new_id, split
-from .script import Citation, FunctionCall, Reasoning, Refusal, Reply, Text, loosen
+from .script import (
+    Citation,
+    CustomToolCall,
+    FunctionCall,
+    Reasoning,
+    Refusal,
+    Reply,
+    Text,
+    loosen,
+)
 from .usage import count_tokens
 
 _FINISH = {"completed": "stop", "incomplete": "length", "failed": "stop"}
@@ -88,8 +97,8 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
         else:
             text, attachments = content or "", 0
         calls = m.get("tool_calls") or []
-        for call in calls:
-            names[call.get("id", "")] = call.get("function", {}).get("name", "")
+        called = [_called_name(call) for call in calls]
+        names.update((call.get("id", ""), name) for call, name in zip(calls, called, strict=True))
         if m.get("role") in ("system", "developer"):
             instructions.append(text)
         messages.append(
@@ -97,7 +106,7 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
                 m.get("role", "user"),
                 text,
                 tool_name=names.get(m.get("tool_call_id", "")),
-                tool_calls=[c.get("function", {}).get("name", "") for c in calls],
+                tool_calls=called,
                 attachments=attachments,
             )
         )
@@ -118,7 +127,14 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
         json_mode=json_mode,
         reasoning_effort=body.get("reasoning_effort"),
         max_output_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+        custom_calls=not body.get("stream"),
     )
+
+
+def _called_name(call: dict[str, Any]) -> str:
+    """The tool an assistant message's tool call names (a function or a custom tool)."""
+    spec = call.get("function") or call.get("custom") or {}
+    return str(spec.get("name", "")) if isinstance(spec, dict) else ""
 
 
 class ChatRun:
@@ -131,8 +147,19 @@ class ChatRun:
         self.created = int(time.time())
         self.calls = [
             (i, item.call_id or new_id("call")[:29], item)
-            for i, item in enumerate(x for x in self.reply.items if isinstance(x, FunctionCall))
+            for i, item in enumerate(
+                x for x in self.reply.items if isinstance(x, FunctionCall | CustomToolCall)
+            )
         ]
+        if body.get("stream") and any(isinstance(c, CustomToolCall) for _, _, c in self.calls):
+            raise invalid(
+                "The emulator cannot stream a CustomToolCall on Chat Completions: neither "
+                "OpenAI's published spec nor the openai SDK has a stream chunk for a custom "
+                "tool call (only whole answers carry one). Script a FunctionCall for a "
+                "streamed Chat request, or make the request without stream.",
+                "stream",
+                "emulator_unsupported",
+            )
 
     def _text(self) -> str:
         return "".join(i.text for i in self.reply.items if isinstance(i, Text))
@@ -148,9 +175,7 @@ class ChatRun:
         given = self.reply.usage or {}
         reasoning = sum(i.tokens for i in self.reply.items if isinstance(i, Reasoning))
         prompt = count_tokens(json.dumps(self.body["messages"]))
-        completion = count_tokens(
-            self._text() + "".join(c.arguments_json() for _, _, c in self.calls)
-        )
+        completion = count_tokens(self._text() + "".join(_call_text(c) for _, _, c in self.calls))
         prompt = given.get("input_tokens", prompt)
         completion = given.get("output_tokens", completion + reasoning)
         return {
@@ -193,14 +218,7 @@ class ChatRun:
         if self.reply.chat_reasoning_field and raw:
             message[self.reply.chat_reasoning_field] = raw
         if self.calls:
-            message["tool_calls"] = [
-                {
-                    "id": cid,
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": c.arguments_json()},
-                }
-                for _, cid, c in self.calls
-            ]
+            message["tool_calls"] = [_tool_call(cid, c) for _, cid, c in self.calls]
         body = {
             **self._head("chat.completion"),
             "choices": [
@@ -257,6 +275,7 @@ class ChatRun:
                 for piece in split(item.text, None):
                     yield self._chunk({"refusal": piece})
         for index, call_id, call in self.calls:
+            assert isinstance(call, FunctionCall)  # custom calls are refused when streaming
             head = {
                 "index": index,
                 "id": call_id,
@@ -289,3 +308,18 @@ class ChatRun:
             final = {**self._head("chat.completion.chunk"), "choices": [], "usage": self.usage()}
             yield self._data(final)
         yield b"data: [DONE]\n\n"
+
+
+def _call_text(call: FunctionCall | CustomToolCall) -> str:
+    return call.input if isinstance(call, CustomToolCall) else call.arguments_json()
+
+
+def _tool_call(call_id: str, call: FunctionCall | CustomToolCall) -> dict[str, Any]:
+    """A call in a whole answer's ``message.tool_calls``, in its own shape."""
+    if isinstance(call, CustomToolCall):
+        return {"id": call_id, "type": "custom", "custom": {"name": call.name, "input": call.input}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments_json()},
+    }

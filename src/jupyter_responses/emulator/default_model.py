@@ -2,7 +2,9 @@
 
 It answers in Markdown, says how many earlier user turns it received (so a reader sees
 whether history or ``previous_response_id`` arrived), calls an offered function tool
-when the prompt names it, summarises tool results, searches the web when asked and the
+when the prompt names it, runs code with an offered custom ``python`` tool when asked
+to run or compute something (the prompt's code in backticks, else the product of its
+numbers), summarises tool results, searches the web when asked and the
 ``web_search`` tool is offered, and produces schema-shaped JSON for structured output.
 """
 
@@ -16,6 +18,7 @@ from .dialogue import Dialogue, Message, Tool
 from .script import (
     Citation,
     CodeInterpreter,
+    CustomToolCall,
     FileCitation,
     FileSearch,
     FileSearchHit,
@@ -31,6 +34,9 @@ from .tool_choice import ToolChoice
 
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)*)")
+_FENCED = re.compile(r"```[\w+-]*[ \t]*\n(.*?)```", re.S)
+_INLINE = re.compile(r"`([^`\n]+)`")
+_RUN = re.compile(r"\b(run|comput|calculat|evaluat|execut)", re.I)
 
 
 def answer(dialogue: Dialogue) -> Reply:
@@ -43,7 +49,8 @@ def answer(dialogue: Dialogue) -> Reply:
         )
     choice = dialogue.choice()
     last = dialogue.messages[-1] if dialogue.messages else Message("user", "")
-    calls = _requested_calls(dialogue, last, choice)
+    calls: list[Any] = _requested_calls(dialogue, last, choice)
+    calls += _custom_calls(dialogue, last, choice)
     if calls:
         return Reply(items=items + calls)
     if choice.mode == "required":  # no function to call: a built-in tool must be used
@@ -108,11 +115,7 @@ def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None
     if "code_interpreter" in offered and (
         "code_interpreter" in must or re.search(r"\b(comput|calculat|python|code)", prompt, re.I)
     ):
-        numbers = [int(n) for n in re.findall(r"\b\d{1,6}\b", prompt)[:4]] or [6, 7]
-        expression = " * ".join(str(n) for n in numbers)
-        result = 1
-        for n in numbers:
-            result *= n
+        expression, result = _product(prompt)
         items.append(CodeInterpreter(f"result = {expression}\nprint(result)", logs=f"{result}\n"))
         said.append(f"I computed `{expression}` = **{result}** with Python.")
     if "image_generation" in offered and (
@@ -139,6 +142,48 @@ def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None
     if not items:
         return []
     return [*items, Text(" ".join(said))]
+
+
+def _product(prompt: str) -> tuple[str, int]:
+    """The product of the prompt's first numbers (6 * 7 without any): what the default
+    model computes when asked to compute something."""
+    numbers = [int(n) for n in re.findall(r"\b\d{1,6}\b", prompt)[:4]] or [6, 7]
+    result = 1
+    for n in numbers:
+        result *= n
+    return " * ".join(str(n) for n in numbers), result
+
+
+def _custom_calls(dialogue: Dialogue, last: Message, choice: ToolChoice) -> list[CustomToolCall]:
+    """The custom tool calls to make: the forced one; those the user's message names;
+    ``python`` when the message asks to run or compute something; with ``required`` and
+    nothing else to use, the first custom tool. Each gets the prompt's code (fenced or
+    in backticks); ``python`` without any prints the product of the prompt's numbers."""
+    customs = dialogue.customs()
+    if not customs:
+        return []
+    names: list[str] = []
+    if choice.forced in customs:
+        names = [choice.forced]
+    elif last.role == "user":
+        names = [n for n in customs if re.search(rf"\b{re.escape(n)}\b", last.text)]
+        if "python" in customs and "python" not in names and _RUN.search(last.text):
+            names.append("python")
+    nothing_else = not dialogue.functions() and not dialogue.builtins()
+    if not names and choice.mode == "required" and nothing_else:
+        names = [next(iter(customs))]
+    prompt = next((m.text for m in reversed(dialogue.messages) if m.role == "user"), "")
+    return [CustomToolCall(name, _custom_input(name, prompt)) for name in names]
+
+
+def _custom_input(name: str, prompt: str) -> str:
+    code = _FENCED.search(prompt) or _INLINE.search(prompt)
+    if code:
+        return code.group(1).strip("\n")
+    if name == "python":
+        return f"print({_product(prompt)[0]})"
+    quoted = _QUOTED.search(prompt)
+    return quoted.group(1) if quoted else (prompt.strip().splitlines() or ["example"])[0]
 
 
 def _file_search(prompt: str) -> FileSearch:

@@ -27,7 +27,8 @@ class Message:
 
 @dataclass
 class Tool:
-    """A tool the client offered: ``kind`` is "function" or a built-in type."""
+    """A tool the client offered: ``kind`` is "function", "custom" (a freeform tool,
+    called with raw text) or a built-in type."""
 
     kind: str
     name: str
@@ -46,6 +47,9 @@ class Dialogue:
     reasoning_effort: str | None = None
     reasoning_summary: bool = False
     max_output_tokens: int | None = None
+    #: Whether the reply may call a custom tool: a Chat Completions stream has no shape
+    #: for such a call (neither the spec nor the SDK), so there it may not.
+    custom_calls: bool = True
 
     def user_messages(self) -> list[Message]:
         return [m for m in self.messages if m.role == "user"]
@@ -59,10 +63,18 @@ class Dialogue:
         choice = self.choice()
         return {t.name: t for t in self.tools if t.kind == "function" and choice.permits(t)}
 
+    def customs(self) -> dict[str, Tool]:
+        """The custom tools the model may call (``tool_choice`` allowing)."""
+        if not self.custom_calls:
+            return {}
+        choice = self.choice()
+        return {t.name: t for t in self.tools if t.kind == "custom" and choice.permits(t)}
+
     def builtins(self) -> set[str]:
         """The built-in tools the model may use (``tool_choice`` allowing)."""
         choice = self.choice()
-        return {t.kind for t in self.tools if t.kind != "function" and choice.permits(t)}
+        kinds = {t.kind for t in self.tools if choice.permits(t)}
+        return kinds - {"function", "custom"}
 
     def check(self, json_refusal: tuple[str, str]) -> None:
         """What only the whole request shows: a ``tool_choice`` its tools cannot satisfy;

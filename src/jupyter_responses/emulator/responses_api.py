@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import conversations
+from . import conversations, custom_tools
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
@@ -135,6 +135,10 @@ class ResponseRun:
         }
 
 
+#: The input items that resend a custom tool call and answer it.
+_CUSTOM_ITEMS = ("custom_tool_call", "custom_tool_call_output")
+
+
 def validate(body: Any) -> None:
     """Reject what the real service rejects, with its messages."""
     if not isinstance(body, dict):
@@ -143,13 +147,25 @@ def validate(body: Any) -> None:
         raise invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter")
     if "input" in body and not isinstance(body["input"], str | list):
         raise invalid("Invalid type for 'input': expected a string or an array of items.", "input")
-    for tool in body.get("tools") or []:
+    for index, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict):
+            raise invalid(
+                f"Invalid type for 'tools[{index}]': expected an object.",
+                f"tools[{index}]",
+                "invalid_type",
+            )
         if tool.get("type") == "function" and not tool.get("name"):
             raise invalid(
                 "Missing required parameter: 'tools[0].name'.",
                 "tools",
                 "missing_required_parameter",
             )
+        if tool.get("type") == "custom":
+            custom_tools.check_declaration(tool, f"tools[{index}]")
+    if isinstance(body.get("input"), list):
+        for index, item in enumerate(body["input"]):
+            if isinstance(item, dict) and item.get("type") in _CUSTOM_ITEMS:
+                custom_tools.check_item(item, f"input[{index}]")
 
 
 #: What the API answers to JSON mode where no message says "json" (and the param it names).
@@ -198,6 +214,8 @@ def normalized_items(raw: Any, state: EmulatorState) -> list[dict[str, Any]]:
                 kind = "output_text" if item.get("role") == "assistant" else "input_text"
                 item["content"] = [{"type": kind, "text": content}]
             item.setdefault("status", "completed")
+        if item["type"] in _CUSTOM_ITEMS:  # as the API lists them back
+            item.setdefault("status", "completed")
         item.setdefault("id", new_id("msg" if item["type"] == "message" else "item"))
         items.append(item)
     return items
@@ -230,8 +248,9 @@ def _messages(
     assistant: bool = False,
     store: bool = True,
 ) -> list[Message]:
-    """Reduce input or output items to ``Message``s; function calls register their
-    ``call_id`` and an output for an unknown ``call_id`` is rejected like the real API.
+    """Reduce input or output items to ``Message``s; function and custom tool calls
+    register their ``call_id`` and an output for an unknown ``call_id`` is rejected like
+    the real API.
     A reasoning item sent back without its ``encrypted_content`` must be one the
     emulator stored (found by id), as on the real API."""
     out: list[Message] = []
@@ -260,6 +279,19 @@ def _messages(
             output = item.get("output", "")
             text = output if isinstance(output, str) else json.dumps(output)
             out.append(Message("tool", text, tool_name=call_ids.get(call_id)))
+        elif kind == "custom_tool_call":
+            call_ids[item.get("call_id", "")] = item.get("name", "")
+            out.append(Message("assistant", tool_calls=[item.get("name", "")]))
+        elif kind == "custom_tool_call_output":
+            call_id = item.get("call_id", "")
+            if call_id not in call_ids and not assistant:
+                raise invalid(
+                    f"No tool call found for custom tool call output with call_id {call_id}.",
+                    "input",
+                )
+            text, attachments = custom_tools.output_text(item.get("output"))
+            name = call_ids.get(call_id)
+            out.append(Message("tool", text, tool_name=name, attachments=attachments))
         elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):
             with state.lock:
                 stored = item.get("id") in state.items
@@ -331,6 +363,8 @@ def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
 def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
     if tool.get("type") == "function":
         return {"description": None, "parameters": None, "strict": True, **tool}
+    if tool.get("type") == "custom":
+        return {"format": {"type": "text"}, **tool}
     return dict(tool)
 
 

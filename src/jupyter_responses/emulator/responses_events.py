@@ -17,6 +17,7 @@ from typing import Any
 from .script import (
     Citation,
     CodeInterpreter,
+    CustomToolCall,
     FileCitation,
     FileSearch,
     FunctionCall,
@@ -185,6 +186,26 @@ class OutputBuilder:
             "arguments": arguments,
         }
         yield self._done(index, {**shell, "status": "completed", "arguments": arguments})
+
+    def _customtoolcall(self, item: CustomToolCall, index: int) -> Iterator[Event]:
+        """As the API streams a custom tool call: the item with empty ``input``, the
+        input in deltas, ``custom_tool_call_input.done``, then the whole item."""
+        call_id = item.call_id or new_id("call")[:29]
+        self.call_ids[call_id] = item.name
+        shell = {
+            "id": new_id("ctc"),
+            "type": "custom_tool_call",
+            "status": "in_progress",
+            "call_id": call_id,
+            "name": item.name,
+            "input": "",
+        }
+        yield self._added(index, shell)
+        where = {"item_id": shell["id"], "output_index": index}
+        for delta in split(item.input, item.deltas):
+            yield {"type": "response.custom_tool_call_input.delta", **where, "delta": delta}
+        yield {"type": "response.custom_tool_call_input.done", **where, "input": item.input}
+        yield self._done(index, {**shell, "status": "completed", "input": item.input})
 
     def _tool_progress(self, kind: str, shell: dict[str, Any], index: int, steps: list[str]):
         where = {"item_id": shell["id"], "output_index": index}

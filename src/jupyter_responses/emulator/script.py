@@ -115,6 +115,19 @@ class FunctionCall:
 
 
 @dataclass
+class CustomToolCall:
+    """A call to a custom (freeform) tool the client offered: ``input`` is the raw text
+    the model wrote for it (code, a patch, a query), streamed in ``deltas`` pieces. On
+    Chat Completions only a whole (non-streamed) answer can carry it: neither OpenAI's
+    spec nor the SDK has a streamed chunk for a custom tool call."""
+
+    name: str
+    input: str = ""
+    call_id: str | None = None
+    deltas: int = 3
+
+
+@dataclass
 class WebSearch:
     """A ``web_search_call`` item (Responses only). ``action``: ``search`` (with
     ``query``, its ``sources`` as URLs and ``api_sources`` as names of the data sources
@@ -208,6 +221,7 @@ Item = (
     | Refusal
     | Reasoning
     | FunctionCall
+    | CustomToolCall
     | WebSearch
     | FileSearch
     | CodeInterpreter
@@ -326,8 +340,8 @@ def fast_stream(n: int, delta: str = "tok ", **reply: Any) -> Reply:
     return Reply(items=[Text(delta * n, deltas=n)], **reply)
 
 
-def tool_calls(*calls: FunctionCall, **reply: Any) -> Reply:
-    """Shorthand: one or several (parallel) function calls."""
+def tool_calls(*calls: FunctionCall | CustomToolCall, **reply: Any) -> Reply:
+    """Shorthand: one or several (parallel) function or custom tool calls."""
     return Reply(items=list(calls), **reply)
 
 
@@ -340,6 +354,7 @@ _TYPES: dict[str, type] = {
         Refusal,
         Reasoning,
         FunctionCall,
+        CustomToolCall,
         WebSearch,
         FileSearchHit,
         FileSearch,
