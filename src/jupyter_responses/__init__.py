@@ -14,12 +14,14 @@ __all__ = ["__version__", "load_ipython_extension", "panel", "unload_ipython_ext
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from . import warmup
+    from . import context, warmup
     from .magics import ResponsesMagics
 
     magics = ResponsesMagics(ipython)
     ipython.register_magics(magics)
     ipython.events.register("pre_run_cell", magics.session.note_cell)
+    # Cells are recorded with their outputs as they run, for --context (context/).
+    context.install(ipython)
     # What the first turn needs (the SDK, its client, widgets, the renderer) is loaded
     # in the background while no cell runs, rather than by the first turn (warmup.py).
     warmup.start(ipython, magics.session.connection)

@@ -115,17 +115,28 @@ class FileStore:
                 f"--file {spec}: cannot read it ({error.strerror or error})."
             ) from None
         mime = _sniff(data) or _guess(path.name)
-        kind = _kind(spec, mime)
+        return self.add_bytes(path.name, mime, data, f"--file {spec}", _kind(spec, mime))
+
+    def add_bytes(
+        self,
+        name: str,
+        mime: str,
+        data: bytes,
+        what: str,
+        kind: Literal["image", "document"] = "image",
+    ) -> Attachment:
+        """Keep ``data`` (a file read, a figure from the notebook) as an attachment;
+        ``what`` names it in the error when it is over OpenAI's limit."""
         limit = MAX_IMAGE_BYTES if kind == "image" else MAX_DOCUMENT_BYTES
         if len(data) > limit:
             raise OptionsError(
-                f"--file {spec}: {len(data) / 2**20:.1f} MB is over the {limit // 2**20} MB limit "
+                f"{what}: {len(data) / 2**20:.1f} MB is over the {limit // 2**20} MB limit "
                 f"for {'an image' if kind == 'image' else 'a document'}."
             )
         digest = hashlib.sha256(data).hexdigest()
         with self.lock:
             self.blobs.setdefault(digest, data)
-        return Attachment(kind, path.name, mime, len(data), digest)
+        return Attachment(kind, name, mime, len(data), digest)
 
     def data(self, record: AttachmentRecord) -> bytes | None:
         return self.blobs.get(record.get("sha256", ""))

@@ -35,6 +35,7 @@ class Settings:
     widgets: bool
     db_path: str
     tool_timeout: float
+    context_budget: int
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -95,6 +96,15 @@ class ResponsesConfig(Configurable):
         "timed out (--tool-timeout per cell). The call runs on a worker thread that cannot be "
         "stopped: a hung function keeps running in the background. 0 = no limit (the "
         "function runs on the kernel's main thread).",
+    ).tag(config=True)
+
+    context_budget = Int(
+        8000,
+        min=0,
+        help="Most tokens (estimated as characters / 4) of notebook context a -c/--context "
+        "adds to a message (--context-budget per cell): over it the oldest cells go first, "
+        "then the longest outputs are shortened, and the cell says what was left out. "
+        "0 = no limit.",
     ).tag(config=True)
 
     db_path = Unicode(

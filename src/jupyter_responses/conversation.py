@@ -17,6 +17,7 @@ from .transcript import (
     AttachmentRecord,
     CallRecord,
     CitationRecord,
+    ContextRecord,
     Entry,
     FunctionCallEntry,
     TurnStatus,
@@ -78,6 +79,7 @@ class Turn:
     parent: str | None = None
     instructions: str | None = None
     attachments: list[AttachmentRecord] = field(default_factory=list)
+    context: ContextRecord | None = None  # the notebook the message carried (--context)
     output: list[Entry] = field(default_factory=list)
     text: str = ""  # the answer (what -o gets)
     commentary: list[str] = field(default_factory=list)  # messages said on the way
@@ -101,6 +103,11 @@ class Turn:
     @property
     def seconds(self) -> float:
         return (self.finished or time.time()) - self.started
+
+    def message_texts(self) -> list[str]:
+        """The texts of this turn's user message: the notebook context it carried
+        (``--context``) as a labelled part of its own, then the prompt."""
+        return [self.context["text"], self.prompt] if self.context else [self.prompt]
 
     def in_context(self) -> bool:
         return self.status in CONTEXT_STATUSES

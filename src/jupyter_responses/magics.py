@@ -87,6 +87,22 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         help="answer as JSON following this pydantic model or JSON-schema dict",
     ),
     argument(
+        "-c",
+        "--context",
+        action="append",
+        metavar="SPEC",
+        help="show the model your notebook (repeatable): cells, cells:N (the last N cells "
+        "run, with their outputs), vars (a table of your variables), NAME (a variable: a "
+        "DataFrame's columns and first rows, an array's summary, a figure as an image), "
+        "error (the last exception and its cell)",
+    ),
+    argument(
+        "--context-budget",
+        type=int,
+        metavar="TOKENS",
+        help="most tokens of --context (default: the context_budget trait, 8000; 0: no limit)",
+    ),
+    argument(
         "--insert",
         action="store_true",
         help="put the answer's Python code into a new cell below this one",
@@ -132,7 +148,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
                 backend.api, cell, f"%%{backend.magic} {line}".strip(), args
             )
             request = build_request(
-                options, self.settings(), namespace, self.session.connection.files
+                options, self.settings(), namespace, self.session.connection.files, shell=self.shell
             )
             view = make_view(self.shell, self.render_interval, self.widgets)
             turn = self.session.run(request, view, cell_id=self.session.cell_id)

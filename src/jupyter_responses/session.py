@@ -206,6 +206,7 @@ class Session:
             parent=parent,
             instructions=request.instructions,
             attachments=[a.record() for a in request.attachments],
+            context=request.context,
             schema=request.schema.name if request.schema else None,
             cell_id=cell_id,
             magic=request.magic,

@@ -154,6 +154,28 @@ class AttachmentRecord(_AttachmentRequired, total=False):
     url: str  # a file passed by URL (sent as it is, never fetched)
 
 
+class _ContextItemRequired(TypedDict):
+    label: str  # "cell [3]", "vars (12 variables)", "df (DataFrame 300 x 4)"
+    chars: int  # the size of its text in the message
+
+
+class ContextItemRecord(_ContextItemRequired, total=False):
+    """One item of the notebook a turn's message carried (a line of its "Context")."""
+
+    note: str  # "shortened", "redacted 1 value", "image attached"
+
+
+class ContextRecord(TypedDict):
+    """What of the notebook a turn's user message carried (``--context``): the labelled
+    text sent before the prompt (so later turns and exports carry it too), an entry per
+    item, and what was trimmed or redacted. Images it attached are ``attachments``."""
+
+    specs: list[str]
+    text: str
+    items: list[ContextItemRecord]
+    notes: list[str]
+
+
 class _CitationRequired(TypedDict):
     url: str  # "" for a file
     title: str

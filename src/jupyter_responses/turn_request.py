@@ -11,6 +11,7 @@ by the session, under its lock.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .schemas import OutputSchema
     from .tools import Tool
+    from .transcript import ContextRecord
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class TurnRequest:
     approve: bool = False
     #: Seconds to wait for one function tool call (``None``: run it in place, unbounded).
     tool_timeout: float | None = None
+    #: The notebook the message carries (``--context``); its images are ``attachments``.
+    context: ContextRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class TurnOptions:
     no_store: bool = False
     vector_store: list[str] = field(default_factory=list)
     mcp: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    context_budget: int | None = None
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
@@ -103,11 +109,13 @@ def build_request(
     namespace: Mapping[str, Any],
     files: FileStore,
     cwd: Path | None = None,
+    shell: Any = None,
 ) -> TurnRequest:
     """Check ``options`` and resolve them into a request; ``OptionsError`` (one
     paragraph, before anything is sent or recorded) for anything wrong. Files are
-    read relative to ``cwd`` (default: the working directory). What the chosen API
-    cannot carry is the backend's to refuse (``Backend.validate``, run by the session)."""
+    read relative to ``cwd`` (default: the working directory); ``--context`` is read
+    from ``shell``, the kernel's IPython shell. What the chosen API cannot carry is
+    the backend's to refuse (``Backend.validate``, run by the session)."""
     from .backends import BACKENDS
     from .schemas import resolve_schema
     from .tools import resolve_tools
@@ -138,6 +146,10 @@ def build_request(
     schema = resolve_schema(options.schema, namespace) if options.schema else None
     where = cwd or Path.cwd()
     attachments = tuple(files.add(spec, where) for spec in options.file)
+    context = None
+    if options.context:
+        context, figures = notebook_context(options, settings, shell, files)
+        attachments += figures
     return TurnRequest(
         api=options.api,
         prompt=prompt,
@@ -159,7 +171,36 @@ def build_request(
         max_tool_rounds=options.max_tool_rounds,
         approve=options.approve,
         tool_timeout=timeout or None,
+        context=context,
     )
+
+
+def notebook_context(
+    options: TurnOptions, settings: Settings, shell: Any, files: FileStore
+) -> tuple[ContextRecord, tuple[Attachment, ...]]:
+    """``--context``: what of the notebook the message carries, within the budget, and
+    the images it attaches (figures, pictures). Specs may also come comma-separated
+    (``-c cells:3,vars``), as the panel's field gives them."""
+    from .context import gather
+
+    budget = settings.context_budget if options.context_budget is None else options.context_budget
+    if budget < 0:
+        raise OptionsError("--context-budget must be 0 (no limit) or a number of tokens.")
+    if shell is None:
+        raise OptionsError("--context reads the notebook from its kernel, and there is none here.")
+    specs = [part for spec in options.context for part in re.split(r"[,\s]+", spec) if part]
+    gathered = gather(specs, shell, budget)
+    record: ContextRecord = {
+        "specs": specs,
+        "text": gathered.text,
+        "items": list(gathered.items),
+        "notes": list(gathered.notes),
+    }
+    figures = tuple(
+        files.add_bytes(image.label, image.mime, image.data, f"--context {image.label}")
+        for image in gathered.images
+    )
+    return record, figures
 
 
 def sendable(text: str, what: str) -> str:

@@ -162,11 +162,12 @@ def _tool_param(tool: Tool) -> dict[str, Any]:
 
 
 def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, Any]]:
-    """A plain string, or text plus image and file parts when files came with it.
+    """A plain string, or text parts (the notebook context, the prompt) plus image and
+    file parts when files came with it.
     What Chat cannot carry (a document by URL, bytes no longer here) is named in text."""
-    if not turn.attachments:
+    if not turn.attachments and not turn.context:
         return turn.prompt
-    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.prompt}]
+    parts: list[dict[str, Any]] = [{"type": "text", "text": t} for t in turn.message_texts()]
     for record in turn.attachments:
         inline = files.data_url(record) if files is not None else None
         if record["kind"] == "image" and (record.get("url") or inline):

@@ -292,10 +292,11 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
 
 def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
     """A plain prompt as a string: the one form OpenAI's spec does not also match as
-    another input item type (its ``oneOf`` overlaps for content lists)."""
-    if not turn.attachments:
+    another input item type (its ``oneOf`` overlaps for content lists). With notebook
+    context or files, a list: the context's text part, the prompt's, the files'."""
+    if not turn.attachments and not turn.context:
         return {"role": "user", "content": turn.prompt}
-    content = [{"type": "input_text", "text": turn.prompt}]
+    content = [{"type": "input_text", "text": text} for text in turn.message_texts()]
     content += [sources.part(record) for record in turn.attachments]
     return {"role": "user", "content": content}
 

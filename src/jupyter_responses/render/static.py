@@ -26,7 +26,7 @@ from .markup import clean, escape_html, escape_markdown, to_html
 
 if TYPE_CHECKING:
     from ..conversation import Turn
-    from ..transcript import CallRecord, CitationRecord
+    from ..transcript import CallRecord, CitationRecord, ContextRecord
 
 #: How much of a tool result is shown (the model got all of it).
 SHOWN_RESULT_CHARS = 2_000
@@ -121,6 +121,10 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format, in_cell: bool) -> s
     blocks = [out.note(note) for note in turn.notes]
     if turn.attachments:
         blocks.append(out.attached([a["name"] for a in turn.attachments]))
+    if turn.context:
+        blocks.append(
+            out.details(context_title(turn.context), context_body(turn.context), False, "context")
+        )
     if summary:
         blocks.append(out.details("💭 Reasoning", summary, not final and not body, "reasoning"))
     blocks += [out.commentary(text) for text in said]
@@ -150,6 +154,9 @@ def plain(turn: Turn, so_far: SoFar | None = None, in_cell: bool = False) -> str
     lines = [f"[{note}]" for note in turn.notes]
     if turn.attachments:
         lines.append("[attached: " + ", ".join(a["name"] for a in turn.attachments) + "]")
+    if turn.context:
+        items = ", ".join(f"{i['label']} ({i['chars']:,} chars)" for i in turn.context["items"])
+        lines.append(f"[context: {items}]")
     lines += [f"({text})" for text in said]
     lines.extend(_call_plain(call) for call in turn.calls)
     if body:
@@ -171,6 +178,25 @@ def bundle(turn: Turn, in_cell: bool = False) -> dict[str, str]:
         "text/html": styled(html(turn, in_cell=in_cell)),
         "text/plain": plain(turn, in_cell=in_cell),
     }
+
+
+# -- notebook context ----------------------------------------------------------------------
+def context_title(context: ContextRecord) -> str:
+    """What the message carried of the notebook, in a line: how much, in how many items."""
+    count = len(context["items"])
+    items = f"{count} item" + ("" if count == 1 else "s")
+    return f"📓 Context from the notebook · {items} · {len(context['text']):,} chars"
+
+
+def context_body(context: ContextRecord) -> str:
+    """An item a line with its size (the model got the text), then what was trimmed or
+    redacted, as escaped Markdown."""
+    lines = []
+    for item in context["items"]:
+        note = f" · {escape_markdown(item['note'])}" if item.get("note") else ""
+        lines.append(f"- {escape_markdown(item['label'])} · {item['chars']:,} chars{note}")
+    notes = [f"*{escape_markdown(note)}*" for note in context["notes"]]
+    return "\n\n".join(["\n".join(lines), *notes])
 
 
 # -- tool calls ----------------------------------------------------------------------------
