@@ -83,7 +83,7 @@ def test_vars_and_a_dataframe_by_name(
     assert "helper" not in context.split("### sales")[0]  # functions are not variables
     assert "region" in context and "units" in context and "int64" in context
     assert "north" in context  # the first rows
-    assert "3 rows × 2 columns" in context
+    assert "3 rows \N{MULTIPLICATION SIGN} 2 columns" in context
 
 
 def test_error_sends_the_last_exception_with_its_cell(
@@ -156,5 +156,5 @@ def test_later_turns_carry_the_context_in_their_history(
     emulator.enqueue(s.text("Still 42."))
     loaded.execute("%%chat\nAnd now?")
     body = emulator.requests("/v1/chat/completions")[-1].body
-    first_user = [m for m in body["messages"] if m["role"] == "user"][0]["content"]
+    first_user = next(m for m in body["messages"] if m["role"] == "user")["content"]
     assert isinstance(first_user, list) and "answer" in first_user[0]["text"]
