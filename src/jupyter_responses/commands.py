@@ -1,12 +1,16 @@
 """The subcommands of the ``%responses`` line magic: one function each, its options
 read by its own ``magic_arguments`` parser. ``COMMANDS`` is the table the magic
-dispatches on; adding a subcommand is adding a decorated function."""
+dispatches on; adding a subcommand is adding a decorated function. A subcommand that
+asks the model something returns an ``Ask``, which the magic runs as a cell of that
+API's magic (so it is shown, recorded, exported and re-run as one)."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,8 +25,20 @@ if TYPE_CHECKING:
     from .conversation import Conversation, Turn
     from .session import Session
 
-#: A subcommand: the session it acts on, and its parsed options.
-Handler = Callable[["Session", Any], None]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question for the model: the magic runs it as ``%%<api's magic> line`` over
+    ``cell``."""
+
+    api: str
+    line: str
+    cell: str
+
+
+#: A subcommand: the session it acts on, and its parsed options; it may return an Ask.
+Handler = Callable[["Session", Any], "Ask | None"]
 #: name -> (handler with a ``parser``, one line of help)
 COMMANDS: dict[str, tuple[Handler, str]] = {}
 
@@ -323,6 +339,37 @@ def import_(session: Session, args: Any) -> None:
             )
     opened = session.switch(lambda: session.threads.adopt(conversation))
     _opened(opened, "Imported")
+
+
+#: What ``%responses fix`` asks, over the failing cell and what it depends on (-c fix).
+FIX_PROMPT = (
+    "My cell failed with the error shown in the context above. Explain in a few sentences "
+    "why it failed, then fix it: give the corrected code as one Python code block that "
+    "can replace the failing cell."
+)
+
+
+@command(
+    "fix",
+    "[N] [--insert] explain and fix the last error (or cell N's), from its cell, its "
+    "traceback and the cells it depends on",
+    argument("cell", nargs="?", type=int, help="the number of the cell that failed"),
+    argument("--insert", action="store_true", help="put the fixed code into a new cell below"),
+    argument("-m", "--model", help="model to use (default: the model trait)"),
+    argument("--api", help="which API to ask (default: the api trait)"),
+)
+def fix(session: Session, args: Any) -> Ask:
+    from .backends import BACKENDS
+
+    api = args.api or session.settings().api
+    if api not in BACKENDS:
+        raise OptionsError(f"--api {api!r}: use one of {', '.join(BACKENDS)}.")
+    options = ["-c", "fix" if args.cell is None else f"fix:{args.cell}"]
+    if args.model:
+        options += ["-m", args.model]
+    if args.insert:
+        options.append("--insert")
+    return Ask(api, shlex.join(options), FIX_PROMPT)
 
 
 @command("help", "this list")

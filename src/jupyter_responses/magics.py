@@ -188,7 +188,10 @@ class ResponsesMagics(Magics, ResponsesConfig):
         handler = entry[0]
         args = parse_options(handler, rest)
         with self._errors():
-            handler(self.session, args)
+            asked = handler(self.session, args)
+        if asked is not None:
+            backend = BACKENDS[asked.api]
+            self._turn(backend, self.magics["cell"][backend.magic], asked.line, asked.cell)
 
 
 def parse_options(magic: Callable[..., Any], line: str) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from jupyter_responses.commands import FIX_PROMPT
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
@@ -158,3 +159,39 @@ def test_later_turns_carry_the_context_in_their_history(
     body = emulator.requests("/v1/chat/completions")[-1].body
     first_user = next(m for m in body["messages"] if m["role"] == "user")["content"]
     assert isinstance(first_user, list) and "answer" in first_user[0]["text"]
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_fix_sends_the_failing_cell_its_traceback_and_what_it_depends_on(
+    loaded: KernelSession, emulator: Emulator, api: str
+) -> None:
+    loaded.execute("rates = {'a': 2, 'b': 0}")
+    loaded.execute("unrelated = 'not needed'")
+    loaded.execute("def share(k):\n    return 10 / rates[k]")
+    loaded.execute("share('b')", allow_errors=True)
+    emulator.enqueue(
+        s.text(
+            "`rates['b']` is 0.\n\n```python\ndef share(k):\n"
+            "    return 10 / rates[k] if rates[k] else 0.0\n```"
+        )
+    )
+    result = loaded.execute(f"%responses fix --insert --api {api}")
+    magic = "respond" if api == "responses" else "chat"
+    context, prompt = user_texts(emulator, magic)
+    assert prompt == FIX_PROMPT
+    assert "share('b')" in context and "ZeroDivisionError" in context
+    assert "rates = {'a': 2, 'b': 0}" in context and "def share(k):" in context
+    assert "unrelated" not in context  # only the cells it depends on
+    assert "rates[k] is 0" in result.html or "is 0." in result.html
+    assert result.reply is not None
+    payload = result.reply["content"]["payload"]
+    assert payload and "if rates[k] else 0.0" in payload[0]["text"]
+
+
+def test_fix_of_a_cell_that_did_not_fail_says_so(loaded: KernelSession, emulator: Emulator) -> None:
+    loaded.execute("ok = 1")
+    result = loaded.execute("%responses fix 1", allow_errors=True)
+    assert result.error is not None and "did not raise" in result.error.evalue
+    result = loaded.execute("%responses fix", allow_errors=True)
+    assert result.error is not None and "Nothing to fix" in result.error.evalue
+    assert emulator.requests("/v1/responses") == []

@@ -46,11 +46,12 @@ from .records import (
 from .summaries import short_repr
 from .tracebacks import describe_exception
 
-_PROMPT_CELL = re.compile(r"\s*%%(?:respond|chat)(?:\s|$)")
+_PROMPT_CELL = re.compile(r"\s*(?:%%(?:respond|chat)|%responses)(?:\s|$)")
 
 
 def is_prompt_cell(source: str) -> bool:
-    """A cell that asks the model (its turn is in the conversation), not code."""
+    """A cell that asks the model (its turn is in the conversation) or manages the
+    conversation (``%responses ...``, ``fix`` among them), not code."""
     return _PROMPT_CELL.match(source) is not None
 
 

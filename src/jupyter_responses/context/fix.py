@@ -12,6 +12,7 @@ from ..errors import OptionsError
 from .capture import log_for
 from .gather import Gathered, Redactor, cell_section, finish
 from .records import CellRecord
+from .sections import Section
 
 #: Earlier cells pulled in at most (the nearest dependencies first).
 MAX_DEPENDENCIES = 20
@@ -20,12 +21,17 @@ MAX_DEPENDENCIES = 20
 def fix_context(shell: Any, count: int | None, budget_tokens: int) -> Gathered:
     """The context for fixing cell ``[count]`` (None: the last cell that raised).
     ``OptionsError`` when there is no such cell or it did not raise."""
+    redactor = Redactor(shell)
+    return finish(fix_sections(shell, count, redactor), budget_tokens, [], redactor)
+
+
+def fix_sections(shell: Any, count: int | None, redactor: Redactor) -> list[Section]:
+    """The failing cell (with its traceback) after the cells it depends on (``-c fix``)."""
     cells = log_for(shell).cells()
     failing = _failing_cell(cells, count)
     assert failing.error is not None
     earlier = [c for c in cells if c.count < failing.count]
     dependencies = dependencies_of(failing, earlier, shell)
-    redactor = Redactor(shell)
     sections = [
         cell_section(cell, redactor, droppable=True, note="defines " + ", ".join(sorted(names)))
         for cell, names in dependencies
@@ -33,7 +39,7 @@ def fix_context(shell: Any, count: int | None, budget_tokens: int) -> Gathered:
     sections.append(
         cell_section(failing, redactor, droppable=False, note=f"raised {failing.error.name}")
     )
-    return finish(sections, budget_tokens, [], redactor)
+    return sections
 
 
 def _failing_cell(cells: list[CellRecord], count: int | None) -> CellRecord:

@@ -16,7 +16,7 @@ from .capture import log_for
 from .records import CellRecord, ImageRef, resolve_carriage_returns, strip_ansi
 from .redact import REDACTED, environment_secrets, is_secret_name, redact_counting, secret_values
 from .sections import ContextImage, Piece, Section, count_range, render
-from .specs import CellsSpec, ErrorSpec, Spec, VarsSpec, parse_specs
+from .specs import CellsSpec, ErrorSpec, FixSpec, Spec, VarsSpec, parse_specs
 from .summaries import describe, is_user_value, markdown_table, one_line, shape_of
 
 #: Images sent with one turn at most: explicitly named values first, then the newest cells.
@@ -73,6 +73,10 @@ def _sections_for(spec: Spec, shell: Any, redactor: Redactor, notes: list[str]) 
         return [_variables(shell, redactor)]
     if isinstance(spec, ErrorSpec):
         return [_last_error(shell, redactor)]
+    if isinstance(spec, FixSpec):
+        from .fix import fix_sections  # it builds on this module's sections
+
+        return fix_sections(shell, spec.count, redactor)
     return [_named(shell, spec.path, redactor)]
 
 

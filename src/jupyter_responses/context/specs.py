@@ -12,6 +12,8 @@ FORMS = (
     "cells (the code cells run so far, as many as the budget allows), "
     "cells:N (the last N of them), vars (a table of your variables), "
     "error (the last exception and the cell that raised it), "
+    "fix or fix:N (what fixing the last failed cell, or cell N, needs: it, its traceback "
+    "and the cells it depends on), "
     "or the name of a variable, such as df or model.coef_ "
     "(var:NAME for a variable called cells, vars or error)"
 )
@@ -33,11 +35,16 @@ class ErrorSpec:
 
 
 @dataclass(frozen=True)
+class FixSpec:
+    count: int | None = None  # None: the last cell that raised
+
+
+@dataclass(frozen=True)
 class NameSpec:
     path: str  # "df", or dotted: "model.coef_"
 
 
-Spec = CellsSpec | VarsSpec | ErrorSpec | NameSpec
+Spec = CellsSpec | VarsSpec | ErrorSpec | FixSpec | NameSpec
 
 
 def parse_specs(specs: Sequence[str]) -> list[Spec]:
@@ -79,6 +86,16 @@ def _parse_one(text: str, given: str) -> Spec:
         return VarsSpec()
     if text == "error":
         return ErrorSpec()
+    if text == "fix":
+        return FixSpec()
+    if text.startswith("fix:"):
+        number = text.removeprefix("fix:").strip()
+        if not number.isdigit():
+            raise OptionsError(
+                f"--context {text!r}: fix:N takes the number of the cell that failed "
+                f"(fix:12 for cell [12]), not {number!r}."
+            )
+        return FixSpec(int(number))
     path = text.removeprefix("var:").strip()
     if is_name_path(path):
         return NameSpec(path)
