@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .session import Session
 
 
-
 @dataclass(frozen=True)
 class Ask:
     """A question for the model: the magic runs it as ``%%<api's magic> line`` over
