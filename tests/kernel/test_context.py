@@ -12,13 +12,15 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
 from .harness import API_KEY, KernelSession
+from .recorded import requests
 
 PATHS = {"respond": "/v1/responses", "chat": "/v1/chat/completions"}
 
 
 def user_texts(emulator: Emulator, magic: str) -> list[str]:
-    """The text parts of the last request's user message, in order."""
-    body = emulator.requests(PATHS[magic])[-1].body
+    """The text parts of the last request's user message, in order (the request is
+    checked against OpenAI's spec)."""
+    body = requests(emulator, PATHS[magic])[-1]
     messages = body["input"] if magic == "respond" else body["messages"]
     content = [m for m in messages if m.get("role") == "user"][-1]["content"]
     if isinstance(content, str):
@@ -27,7 +29,7 @@ def user_texts(emulator: Emulator, magic: str) -> list[str]:
 
 
 def image_parts(emulator: Emulator, magic: str) -> list[dict[str, Any]]:
-    body = emulator.requests(PATHS[magic])[-1].body
+    body = requests(emulator, PATHS[magic])[-1]
     messages = body["input"] if magic == "respond" else body["messages"]
     content = [m for m in messages if m.get("role") == "user"][-1]["content"]
     kinds = ("input_image", "image_url")

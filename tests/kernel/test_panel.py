@@ -250,3 +250,23 @@ def test_the_model_box_keeps_working_when_the_server_lists_nothing(
     )
     assert _value(kernel, "p.model.options") == "['gpt-4.1']"
     assert _value(kernel, "p.model.value") == "gpt-4.1"
+
+
+def test_the_context_field_sends_the_notebook_and_retry_keeps_it(
+    kernel: KernelSession, emulator: Emulator
+) -> None:
+    opened = kernel.execute(OPEN)
+    kernel.execute("revenue = [120, 80, 95]")
+    kernel.execute('p.context.value = "vars"')
+    _submit(kernel, opened, "Which month was weakest?")
+    _wait_idle(kernel)
+    (body,) = requests(emulator, "/v1/responses")
+    context, prompt = (part["text"] for part in body["input"][0]["content"])
+    assert prompt == "Which month was weakest?"
+    assert "revenue" in context and "[120, 80, 95]" in context
+    # A spec that means nothing: the panel says so, sends nothing, keeps the text.
+    kernel.execute('p.context.value = "no_such_variable"')
+    _submit(kernel, opened, "And now?")
+    assert "no_such_variable" in _value(kernel, "p.notice.value")
+    assert _value(kernel, "p.prompt.value") == "And now?"
+    assert len(requests(emulator, "/v1/responses")) == 1

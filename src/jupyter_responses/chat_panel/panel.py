@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ipywidgets as w
+from IPython import get_ipython
 
 from ..backends import BACKENDS
 from ..cancel import Cancel
@@ -52,6 +53,16 @@ FRESH = "New conversation. Type a message below and press Enter to send."
 def panel_style() -> str:
     """The panel's ``<style>`` block (``panel.css``, read once)."""
     return style_block(__package__, "panel.css")
+
+
+class Sent(NamedTuple):
+    """What a message asked for, kept for its Retry: the text, the API's label, the
+    model and the Context field's specs."""
+
+    text: str
+    api: str
+    model: str
+    context: str = ""
 
 
 class ChatPanel:
@@ -97,6 +108,15 @@ class ChatPanel:
         self.hint = w.HTML(EMPTY)  # shown while the list is empty
         self.hint.add_class("jr-empty")
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
+        # What of the notebook each message carries (-c/--context specs), kept between
+        # messages; read from the kernel's shell when a message is sent.
+        self.shell = get_ipython()
+        self.context = w.Text(
+            placeholder="Context: cells:3, vars, df",
+            tooltip="Notebook context each message carries, as with -c: cells, cells:N, "
+            "vars, a variable's name, error, fix (comma-separated; empty: none)",
+        )
+        self.context.add_class("jr-context")
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.stop_button.add_class("jr-panel-stop")
         self.notice = w.HTML()
@@ -118,6 +138,7 @@ class ChatPanel:
                 row(
                     "jr-bar",
                     row("jr-group", self.send_button, self.stop_button),
+                    self.context,
                     row("jr-group jr-end", self.new_chat, self.export_button, self.thread),
                 ),
             ]
@@ -138,36 +159,43 @@ class ChatPanel:
     # -- actions -----------------------------------------------------------------------
     def send(self, text: str) -> None:
         """Send ``text`` from the input box as the next turn, to the model and API the
-        panel shows, on the worker thread. While a turn runs, or when the request
-        cannot be made, the text stays in the box."""
-        self._start(text, self.api.value, self.model.value)
+        panel shows, with the notebook context its Context field asks for, on the
+        worker thread. While a turn runs, or when the request cannot be made, the text
+        stays in the box."""
+        self._start(Sent(text, self.api.value, self.model.value, self.context.value))
 
-    def retry(self, text: str, api: str, model: str) -> None:
-        """Send ``text`` again as a new turn, to ``model`` through ``api`` (a label of
-        ``API_LABELS``): what a failed turn's Retry button does."""
+    def retry(self, sent: Sent) -> None:
+        """Send what was sent again as a new turn: what a failed turn's Retry button
+        does (its context is gathered again: the notebook may have changed since)."""
         if self.busy:
             return
-        if self.prompt.value.strip("\n") == text:
+        if self.prompt.value.strip("\n") == sent.text:
             self.prompt.value = ""  # it was put back after the failure: it is sent now
-        self._start(text, api, model)
+        self._start(sent)
 
-    def _start(self, text: str, api: str, model: str) -> None:
-        text = text.strip("\n")
+    def _start(self, sent: Sent) -> None:
+        text = sent.text.strip("\n")
         if not text.strip():
             return
+        sent = sent._replace(text=text)
         if self.busy:
             self._keep(text)
             return
         options = TurnOptions(
-            api=API_LABELS[api],
+            api=API_LABELS[sent.api],
             prompt=text,
             magic="panel",
-            model=model.strip(),
+            model=sent.model.strip(),
             no_interpolate=True,  # the panel sends what was typed, braces and all
+            context=[sent.context] if sent.context.strip() else [],
         )
         try:
             request = build_request(
-                options, self.session.settings(), {}, self.session.connection.files
+                options,
+                self.session.settings(),
+                {},
+                self.session.connection.files,
+                shell=self.shell,
             )
         except JupyterResponsesError as error:
             self.notice.value = error_html(for_panel(str(error)))
@@ -186,7 +214,7 @@ class ChatPanel:
         self._append(answer)
         self.worker = threading.Thread(
             target=self._run,
-            args=(request, watched, answer, (text, api, model)),
+            args=(request, watched, answer, sent),
             name="jupyter-responses-panel",
             daemon=True,
         )
@@ -255,9 +283,7 @@ class ChatPanel:
             self.model.options = names
 
     # -- worker ------------------------------------------------------------------------
-    def _run(
-        self, request: TurnRequest, view: Watched, answer: Any, sent: tuple[str, str, str]
-    ) -> None:
+    def _run(self, request: TurnRequest, view: Watched, answer: Any, sent: Sent) -> None:
         try:
             self.session.run(request, view, cancel=self.cancel)
             self.last_error = ""
@@ -273,9 +299,7 @@ class ChatPanel:
         finally:
             self._busy(False)
 
-    def _failed(
-        self, answer: Any, view: Watched, message: str, heading: str, sent: tuple[str, str, str]
-    ) -> None:
+    def _failed(self, answer: Any, view: Watched, message: str, heading: str, sent: Sent) -> None:
         """End a failed turn in one message: its error, worded for the panel, under
         whatever part of the answer arrived (nothing, when none did), with Retry; and
         the text back in the box."""
@@ -283,17 +307,17 @@ class ChatPanel:
         kept = has_content(view.turn)
         if not kept:
             close_tree(view.view.widget)
-        retry = self._new_retry(*sent)
+        retry = self._new_retry(sent)
         failure = failure_box(self.last_error, heading, retry)
         answer.children = (view.view.widget, failure) if kept else (failure,)
-        self._keep(sent[0])
+        self._keep(sent.text)
 
-    def _new_retry(self, text: str, api: str, model: str) -> Any:
+    def _new_retry(self, sent: Sent) -> Any:
         button = w.Button(
-            description="Retry", icon="redo", tooltip=f"Send this message again to {model}"
+            description="Retry", icon="redo", tooltip=f"Send this message again to {sent.model}"
         )
         button.add_class("jr-retry")
-        button.on_click(lambda _: self.retry(text, api, model))
+        button.on_click(lambda _: self.retry(sent))
         self.retry_button = button
         return button
 
@@ -305,6 +329,7 @@ class ChatPanel:
 
     def _busy(self, busy: bool) -> None:
         self.prompt.disabled = busy
+        self.context.disabled = busy
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.new_chat.disabled = busy
