@@ -53,7 +53,8 @@ def _style_of(token_type: Any) -> str:
 
 def highlight(code: str, language: str, attrs: Any = None) -> str:
     """A fenced block as ``<pre><code>`` with coloured spans (plain when the language
-    is unknown or not given: guessing would colour prose as code)."""
+    is unknown or not given: guessing would colour prose as code), its label (lower
+    case) in ``data-jr-lang``: the page offers Insert below on Python only."""
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
@@ -70,4 +71,5 @@ def highlight(code: str, language: str, attrs: Any = None) -> str:
                 style, escaped = _style_of(token_type), html.escape(text, quote=False)
                 spans.append(f'<span style="{style}">{escaped}</span>' if style else escaped)
             body = "".join(spans)
-    return f'<pre style="{PRE_STYLE}"><code>{body}</code></pre>\n'
+    label = f' data-jr-lang="{html.escape(name.lower())}"' if name else ""
+    return f'<pre style="{PRE_STYLE}"{label}><code>{body}</code></pre>\n'

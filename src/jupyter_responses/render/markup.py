@@ -42,7 +42,7 @@ def _attributes() -> dict[str, set[str]]:
         **allowed,
         "details": {"open", "data-jr-key"},  # kept open or shut by turn.js
         "span": {*allowed.get("span", ()), "style"},  # highlighting (highlight.py)
-        "pre": {*allowed.get("pre", ()), "style"},
+        "pre": {*allowed.get("pre", ()), "style", "data-jr-lang"},  # the fence's label
     }
 
 
