@@ -89,8 +89,10 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
     instructions = []
     for m in body["messages"]:
         content = m.get("content")
+        parts: list[str] = []
         if isinstance(content, list):
-            text = "".join(p.get("text", "") for p in content if p.get("type") == "text")
+            parts = [p.get("text", "") for p in content if p.get("type") == "text"]
+            text = "".join(parts)
             attachments = sum(
                 1 for p in content if p.get("type") in ("image_url", "file", "input_audio")
             )
@@ -108,6 +110,7 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
                 tool_name=names.get(m.get("tool_call_id", "")),
                 tool_calls=called,
                 attachments=attachments,
+                parts=parts if len(parts) > 1 else [],
             )
         )
     response_format = body.get("response_format") or {}

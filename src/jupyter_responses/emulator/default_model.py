@@ -37,6 +37,9 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zà-ÿ]+(?:\s[A-Z][a-z�
 _FENCED = re.compile(r"```[\w+-]*[ \t]*\n(.*?)```", re.S)
 _INLINE = re.compile(r"`([^`\n]+)`")
 _RUN = re.compile(r"\b(run|comput|calculat|evaluat|execut)", re.I)
+_HEADING = re.compile(r"^#{1,4} (.+)$", re.M)
+_FENCED_PYTHON = re.compile(r"```python[ \t]*\n(.*?)```", re.S)
+_FIX = re.compile(r"\bfix", re.I)
 
 
 def answer(dialogue: Dialogue) -> Reply:
@@ -196,6 +199,9 @@ def _file_search(prompt: str) -> FileSearch:
 
 def _echo(dialogue: Dialogue, last: Message) -> str:
     earlier = len(dialogue.user_messages()) - 1
+    # A message in several text parts (notebook context, then the question): the last
+    # part is what was asked, the others are what it was asked about.
+    asked = last.parts[-1] if last.parts else last.text
     lines = [
         f"**Emulator** answering with `{dialogue.model}`.",
         "",
@@ -204,8 +210,24 @@ def _echo(dialogue: Dialogue, last: Message) -> str:
         "",
         "You wrote:",
         "",
-        *(f"> {line}" for line in (last.text.strip() or "(nothing)").splitlines()[:20]),
+        *(f"> {line}" for line in (asked.strip() or "(nothing)").splitlines()[:20]),
     ]
+    if last.parts:
+        before = last.parts[:-1]
+        size = sum(len(part) for part in before)
+        lines += ["", f"Before it came {_plural(len(before), 'text part')} ({size:,} characters)."]
+        headings = [h for part in before for h in _HEADING.findall(part)][:12]
+        if headings:
+            lines += ["", "They hold: " + "; ".join(f"*{h.strip()}*" for h in headings) + "."]
+        code = [block for part in before for block in _FENCED_PYTHON.findall(part)]
+        if _FIX.search(asked) and code:
+            lines += [
+                "",
+                "I cannot fix code (a real model would); here is the last Python code you "
+                "sent, to show where a fix would go:",
+                "",
+                f"```python\n{code[-1].strip()}\n```",
+            ]
     if dialogue.instructions:
         lines += ["", f"Instructions I follow: *{dialogue.instructions.strip()[:200]}*"]
     if last.attachments:

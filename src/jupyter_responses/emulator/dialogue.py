@@ -23,6 +23,8 @@ class Message:
     tool_name: str | None = None  # for role="tool": the function whose result this is
     tool_calls: list[str] = field(default_factory=list)  # for assistant: names it called
     attachments: int = 0  # images/files that came with a user message
+    #: The text parts a message came in, when there were several (``text`` joins them).
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass

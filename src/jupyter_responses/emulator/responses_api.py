@@ -258,15 +258,21 @@ def _messages(
         kind = item.get("type")
         if kind == "message":
             parts = item.get("content") or []
-            text = "".join(
-                p.get("text") or p.get("refusal") or "" for p in parts if isinstance(p, dict)
-            )
+            texts = [
+                p.get("text") or p.get("refusal") or ""
+                for p in parts
+                if isinstance(p, dict) and p.get("type") != "input_image"
+            ]
+            text = "".join(texts)
             attachments = sum(
                 1
                 for p in parts
                 if isinstance(p, dict) and p.get("type") in ("input_image", "input_file")
             )
-            out.append(Message(item.get("role", "user"), text, attachments=attachments))
+            several = [t for t in texts if t] if len(texts) > 1 else []
+            out.append(
+                Message(item.get("role", "user"), text, attachments=attachments, parts=several)
+            )
         elif kind == "function_call":
             call_ids[item.get("call_id", "")] = item.get("name", "")
             out.append(Message("assistant", tool_calls=[item.get("name", "")]))
