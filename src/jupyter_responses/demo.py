@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 PACKAGED = Path(__file__).resolve().with_name("notebooks")
-DEMOS = ["quickstart.ipynb", "tools_and_files.ipynb", "threads_and_export.ipynb"]
+DEMOS = [
+    "quickstart.ipynb",
+    "tools_and_files.ipynb",
+    "threads_and_export.ipynb",
+    "notebook_context.ipynb",
+]
 DEFAULT_OUT = "jupyter_responses_demo"
 
 

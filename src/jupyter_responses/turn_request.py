@@ -197,10 +197,17 @@ def notebook_context(
         "notes": list(gathered.notes),
     }
     figures = tuple(
-        files.add_bytes(image.label, image.mime, image.data, f"--context {image.label}")
+        files.add_bytes(
+            _file_name(image.label, image.mime), image.mime, image.data, f"--context {image.label}"
+        )
         for image in gathered.images
     )
     return record, figures
+
+
+def _file_name(label: str, mime: str) -> str:
+    """What an image from the notebook is called among the turn's attachments."""
+    return f"{label}.{mime.removeprefix('image/').replace('jpeg', 'jpg')}"
 
 
 def sendable(text: str, what: str) -> str:
