@@ -46,12 +46,15 @@ from .records import (
 from .summaries import short_repr
 from .tracebacks import describe_exception
 
-_PROMPT_CELL = re.compile(r"\s*(?:%%(?:respond|chat)|%responses)(?:\s|$)")
+_PROMPT_CELL = re.compile(
+    r"\s*(?:%%(?:respond|chat)|%responses|%(?:re)?load_ext\s+jupyter_responses\s*$)(?:\s|$)"
+)
 
 
 def is_prompt_cell(source: str) -> bool:
-    """A cell that asks the model (its turn is in the conversation) or manages the
-    conversation (``%responses ...``, ``fix`` among them), not code."""
+    """A cell that asks the model (its turn is in the conversation), manages the
+    conversation (``%responses ...``, ``fix`` among them) or loads this extension: not
+    the user's code."""
     return _PROMPT_CELL.match(source) is not None
 
 
