@@ -35,6 +35,7 @@ class Settings:
     widgets: bool
     db_path: str
     tool_timeout: float
+    python_tool_approve: bool
     context_budget: int
 
     def effective_base_url(self) -> str:
@@ -96,6 +97,13 @@ class ResponsesConfig(Configurable):
         "timed out (--tool-timeout per cell). The call runs on a worker thread that cannot be "
         "stopped: a hung function keeps running in the background. 0 = no limit (the "
         "function runs on the kernel's main thread).",
+    ).tag(config=True)
+
+    python_tool_approve = Bool(
+        True,
+        help="Ask before each run of the python tool (--tools python: the model's code runs "
+        "in this kernel, with your variables and files), as --approve asks. False runs its "
+        "code without asking (--approve still asks for every tool).",
     ).tag(config=True)
 
     context_budget = Int(

@@ -19,7 +19,6 @@ from .transcript import (
     CitationRecord,
     ContextRecord,
     Entry,
-    FunctionCallEntry,
     TurnStatus,
 )
 
@@ -111,13 +110,6 @@ class Turn:
 
     def in_context(self) -> bool:
         return self.status in CONTEXT_STATUSES
-
-    def pending_calls(self) -> list[FunctionCallEntry]:
-        """Function calls the model made that have no result yet, in order."""
-        answered = {e["call_id"] for e in self.output if e["type"] == "function_call_output"}
-        return [
-            e for e in self.output if e["type"] == "function_call" and e["call_id"] not in answered
-        ]
 
 
 @dataclass

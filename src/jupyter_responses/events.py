@@ -76,6 +76,17 @@ class ToolCallDone:
 
 
 @dataclass(frozen=True)
+class ToolDetail:
+    """How a local tool call reads, once its tool has read it (the python tool's code,
+    to be shown highlighted), in the neutral fields built-in tools use. Sent before the
+    call is approved or run, so the user sees what they are asked to allow."""
+
+    call_id: str
+    name: str
+    detail: CallDetail
+
+
+@dataclass(frozen=True)
 class ToolRunning:
     """A local function tool is about to run (views show it at once: it may be slow)."""
 
@@ -85,8 +96,14 @@ class ToolRunning:
 
 @dataclass(frozen=True)
 class ToolResult:
-    """The result of running a local function tool: ``output`` is what the model gets;
-    ``error`` is set when it raised, ``denied`` when the user said no."""
+    """The result of running a local tool: ``output`` is what the model gets;
+    ``error`` is set when it raised, ``denied`` when the user said no.
+
+    Images go back to the model with ``output``. Those a function returned arrive
+    before the result as ``Image`` events with its ``call_id`` (views show them);
+    ``images`` are those the tool already showed in its own output (the python tool's
+    figures, drawn in the cell as it ran): ``(mime, base64 data)``, recorded with the
+    result and not shown again."""
 
     call_id: str
     name: str
@@ -94,6 +111,7 @@ class ToolResult:
     error: str | None = None
     seconds: float = 0.0
     denied: bool = False
+    images: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,11 +126,13 @@ class Citation:
 
 @dataclass(frozen=True)
 class Image:
-    """An image the model (or a tool) made: base64 data of type ``mime``."""
+    """An image the model (or a tool) made: base64 data of type ``mime``. ``call_id``:
+    the local tool call that returned it, whose result takes it back to the model."""
 
     data: str
     caption: str = ""
     mime: str = "image/png"
+    call_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +193,7 @@ Event = (
     | ToolCallStarted
     | ToolCallDelta
     | ToolCallDone
+    | ToolDetail
     | ToolRunning
     | ToolResult
     | Citation

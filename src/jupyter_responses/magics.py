@@ -57,8 +57,9 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         "--tools",
         nargs="+",
         metavar="NAME",
-        help="notebook functions the model may call (and, for %%%%respond, built-in "
-        "tools: web_search, file_search, code_interpreter, image_generation)",
+        help="notebook functions the model may call; python: the model runs code in this "
+        "kernel (asks first; see python_tool_approve); and, for %%%%respond, built-in "
+        "tools: web_search, file_search, code_interpreter, image_generation",
     ),
     argument(
         "--max-tool-rounds",

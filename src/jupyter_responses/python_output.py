@@ -213,7 +213,7 @@ class Figures:
                 continue
             data = {"image/png": base64.b64encode(png.getvalue()).decode("ascii")}
             shell.display_pub.publish(data={**data, "text/plain": repr(figure)}, metadata={})
-            if made and _windowless(sys.modules.get("matplotlib")):
+            if made and windowless(sys.modules.get("matplotlib")):
                 pyplot.close(figure)
 
 
@@ -227,6 +227,8 @@ def _open_figures() -> list[Any]:
     return [manager.canvas.figure for manager in managers]
 
 
-def _windowless(matplotlib: Any) -> bool:
+def windowless(matplotlib: Any) -> bool:
+    """Whether ``matplotlib``'s backend shows no window (inline, Agg...): a figure the
+    tool has shown is then closed, or the end of the cell would draw it again."""
     backend = str(matplotlib.get_backend()).lower() if matplotlib else ""
     return "inline" in backend or backend in _WINDOWLESS

@@ -37,7 +37,7 @@ from types import CodeType
 from typing import Any
 
 from .python_output import Figures, Log, captured
-from .tools import MAX_RESULT_CHARS, serialize
+from .tool_results import MAX_RESULT_CHARS, serialize
 
 #: Seconds to wait, after interrupting code that timed out, for it to stop.
 STOP_GRACE = 1.0

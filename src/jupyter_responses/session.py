@@ -30,8 +30,8 @@ from .errors import (
 from .render.base import View
 from .streamed import Streamed
 from .threads import Threads
-from .tools import run_pending, unanswered
-from .transcript import CallRecord, CitationRecord, image_record
+from .tool_calls import LocalTool, run_pending, unanswered
+from .transcript import CallRecord, CitationRecord, image_record, pending_calls, result_entry
 from .turn_request import TurnRequest
 
 INTERRUPTED = (
@@ -248,7 +248,13 @@ class Session:
         view: View,
     ) -> None:
         backend = BACKENDS[request.api]
-        confirm = view.confirm if request.approve else None
+        settings = self.settings()
+
+        def asks(tool: LocalTool) -> bool:
+            """``--approve`` asks before every call; else the tool says (the python tool
+            asks unless ``python_tool_approve`` is off)."""
+            return request.approve or tool.asks(settings)
+
         for rounds_done in range(request.max_tool_rounds + 1):
             recorder.consume(
                 backend.stream(self.connection, request, history, turn, recorder.cancel), view
@@ -258,14 +264,14 @@ class Session:
                     "The stream ended before the answer was complete; the partial answer is "
                     "kept. Re-run the cell to retry."
                 )
-            pending = turn.pending_calls()
+            pending = pending_calls(turn.output)
             if not pending:
                 return
             if rounds_done == request.max_tool_rounds:
                 break
             turn.status = "running"
             recorder.consume(
-                run_pending(pending, request.tools, confirm, request.tool_timeout), view
+                run_pending(pending, request.tools, view.confirm, request.tool_timeout, asks), view
             )
         limit = request.max_tool_rounds
         recorder.consume(unanswered(pending, f"the limit of {limit} tool rounds was reached"), view)
@@ -300,6 +306,8 @@ class _Recorder:
         self.cancel = cancel
         self.streamed = Streamed()
         self.calls: dict[str, CallRecord] = {}
+        #: Per local tool call, the indexes in ``turn.images`` of the images it returned.
+        self.tool_images: dict[str, list[int]] = {}
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
@@ -347,6 +355,8 @@ class _Recorder:
             turn.citations.append(cited)
         elif isinstance(event, ev.Image):
             turn.images.append(image_record(event.data, event.mime))
+            if event.call_id:  # it goes back to the model with that call's result
+                self.tool_images.setdefault(event.call_id, []).append(len(turn.images) - 1)
         elif isinstance(event, ev.ToolCallStarted):
             streamed.answer.tool_called()
             call: CallRecord = {
@@ -373,12 +383,16 @@ class _Recorder:
                     event.output,
                     event.error,
                 )
+        elif isinstance(event, ev.ToolDetail):
+            self._call(event.call_id, event.name)["detail"] = event.detail
         elif isinstance(event, ev.ToolRunning):
             self._call(event.call_id, event.name)["status"] = "running"
         elif isinstance(event, ev.ToolResult):
-            turn.output.append(
-                {"type": "function_call_output", "call_id": event.call_id, "output": event.output}
-            )
+            images = self.tool_images.pop(event.call_id, [])
+            for mime, data in event.images:  # shown by the tool itself: recorded here
+                turn.images.append(image_record(data, mime))
+                images.append(len(turn.images) - 1)
+            turn.output.append(result_entry(turn.output, event.call_id, event.output, images))
             call = self._call(event.call_id, event.name)
             call["status"] = "denied" if event.denied else "error" if event.error else "done"
             call["output"], call["error"] = event.output, event.error

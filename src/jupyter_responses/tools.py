@@ -1,35 +1,56 @@
-"""Tools the model may use: local Python functions and the server's built-in tools.
+"""Tools the model may use: local Python functions, the python tool, and the server's
+built-in tools.
 
 A function becomes a tool only when the user names it (``--tools get_weather``); its
 JSON schema comes from pydantic (signature, type hints, defaults) plus the docstring's
 description and parameter docs. Calls are validated by pydantic before the function
-runs, and whatever the function returns or raises becomes text for the model.
+runs, and whatever the function returns or raises becomes what the model gets back
+(text, or an image: see ``tool_results``).
+
+``--tools python`` is the python tool: the model writes code and it runs in this
+kernel, as a cell would (``python_tool.run_python``), after the user says yes (unless
+``python_tool_approve`` is off). The name is reserved: a notebook function named
+``python`` is refused, never silently swapped for the tool or the tool for it.
+
+Local tools (the functions and the python tool) share one small interface, so the loop
+that runs the model's calls (``run_pending``) never asks which tool it has.
 """
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import builtin_tools
-from . import events as ev
 from .builtin_tools import BuiltinOptions, BuiltinTool
 from .errors import OptionsError
 from .schemas import SCHEMA_MAPS
-from .transcript import FunctionCallEntry
+from .tool_calls import Outcome, run_call, run_pending, unanswered
+from .tool_results import MAX_RESULT_CHARS, MAX_TABLE_ROWS, ToolImage, serialize
 
-#: Longest tool result sent back to the model; the rest is cut with a note.
-MAX_RESULT_CHARS = 20_000
+if TYPE_CHECKING:
+    from .config import Settings
+    from .transcript import CallDetail, LocalCallEntry
 
-#: Rows of a table-like result (a DataFrame) that are sent.
-MAX_TABLE_ROWS = 50
+__all__ = [
+    "MAX_RESULT_CHARS",
+    "MAX_TABLE_ROWS",
+    "BuiltinTool",
+    "FunctionTool",
+    "Outcome",
+    "PythonTool",
+    "Tool",
+    "function_tool",
+    "resolve_tools",
+    "run_call",
+    "run_pending",
+    "serialize",
+    "unanswered",
+]
 
 
 @dataclass(frozen=True)
@@ -55,8 +76,109 @@ class FunctionTool:
             raise TypeError(f"arguments must be a JSON object, not {type(values).__name__}")
         return self.validated(**values)
 
+    # -- as a local tool ---------------------------------------------------------------
+    def asks(self, settings: Settings) -> bool:
+        """A function runs without asking (unless ``--approve``)."""
+        return False
 
-Tool = FunctionTool | BuiltinTool
+    def detail(self, call: LocalCallEntry) -> CallDetail:
+        return {}  # its name and arguments say it all
+
+    def question(self, call: LocalCallEntry) -> str | None:
+        return _text_of(call)
+
+    def run(self, call: LocalCallEntry, timeout: float | None) -> Outcome:
+        return run_call(self, _text_of(call), timeout)
+
+
+#: The python tool's ``--tools`` name.
+PYTHON = "python"
+
+PYTHON_DESCRIPTION = (
+    "Run Python code in the user's Jupyter kernel, as a notebook cell: it shares the "
+    "user's variables, imports and working directory, and what it defines stays. Send "
+    "plain code, no Markdown fences. You get back what it printed, the value of its last "
+    "expression, any traceback, and the figures it drew, as images. The user may be "
+    "asked to approve each run, and a run that takes too long is stopped."
+)
+
+
+@dataclass(frozen=True)
+class PythonTool:
+    """``--tools python``: the model's code runs in ``shell``'s namespace as a cell
+    would. Where the API has freeform tools it is one (the code is the call's whole
+    input); elsewhere a function taking the code as its one string argument,
+    ``argument``. Shown with the code highlighted as ``language``."""
+
+    shell: Any = field(repr=False, compare=False)
+    name: str = PYTHON
+    description: str = PYTHON_DESCRIPTION
+    argument: str = "code"
+    language: str = "python"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of its arguments, where it is declared as a function."""
+        return {
+            "type": "object",
+            "properties": {self.argument: {"type": "string", "description": "The code to run."}},
+            "required": [self.argument],
+            "additionalProperties": False,
+        }
+
+    def code(self, call: LocalCallEntry) -> str:
+        """The code a call carries: a freeform call's input, or the function call's
+        ``argument``; ``ValueError`` when a function call does not carry it."""
+        if call.get("type") == "custom_call":  # a freeform call: its input is the code
+            return _text_of(call)
+        try:
+            values = json.loads(_text_of(call) or "{}")
+        except ValueError:
+            values = None
+        code = values.get(self.argument) if isinstance(values, dict) else None
+        if not isinstance(code, str):
+            raise ValueError(
+                f"invalid arguments: expected a JSON object with the code as a string in "
+                f'"{self.argument}"'
+            )
+        return code
+
+    def asks(self, settings: Settings) -> bool:
+        return settings.python_tool_approve
+
+    def detail(self, call: LocalCallEntry) -> CallDetail:
+        try:
+            return {"code": self.code(call), "language": self.language}
+        except ValueError:
+            return {}
+
+    def question(self, call: LocalCallEntry) -> str | None:
+        try:
+            return self.code(call)
+        except ValueError:
+            return None  # no code to ask about: running it is the error result
+
+    def run(self, call: LocalCallEntry, timeout: float | None) -> Outcome:
+        from .python_tool import run_python
+
+        try:
+            code = self.code(call)
+        except ValueError as error:
+            return Outcome(f"Error: {error}", str(error), 0.0)
+        ran = run_python(self.shell, code, timeout)
+        images = tuple(ToolImage(mime, data) for mime, data in ran.images)
+        return Outcome(ran.text, ran.error, ran.seconds, images, shown=True)
+
+
+#: Any tool a request may offer: the kernel runs the first two (``tool_calls.LocalTool``).
+Tool = FunctionTool | PythonTool | BuiltinTool
+
+
+def _text_of(call: LocalCallEntry) -> str:
+    """What the model sent: a function call's JSON arguments, a freeform call's input
+    (read leniently: a call may come as a plain dict without its ``type``)."""
+    said = call.get("input") if call.get("type") == "custom_call" else call.get("arguments")
+    return said if isinstance(said, str) else ""
 
 
 def resolve_tools(
@@ -67,14 +189,17 @@ def resolve_tools(
 ) -> tuple[Tool, ...]:
     """The tools ``--tools NAME ...``, ``--vector-store`` and ``--mcp`` ask for.
 
-    A built-in tool's name means the built-in; any other name must be a callable in the
-    notebook namespace. Nothing else can ever be called.
+    ``python`` means the python tool (``python_tool``), a built-in tool's name the
+    built-in; any other name must be a callable in the notebook namespace. Nothing else
+    can ever be called.
     """
     options = BuiltinOptions(tuple(vector_stores))
     known = builtin_tools.selectable()
     tools: list[Tool] = []
     for name in dict.fromkeys(names):
-        if name in known:
+        if name == PYTHON:
+            tools.append(python_tool(namespace))
+        elif name in known:
             tools.append(builtin_tools.builtin(name, options))
         elif callable(namespace.get(name)):
             tools.append(function_tool(namespace[name], name))
@@ -86,13 +211,40 @@ def resolve_tools(
         else:
             raise OptionsError(
                 f"--tools {name}: no function named `{name}` is defined in the notebook, and it is "
-                f"not a built-in tool ({', '.join(known)}). Define the function first."
+                f"not a built-in tool ({', '.join([PYTHON, *known])}). Define the function first."
             )
     for spec in builtin_tools.implied(options):
         if spec.name not in names:
             tools.append(builtin_tools.builtin(spec.name, options))
     tools.extend(builtin_tools.mcp_server(spec) for spec in mcp_servers)
     return tuple(tools)
+
+
+def python_tool(namespace: Mapping[str, Any]) -> PythonTool:
+    """The python tool, running code in the shell whose namespace this is.
+
+    IPython puts its own ``get_ipython`` into every user namespace, so the magics'
+    namespace names its shell (even one that is not the process's ``instance()``);
+    without it, the process's running shell. The tool keeps the shell: the session and
+    the tool loop need nothing new to run code."""
+    if callable(namespace.get(PYTHON)):
+        raise OptionsError(
+            f"--tools {PYTHON}: `{PYTHON}` is the python tool (the model runs code in this "
+            f"kernel), and the notebook also defines a function named `{PYTHON}`. The tool is "
+            f"what --tools {PYTHON} means; so that no one mistakes one for the other, rename "
+            f"the function (or `del {PYTHON}`) and run the cell again."
+        )
+    getter = namespace.get("get_ipython")
+    shell = getter() if callable(getter) else None
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "user_ns"):
+        raise OptionsError(
+            f"--tools {PYTHON} runs the model's code in an IPython kernel, and there is none here."
+        )
+    return PythonTool(shell)
 
 
 def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
@@ -157,156 +309,3 @@ def _drop_titles(schema: Any) -> None:
     elif isinstance(schema, list):
         for value in schema:
             _drop_titles(value)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What running one call produced: the text for the model, or the error it raised."""
-
-    output: str
-    error: str | None
-    seconds: float
-
-
-def run_call(tool: FunctionTool, arguments: str, timeout: float | None = None) -> Outcome:
-    """Run one call. A raising tool is not fatal: the error goes back to the model.
-
-    With a ``timeout`` (seconds), the function runs on a worker thread and the turn
-    waits at most that long; then the model is told the call timed out and the turn
-    goes on. Python cannot stop a thread, so a hung function keeps running in the
-    background (a daemon thread: it never keeps the kernel from exiting), and what it
-    prints or displays later still goes to the cell that ran it. Without a timeout
-    (``None`` or 0) it runs right here, on the caller's thread.
-    """
-    started = time.perf_counter()
-    try:
-        value = _in_thread(tool, arguments, timeout) if timeout else tool.call(arguments)
-    except _TimedOut:
-        message = f"timed out after {timeout:g} s (the function may still be running)"
-        return Outcome(f"Error: {message}", message, time.perf_counter() - started)
-    except (Exception, SystemExit) as error:  # a tool's sys.exit() (argparse...) too
-        message = _describe(error)
-        return Outcome(f"Error: {message}", message, time.perf_counter() - started)
-    return Outcome(serialize(value), None, time.perf_counter() - started)
-
-
-class _TimedOut(Exception):
-    """A tool call did not return within its timeout."""
-
-
-def _in_thread(tool: FunctionTool, arguments: str, timeout: float) -> Any:
-    """``tool.call(arguments)`` on a daemon thread, waiting at most ``timeout`` seconds.
-    The thread runs in a copy of the caller's context, so the kernel routes its output
-    to the caller's cell; what it raises is raised here."""
-    done = threading.Event()
-    outcome: list[tuple[bool, Any]] = []
-    context = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            outcome.append((True, context.run(tool.call, arguments)))
-        except BaseException as error:  # handed to the waiting caller, never lost
-            outcome.append((False, error))
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=target, name=f"jupyter-responses-tool-{tool.name}")
-    worker.daemon = True
-    worker.start()
-    if not done.wait(min(timeout, threading.TIMEOUT_MAX)):
-        raise _TimedOut
-    returned, value = outcome[0]
-    if returned:
-        return value
-    raise value
-
-
-def _describe(error: BaseException) -> str:
-    """One line the model can act on; pydantic's own message is long and carries URLs."""
-    from pydantic import ValidationError
-
-    if isinstance(error, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc']) or 'arguments'}: {e['msg']}"
-            for e in error.errors()
-        )
-        return f"invalid arguments ({problems})"
-    if isinstance(error, json.JSONDecodeError):
-        return f"the arguments are not valid JSON ({error})"
-    return f"{type(error).__name__}: {error}"
-
-
-def serialize(value: Any) -> str:
-    """A tool's return value as text: strings as they are, tables as CSV (first
-    rows), pydantic models and other data as JSON, anything else as its repr."""
-    text = _as_text(value)
-    if len(text) > MAX_RESULT_CHARS:
-        cut = len(text) - MAX_RESULT_CHARS
-        text = f"{text[:MAX_RESULT_CHARS]}\n… ({cut} more characters cut)"
-    return text
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if _is_table(value):
-        rows, cols = value.shape
-        head = value.head(MAX_TABLE_ROWS).to_csv()
-        more = f"\n… ({rows - MAX_TABLE_ROWS} more rows)" if rows > MAX_TABLE_ROWS else ""
-        return f"{rows} rows, {cols} columns (CSV):\n{head}{more}"
-    from pydantic_core import PydanticSerializationError, to_json
-
-    if callable(getattr(value, "tolist", None)):  # numpy arrays and scalars
-        value = value.tolist()
-    try:
-        return to_json(value, indent=None, serialize_unknown=False).decode()
-    except (PydanticSerializationError, TypeError, ValueError):
-        return repr(value)
-
-
-def _is_table(value: Any) -> bool:
-    shape = getattr(value, "shape", None)
-    return (
-        isinstance(shape, tuple)
-        and len(shape) == 2
-        and callable(getattr(value, "head", None))
-        and callable(getattr(value, "to_csv", None))
-    )
-
-
-#: Asks the user whether a call may run: ``confirm(name, arguments) -> bool``.
-Confirm = Callable[[str, str], bool]
-
-
-def run_pending(
-    calls: Sequence[FunctionCallEntry],
-    tools: Sequence[Tool],
-    confirm: Confirm | None,
-    timeout: float | None = None,
-) -> Iterator[ev.Event]:
-    """Run the model's function calls in order, one ``ToolRunning`` then one
-    ``ToolResult`` per call. Only the named functions can run: a call to any other
-    name gets an error result, as does a call the user denies. ``timeout`` bounds
-    each call (see ``run_call``)."""
-    functions = {t.name: t for t in tools if isinstance(t, FunctionTool)}
-    for call in calls:
-        call_id, name, arguments = call["call_id"], call["name"], call["arguments"]
-        tool = functions.get(name)
-        if tool is None:
-            message = f"no tool named {name!r} was offered"
-            yield ev.ToolResult(call_id, name, f"Error: {message}.", error=message)
-            continue
-        if confirm is not None and not confirm(name, arguments):
-            yield ev.ToolResult(call_id, name, "The user declined to run this call.", denied=True)
-            continue
-        yield ev.ToolRunning(call_id, name)
-        outcome = run_call(tool, arguments, timeout)
-        yield ev.ToolResult(call_id, name, outcome.output, outcome.error, outcome.seconds)
-
-
-def unanswered(calls: Sequence[FunctionCallEntry], reason: str) -> Iterator[ev.ToolResult]:
-    """Results for calls that will not run, so the transcript stays valid to resend."""
-    for call in calls:
-        yield ev.ToolResult(call["call_id"], call["name"], f"Not run: {reason}", error=reason)

@@ -51,16 +51,53 @@ class RefusalEntry(TypedDict):
 
 
 class FunctionCallEntry(TypedDict):
+    """A call of a tool the kernel runs, with JSON ``arguments``."""
+
     type: Literal["function_call"]
     call_id: str
     name: str
     arguments: str
 
 
-class FunctionCallOutputEntry(TypedDict):
+class CustomCallEntry(TypedDict):
+    """A call of a freeform tool the kernel runs (the python tool, where the API has
+    freeform tools): its ``input`` is raw text (the code), not JSON."""
+
+    type: Literal["custom_call"]
+    call_id: str
+    name: str
+    input: str
+
+
+class _FunctionCallOutputRequired(TypedDict):
     type: Literal["function_call_output"]
     call_id: str
     output: str
+
+
+class FunctionCallOutputEntry(_FunctionCallOutputRequired, total=False):
+    """The result of a ``function_call``. ``images``: the images that went back to the
+    model with ``output`` (a figure a function returned, the python tool's plots), as
+    indexes into the turn's ``images``, where their data is kept once."""
+
+    images: list[int]
+
+
+class _CustomCallOutputRequired(TypedDict):
+    type: Literal["custom_call_output"]
+    call_id: str
+    output: str
+
+
+class CustomCallOutputEntry(_CustomCallOutputRequired, total=False):
+    """The result of a ``custom_call``; ``images`` as for a function's result."""
+
+    images: list[int]
+
+
+#: A call the kernel runs, and its result.
+LocalCallEntry = FunctionCallEntry | CustomCallEntry
+LocalResultEntry = FunctionCallOutputEntry | CustomCallOutputEntry
 
 
 class ReasoningEntry(TypedDict):
@@ -84,9 +121,40 @@ Entry = (
     | RefusalEntry
     | FunctionCallEntry
     | FunctionCallOutputEntry
+    | CustomCallEntry
+    | CustomCallOutputEntry
     | ReasoningEntry
     | BuiltinEntry
 )
+
+
+def pending_calls(entries: list[Entry]) -> list[LocalCallEntry]:
+    """The calls of local tools in ``entries`` that have no result yet, in order."""
+    answered = {
+        e["call_id"] for e in entries if e["type"] in ("function_call_output", "custom_call_output")
+    }
+    return [
+        e
+        for e in entries
+        if (e["type"] == "function_call" or e["type"] == "custom_call")
+        and e["call_id"] not in answered
+    ]
+
+
+def result_entry(
+    entries: list[Entry], call_id: str, output: str, images: list[int]
+) -> LocalResultEntry:
+    """The entry that answers call ``call_id`` of ``entries``: a freeform call's result
+    is a ``custom_call_output``, any other's a ``function_call_output``."""
+    custom = any(e["type"] == "custom_call" and e["call_id"] == call_id for e in entries)
+    entry: LocalResultEntry
+    if custom:
+        entry = {"type": "custom_call_output", "call_id": call_id, "output": output}
+    else:
+        entry = {"type": "function_call_output", "call_id": call_id, "output": output}
+    if images:
+        entry["images"] = images
+    return entry
 
 
 class Source(TypedDict):
@@ -126,7 +194,7 @@ class CallDetail(TypedDict, total=False):
 class _CallRequired(TypedDict):
     call_id: str
     name: str
-    kind: str  # "function", or the item type of a built-in tool
+    kind: str  # "function" (a tool the kernel runs), or the item type of a built-in tool
     arguments: str
     status: CallStatus
 
@@ -199,3 +267,16 @@ def image_parts(record: str) -> tuple[str, str]:
         head, data = record.split(";base64,", 1)
         return head.removeprefix("data:"), data
     return "image/png", record
+
+
+def image_data_url(record: str) -> str:
+    """An entry of ``Turn.images`` as a ``data:`` URL (how images are sent)."""
+    mime, data = image_parts(record)
+    return f"data:{mime};base64,{data}"
+
+
+def result_images(entry: LocalResultEntry, images: list[str]) -> list[str]:
+    """The images a result sent the model, as ``data:`` URLs, from its turn's
+    ``images`` (an index that is not there, as after an import that lost an image, is
+    left out)."""
+    return [image_data_url(images[i]) for i in entry.get("images", []) if 0 <= i < len(images)]

@@ -191,8 +191,8 @@ def test_fix_sends_the_failing_cell_its_traceback_and_what_it_depends_on(
 
 
 def test_fix_of_a_cell_that_did_not_fail_says_so(loaded: KernelSession, emulator: Emulator) -> None:
-    loaded.execute("ok = 1")
-    result = loaded.execute("%responses fix 1", allow_errors=True)
+    loaded.execute("ok = 1")  # cell [2]: the %load_ext cell was [1]
+    result = loaded.execute("%responses fix 2", allow_errors=True)
     assert result.error is not None and "did not raise" in result.error.evalue
     result = loaded.execute("%responses fix", allow_errors=True)
     assert result.error is not None and "Nothing to fix" in result.error.evalue

@@ -18,6 +18,7 @@ from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..errors import OptionsError
 from ..lenient import text_of
+from ..transcript import result_images
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ..attachments import FileStore
     from ..conversation import Turn
     from ..tools import Tool
-    from ..transcript import Entry, FunctionCallEntry
+    from ..transcript import Entry, FunctionCallEntry, LocalCallEntry, LocalResultEntry
     from ..turn_request import TurnRequest
     from .connection import Connection
 
@@ -113,7 +114,7 @@ def request_kwargs(
         messages.append({"role": "system", "content": request.instructions})
     for past in [*history, turn]:
         messages.append({"role": "user", "content": _user_content(past, files)})
-        messages.extend(_entry_messages(past.output))
+        messages.extend(_entry_messages(past.output, past.images))
     kwargs: dict[str, Any] = {"model": request.model, "messages": messages}
     if request.tools:
         kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
@@ -144,9 +145,10 @@ _DOCUMENT_URL = (
 
 
 def _tool_param(tool: Tool) -> dict[str, Any]:
-    from ..tools import FunctionTool
+    """A function, or the python tool as one (its code the one string argument)."""
+    from ..tools import FunctionTool, PythonTool
 
-    if not isinstance(tool, FunctionTool):
+    if not isinstance(tool, FunctionTool | PythonTool):
         raise OptionsError(
             f"{tool.type} is a built-in tool of the Responses API: use %%respond for it. "
             "Chat Completions can only call your own Python functions."
@@ -183,29 +185,61 @@ def _user_content(turn: Turn, files: FileStore | None) -> str | list[dict[str, A
     return parts
 
 
-def _entry_messages(entries: list[Entry]) -> Iterator[dict[str, Any]]:
-    """Neutral transcript entries as chat messages; consecutive function calls become
-    one assistant message with several ``tool_calls``, as the API requires."""
+def _entry_messages(entries: list[Entry], images: list[str]) -> Iterator[dict[str, Any]]:
+    """Neutral transcript entries as chat messages; consecutive tool calls become one
+    assistant message with several ``tool_calls``, as the API requires. A tool message
+    takes only text, so the images tool results returned (``images``: the turn's, which
+    results point at) follow the round's tool messages in one user message."""
     calls: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = []  # image parts waiting for their round's results
+    names = {
+        e["call_id"]: e["name"]
+        for e in entries
+        if e["type"] == "function_call" or e["type"] == "custom_call"
+    }
     for entry in entries:
-        if entry["type"] == "function_call":
-            calls.append(
-                {
-                    "id": entry["call_id"],
-                    "type": "function",
-                    "function": {"name": entry["name"], "arguments": entry["arguments"]},
-                }
-            )
+        if entry["type"] == "function_call" or entry["type"] == "custom_call":
+            if shown:
+                yield {"role": "user", "content": shown}
+                shown = []
+            calls.append(_tool_call(entry))
             continue
         if calls:
             yield {"role": "assistant", "tool_calls": calls}
             calls = []
+        if entry["type"] == "function_call_output" or entry["type"] == "custom_call_output":
+            yield {"role": "tool", "tool_call_id": entry["call_id"], "content": entry["output"]}
+            shown += _result_images(entry, names.get(entry["call_id"], "the tool"), images)
+            continue
+        if shown:
+            yield {"role": "user", "content": shown}
+            shown = []
         if entry["type"] == "message":
             yield {"role": "assistant", "content": entry["text"]}
-        elif entry["type"] == "function_call_output":
-            yield {"role": "tool", "tool_call_id": entry["call_id"], "content": entry["output"]}
     if calls:
         yield {"role": "assistant", "tool_calls": calls}
+    if shown:
+        yield {"role": "user", "content": shown}
+
+
+def _tool_call(entry: LocalCallEntry) -> dict[str, Any]:
+    """A call as the assistant message's ``tool_calls`` holds it: a function's, or a
+    freeform (custom) tool's, as a %%respond turn may have made it."""
+    if entry["type"] == "custom_call":
+        custom = {"name": entry["name"], "input": entry["input"]}
+        return {"id": entry["call_id"], "type": "custom", "custom": custom}
+    function = {"name": entry["name"], "arguments": entry["arguments"]}
+    return {"id": entry["call_id"], "type": "function", "function": function}
+
+
+def _result_images(entry: LocalResultEntry, name: str, images: list[str]) -> list[dict[str, Any]]:
+    """The parts showing a result's images: a line saying whose they are, then each."""
+    urls = result_images(entry, images)
+    if not urls:
+        return []
+    said = "The image" if len(urls) == 1 else f"The {len(urls)} images"
+    label = {"type": "text", "text": f"{said} {name} returned (call {entry['call_id']}):"}
+    return [label, *({"type": "image_url", "image_url": {"url": url}} for url in urls)]
 
 
 def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterator[ev.Event]:

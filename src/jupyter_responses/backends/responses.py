@@ -18,6 +18,7 @@ from IPython.core.magic_arguments import argument
 from .. import builtin_tools
 from .. import events as ev
 from ..cancel import Cancel, cutting
+from ..transcript import result_images
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
 from .responses_stream import Exchange, events, whole
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ..attachments import FileStore
     from ..conversation import Turn
     from ..tools import Tool
-    from ..transcript import AttachmentRecord, Entry
+    from ..transcript import AttachmentRecord, Entry, LocalResultEntry
     from ..turn_request import TurnRequest
     from .connection import Connection, ServerQuirks
 
@@ -185,8 +186,10 @@ def request_kwargs(
 
 
 def _tool_param(tool: Tool) -> dict[str, Any]:
-    from ..tools import FunctionTool
+    from ..tools import FunctionTool, PythonTool
 
+    if isinstance(tool, PythonTool):  # freeform: the code is the call's whole input
+        return {"type": "custom", "name": tool.name, "description": tool.description}
     if isinstance(tool, FunctionTool):
         return {
             "type": "function",
@@ -302,10 +305,12 @@ def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
 
 
 def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
-    """The results of the function calls that ended the last round of this turn."""
+    """The results of the tool calls that ended the last round of this turn."""
     tail: list[dict[str, Any]] = []
     for entry in reversed(turn.output):
-        item = _entry_item(entry) if entry["type"] == "function_call_output" else None
+        if entry["type"] not in ("function_call_output", "custom_call_output"):
+            break
+        item = _entry_item(entry, turn.images)
         if item is None:
             break
         tail.append(item)
@@ -315,13 +320,26 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
 def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
     items = [_user_item(turn, sources)]
     for entry in turn.output:
-        item = _entry_item(entry)
+        item = _entry_item(entry, turn.images)
         if item is not None:
             items.append(item)
     return items
 
 
-def _entry_item(entry: Entry) -> dict[str, Any] | None:
+def _tool_output(entry: LocalResultEntry, images: list[str]) -> str | list[dict[str, Any]]:
+    """A tool result's ``output``: its text, or, with images, a text part and an
+    ``input_image`` part per image (``detail`` given: a custom tool's output needs it)."""
+    urls = result_images(entry, images)
+    if not urls:
+        return entry["output"]
+    return [
+        {"type": "input_text", "text": entry["output"]},
+        *({"type": "input_image", "image_url": url, "detail": "auto"} for url in urls),
+    ]
+
+
+def _entry_item(entry: Entry, images: list[str]) -> dict[str, Any] | None:
+    """An entry as an input item; ``images``: its turn's (what tool results point at)."""
     if entry["type"] == "message":
         message = {"role": "assistant", "content": entry["text"]}
         phase = entry.get("phase")
@@ -339,7 +357,20 @@ def _entry_item(entry: Entry) -> dict[str, Any] | None:
         return {
             "type": "function_call_output",
             "call_id": entry["call_id"],
-            "output": entry["output"],
+            "output": _tool_output(entry, images),
+        }
+    if entry["type"] == "custom_call":
+        return {
+            "type": "custom_tool_call",
+            "call_id": entry["call_id"],
+            "name": entry["name"],
+            "input": entry["input"],
+        }
+    if entry["type"] == "custom_call_output":
+        return {
+            "type": "custom_tool_call_output",
+            "call_id": entry["call_id"],
+            "output": _tool_output(entry, images),
         }
     if entry["type"] == "reasoning" and (entry.get("item") or {}).get("encrypted_content"):
         item = entry["item"]

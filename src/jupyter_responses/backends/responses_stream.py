@@ -163,13 +163,16 @@ def _reasoning_part(event: Any, kind: str, item_id: str) -> str:
     return f"{item_id}:summary:{getattr(event, 'summary_index', 0)}"
 
 
+#: Items that call a tool the kernel runs: a function, or a freeform (custom) tool such
+#: as the python tool, whose input is raw text.
+_LOCAL_CALLS = ("function_call", "custom_tool_call")
+
+
 def _started(item: Any, exchange: Exchange) -> ev.ToolCallStarted:
     call_id = getattr(item, "call_id", None) or item.id
     exchange.calls[item.id] = call_id
     name = getattr(item, "name", None) or item.type
-    return ev.ToolCallStarted(
-        call_id, name, "function" if item.type == "function_call" else item.type
-    )
+    return ev.ToolCallStarted(call_id, name, "function" if item.type in _LOCAL_CALLS else item.type)
 
 
 #: Annotations that name a file rather than a web page.
@@ -370,9 +373,10 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
     """A finished call item: a function call as it is; a built-in tool's item read by
     its declaration into neutral fields, its inline images as images of their own.
     ``data``: the item already dumped, if it was."""
-    if item.type == "function_call":
+    if item.type in _LOCAL_CALLS:
         call_id = getattr(item, "call_id", None) or item.id
-        yield ev.ToolCallDone(call_id, item.name or "", item.arguments or "")
+        said = item.arguments if item.type == "function_call" else item.input
+        yield ev.ToolCallDone(call_id, item.name or "", said or "")
         return
     data = as_dict(item) if data is None else data
     detail = builtin_tools.item_kind(item.type).read(data)
@@ -423,6 +427,13 @@ def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
                 "call_id": text_of(data.get("call_id")) or text_of(data.get("id")),
                 "name": text_of(data.get("name")),
                 "arguments": text_of(data.get("arguments")),
+            }
+        elif kind == "custom_tool_call":
+            yield {
+                "type": "custom_call",
+                "call_id": text_of(data.get("call_id")) or text_of(data.get("id")),
+                "name": text_of(data.get("name")),
+                "input": text_of(data.get("input")),
             }
         else:
             yield {"type": "builtin", "name": kind, "item": data}

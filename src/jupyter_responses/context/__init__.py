@@ -13,8 +13,9 @@ depends on.
     sections.py   the text's blocks and their Markdown
     budget.py     fitting a token budget: oldest cells dropped, longest pieces shortened
     redact.py     secrets out of everything sent
-    gather.py     specs -> Gathered (text, items, images, notes)
+    gather.py     the sections of cells, variables, a value, the last error -> Gathered
     fix.py        the failing cell and the cells it depends on
+    entry.py      gather(): each SPEC to its sections, fitted to the budget
 
 Importing this package imports no heavy library and nothing of IPython's.
 """
@@ -22,8 +23,9 @@ Importing this package imports no heavy library and nothing of IPython's.
 from __future__ import annotations
 
 from .capture import CellLog, install, uninstall
+from .entry import gather
 from .fix import fix_context
-from .gather import ContextItem, Gathered, gather
+from .gather import ContextItem, Gathered
 from .redact import redact
 from .sections import ContextImage
 from .specs import Spec, parse_specs

@@ -55,7 +55,7 @@ def _failing_cell(cells: list[CellRecord], count: int | None) -> CellRecord:
     if cell is None:
         raise OptionsError(
             f"There is no code cell [{count}] to fix: it has not run, or it was a prompt, "
-            f"or it is older than the {len(cells)} cells kept."
+            f"or it is older than the {len(cells)} cell{'' if len(cells) == 1 else 's'} kept."
         )
     if cell.error is None:
         raise OptionsError(

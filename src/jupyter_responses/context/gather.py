@@ -5,7 +5,6 @@ be trimmed or redacted."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,6 @@ from .capture import log_for
 from .records import CellRecord, ImageRef, resolve_carriage_returns, strip_ansi
 from .redact import REDACTED, environment_secrets, is_secret_name, redact_counting, secret_values
 from .sections import ContextImage, Piece, Section, count_range, render
-from .specs import CellsSpec, ErrorSpec, FixSpec, Spec, VarsSpec, parse_specs
 from .summaries import describe, is_user_value, markdown_table, one_line, shape_of
 
 #: Images sent with one turn at most: explicitly named values first, then the newest cells.
@@ -52,34 +50,6 @@ class Redactor:
         return text
 
 
-def gather(specs: Sequence[str], shell: Any, budget_tokens: int = 8000) -> Gathered:
-    """What ``--context SPEC...`` puts before the prompt. Raises ``OptionsError`` for a
-    spec that means nothing, an unknown variable, or ``error`` with no error yet."""
-    parsed = parse_specs(specs)
-    if not parsed:
-        return Gathered("", [], [], [])
-    redactor = Redactor(shell)
-    notes: list[str] = []
-    sections: list[Section] = []
-    for spec in parsed:
-        sections.extend(_sections_for(spec, shell, redactor, notes))
-    return finish(sections, budget_tokens, notes, redactor)
-
-
-def _sections_for(spec: Spec, shell: Any, redactor: Redactor, notes: list[str]) -> list[Section]:
-    if isinstance(spec, CellsSpec):
-        return _cells(shell, spec.last, redactor, notes)
-    if isinstance(spec, VarsSpec):
-        return [_variables(shell, redactor)]
-    if isinstance(spec, ErrorSpec):
-        return [_last_error(shell, redactor)]
-    if isinstance(spec, FixSpec):
-        from .fix import fix_sections  # it builds on this module's sections
-
-        return fix_sections(shell, spec.count, redactor)
-    return [_named(shell, spec.path, redactor)]
-
-
 def finish(
     sections: list[Section], budget_tokens: int, notes: list[str], redactor: Redactor
 ) -> Gathered:
@@ -101,7 +71,9 @@ def finish(
 
 
 # -- cells ------------------------------------------------------------------------------------
-def _cells(shell: Any, last: int | None, redactor: Redactor, notes: list[str]) -> list[Section]:
+def cell_sections(
+    shell: Any, last: int | None, redactor: Redactor, notes: list[str]
+) -> list[Section]:
     cells = log_for(shell).cells()
     if last is not None:
         cells = cells[-last:]
@@ -221,7 +193,7 @@ def user_variables(shell: Any) -> dict[str, object]:
     }
 
 
-def _variables(shell: Any, redactor: Redactor) -> Section:
+def variables_section(shell: Any, redactor: Redactor) -> Section:
     variables = user_variables(shell)
     names = sorted(variables, key=lambda n: (n.lower(), n))
     rows = []
@@ -250,7 +222,7 @@ def _variables(shell: Any, redactor: Redactor) -> Section:
 
 
 # -- one value ---------------------------------------------------------------------------------
-def _named(shell: Any, path: str, redactor: Redactor) -> Section:
+def named_section(shell: Any, path: str, redactor: Redactor) -> Section:
     value = resolve(shell, path)
     parts = path.split(".")
     if any(is_secret_name(part) for part in parts):
@@ -307,7 +279,7 @@ def last_failed(shell: Any) -> CellRecord | None:
     return next((c for c in reversed(log_for(shell).cells()) if c.error is not None), None)
 
 
-def _last_error(shell: Any, redactor: Redactor) -> Section:
+def last_error_section(shell: Any, redactor: Redactor) -> Section:
     cell = last_failed(shell)
     if cell is None or cell.error is None:
         raise OptionsError(

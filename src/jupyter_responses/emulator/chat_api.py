@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from . import tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
 from .responses_events import new_id, split
@@ -48,6 +49,9 @@ def validate(body: Any) -> None:
                 f"tools[{index}].type",
                 "invalid_value",
             )
+    for index, message in enumerate(messages):
+        if isinstance(message, dict):
+            tool_outputs.check_chat_message(message, index)
     _check_tool_pairs(messages)
 
 
@@ -98,6 +102,11 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
             )
         else:
             text, attachments = content or "", 0
+        if m.get("role") == "user" and messages and messages[-1].role == "tool" and attachments:
+            # A tool message takes only text: the images the round's tools returned
+            # follow its tool messages in a user message. They are the tools' results.
+            messages[-1].attachments += tool_outputs.images_in(m)
+            continue
         calls = m.get("tool_calls") or []
         called = [_called_name(call) for call in calls]
         names.update((call.get("id", ""), name) for call, name in zip(calls, called, strict=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import tool_outputs
 from .errors import ApiError, invalid
 
 #: What a tool's name may be, on both APIs (and how long).
@@ -28,7 +29,6 @@ _DECLARATION_FIELDS = {
     "async",
 }
 _FORMAT_FIELDS = {"text": {"type"}, "grammar": {"type", "syntax", "definition"}}
-_OUTPUT_PARTS = ("input_text", "input_image", "input_file")
 
 
 def check_declaration(tool: dict[str, Any], where: str) -> None:
@@ -77,25 +77,7 @@ def check_item(item: dict[str, Any], where: str) -> None:
         _required(item, "input", where, str)
         return
     output = _required(item, "output", where, (str, list))
-    if isinstance(output, str):
-        return
-    for number, part in enumerate(output):
-        at = f"{where}.output[{number}]"
-        _typed(part, at, dict)
-        kind = _required(part, "type", at, str)
-        if kind not in _OUTPUT_PARTS:
-            raise _unsupported(kind, list(_OUTPUT_PARTS), f"{at}.type")
-        if kind == "input_text":
-            _required(part, "text", at, str)
-
-
-def output_text(output: Any) -> tuple[str, int]:
-    """What a custom tool's output says, and how many images and files came with it."""
-    if isinstance(output, str):
-        return output, 0
-    parts = [p for p in output or [] if isinstance(p, dict)]
-    text = "".join(p.get("text", "") for p in parts if p.get("type") == "input_text")
-    return text, sum(1 for p in parts if p.get("type") in ("input_image", "input_file"))
+    tool_outputs.check_output(output, f"{where}.output", detail_required=True)
 
 
 # -- the API's messages ----------------------------------------------------------------

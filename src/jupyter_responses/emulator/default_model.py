@@ -253,6 +253,8 @@ def _summarise_tool_results(dialogue: Dialogue) -> str:
         shown = message.text.strip().replace("\n", " ")
         if len(shown) > 300:
             shown = shown[:300] + "…"
+        if message.attachments:  # images (or files) it returned with the text
+            shown += f" (+{_plural(message.attachments, 'image')})"
         lines.append(f"- `{message.tool_name or 'tool'}` → {shown}")
     return "\n".join(lines)
 

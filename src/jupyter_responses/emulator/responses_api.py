@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import conversations, custom_tools
+from . import conversations, custom_tools, tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
@@ -166,6 +166,9 @@ def validate(body: Any) -> None:
         for index, item in enumerate(body["input"]):
             if isinstance(item, dict) and item.get("type") in _CUSTOM_ITEMS:
                 custom_tools.check_item(item, f"input[{index}]")
+            elif isinstance(item, dict) and item.get("type") == "function_call_output":
+                where = f"input[{index}].output"
+                tool_outputs.check_output(item.get("output"), where, detail_required=False)
 
 
 #: What the API answers to JSON mode where no message says "json" (and the param it names).
@@ -282,9 +285,9 @@ def _messages(
                 raise invalid(
                     f"No tool call found for function call output with call_id {call_id}.", "input"
                 )
-            output = item.get("output", "")
-            text = output if isinstance(output, str) else json.dumps(output)
-            out.append(Message("tool", text, tool_name=call_ids.get(call_id)))
+            text, attachments = tool_outputs.output_text(item.get("output"))
+            name = call_ids.get(call_id)
+            out.append(Message("tool", text, tool_name=name, attachments=attachments))
         elif kind == "custom_tool_call":
             call_ids[item.get("call_id", "")] = item.get("name", "")
             out.append(Message("assistant", tool_calls=[item.get("name", "")]))
@@ -295,7 +298,7 @@ def _messages(
                     f"No tool call found for custom tool call output with call_id {call_id}.",
                     "input",
                 )
-            text, attachments = custom_tools.output_text(item.get("output"))
+            text, attachments = tool_outputs.output_text(item.get("output"))
             name = call_ids.get(call_id)
             out.append(Message("tool", text, tool_name=name, attachments=attachments))
         elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):

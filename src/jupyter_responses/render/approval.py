@@ -1,4 +1,5 @@
-"""``--approve``: ask before each tool call. No answer is no: a call runs only on an
+"""``--approve``: ask before each tool call (and before each run of the python tool,
+unless ``python_tool_approve`` is off). No answer is no: a call runs only on an
 explicit yes.
 
 Magics ask with ``input()``, which every Jupyter frontend shows as a prompt while the
@@ -10,14 +11,37 @@ panel, whose requests run off the kernel's main thread, asks with buttons instea
 
 from __future__ import annotations
 
+import json
+
+#: Lines of code a question shows (the call's section in a notebook shows all of it).
+QUESTION_LINES = 20
+
 
 def question(name: str, arguments: str) -> str:
-    return f"Run {name}({' '.join(arguments.split())})?"
+    """``Run get_time({"city": "Oslo"})?`` for a function's JSON arguments; for code
+    (the python tool's: not a JSON object), the code itself, indented on lines of its
+    own, so a terminal, where no section shows it, reads what it is asked to run."""
+    if _is_json_object(arguments):
+        return f"Run {name}({' '.join(arguments.split())})?"
+    lines = arguments.strip("\n").splitlines() or [""]
+    shown = lines[:QUESTION_LINES]
+    if len(lines) > QUESTION_LINES:
+        shown.append(f"… ({len(lines) - QUESTION_LINES} more lines)")
+    code = "\n".join(f"    {line}".rstrip() for line in shown)
+    return f"Run this {name} code?\n{code}\n"
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text or "{}"), dict)
+    except ValueError:
+        return False
 
 
 def ask_with_input(name: str, arguments: str) -> bool:
+    asked = question(name, arguments)
     try:
-        reply = input(f"{question(name, arguments)} [y/N] ")
+        reply = input(asked + ("[y/N] " if asked.endswith("\n") else " [y/N] "))
     except (EOFError, RuntimeError, NotImplementedError):  # no stdin, e.g. a headless run
         print(f"Not run: {name} needs approval and nobody can answer here.")
         return False

@@ -34,6 +34,9 @@ SHOWN_RESULT_CHARS = 2_000
 #: The icon of a call to one of the user's own functions (built-in tools bring theirs).
 FUNCTION_ICON = "🔧"
 
+#: The icon of a local call that runs code (the python tool), by the code's language.
+CODE_ICONS = {"python": "🐍"}
+
 #: How a call's status reads in its title.
 CALL_STATES = {"running": "running…"}
 
@@ -205,7 +208,10 @@ def call_title(call: CallRecord) -> str:
     ``name(city="Oslo")``, a built-in tool by its label and its query or code (or, for a
     server's own tool, ``server.name(...)``), so two calls of one tool read apart."""
     detail = call.get("detail", {})
-    if call["kind"] == "function":
+    if call["kind"] == "function" and detail.get("code"):  # code the kernel runs
+        icon = CODE_ICONS.get(detail.get("language", ""), FUNCTION_ICON)
+        name, named = call["name"], False
+    elif call["kind"] == "function":
         icon, name, named = FUNCTION_ICON, call["name"], True
     else:
         kind = builtin_tools.item_kind(call["kind"])
@@ -271,7 +277,8 @@ def call_body(call: CallRecord) -> str:
     arguments, then each neutral field the tool reported, then its result or error."""
     detail = call.get("detail", {})
     parts: list[str] = []
-    if call["arguments"]:
+    runs_code = call["kind"] == "function" and bool(detail.get("code"))
+    if call["arguments"] and not runs_code:  # code is shown as code, below
         if call["kind"] == "function" or detail or call["status"] != "running":
             parts.append("Arguments:\n\n" + fence(_pretty_arguments(call["arguments"]), "json"))
         else:  # code a built-in tool is writing, shown as it streams
@@ -308,7 +315,9 @@ def call_body(call: CallRecord) -> str:
         parts.append(f"Prompt: {escape_markdown(' '.join(detail['prompt'].split()))}")
     for url in detail.get("images", []):
         parts.append(f"Image: {link(url, url)}")
-    if call.get("error") and call["status"] == "error":
+    if runs_code and call.get("output") is not None:  # its output holds any traceback
+        parts.append("Output:\n\n" + fence(_shorten(str(call.get("output")))))
+    elif call.get("error") and call["status"] == "error":
         parts.append(f"**Error:** {fence_inline(call['error'] or '')}")
     elif call.get("output") is not None:
         parts.append("Result:\n\n" + fence(_shorten(str(call.get("output")))))
