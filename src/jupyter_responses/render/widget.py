@@ -12,7 +12,10 @@ widget state to read; the panel keeps the widgets.
 Three widgets per turn (a box, the HTML, the chrome), and no more: every widget opens a
 comm, which costs the kernel time on every turn, and ipywidgets would give each its own
 layout (and the HTML a style) too. Those never change, so every turn shares one of each
-(``_shared``), opened once per kernel and never closed.
+(``_shared``), opened once per kernel and never closed. And a cell's three are not closed
+when its turn ends (its output is the static bundle by then, so nothing shows them): they
+are emptied and kept for the next cell's turn (``_SPARE``), so a kernel running turn
+after turn opens them once.
 """
 
 from __future__ import annotations
@@ -60,14 +63,22 @@ class WidgetView(LiveView):
         interval: float = 0.05,
         *,
         in_cell: bool = True,
-        confirm: Callable[[str, str], bool] = ask_with_input,
+        confirm: Callable[[str, str], bool] | None = None,
     ) -> None:
         import ipywidgets as w
 
         super().__init__(interval)
         self.in_cell = in_cell
-        self._confirm = confirm
+        # A cell asks at the input prompt. Off the main thread (the panel) that prompt
+        # cannot work: the panel passes its own ``confirm`` (Approve / Deny), and a view
+        # given none refuses, so a call is never run unasked.
+        self._confirm = confirm or (ask_with_input if in_cell else _refuse)
         self.handle: DisplayHandle | None = None
+        spare = _SPARE.pop() if in_cell and _SPARE else None
+        if spare is not None and spare.usable():
+            self.widget, self.body, self.chrome = spare.widget, spare.body, spare.chrome
+            self.images = None
+            return
         shared = _shared()
         # HTMLMath: JupyterLab's MathJax typesets the math spans markup.to_html keeps
         self.body = w.HTMLMath(layout=shared.full_width, style=shared.html_style)
@@ -148,8 +159,37 @@ class WidgetView(LiveView):
         self.images.children = (*self.images.children, picture)
 
     def close(self) -> None:
-        """Free every widget's comm (the cell keeps the static bundle instead)."""
-        close_tree(self.widget)
+        """The cell keeps the static bundle instead: the widgets are emptied and kept
+        for the next cell's turn (one set is kept; any other is closed)."""
+        if self.in_cell and not _SPARE:
+            with self.chrome.hold_sync():
+                self.chrome.status, self.chrome.running, self.chrome.turn_id = "", True, ""
+            self.body.value = ""
+            _SPARE.append(_CellWidgets(self.widget, self.body, self.chrome))
+        else:
+            close_tree(self.widget)
+
+
+@dataclass(frozen=True)
+class _CellWidgets:
+    """A cell turn's box, HTML and chrome, kept between turns."""
+
+    widget: Any
+    body: Any
+    chrome: TurnChrome
+
+    def usable(self) -> bool:
+        """Not closed meanwhile (``Widget.close_all``, a test tearing down)."""
+        return all(part.comm is not None for part in (self.widget, self.body, self.chrome))
+
+
+#: The idle set of a cell turn's widgets (at most one), for the next cell's turn.
+_SPARE: list[_CellWidgets] = []
+
+
+def _refuse(name: str, arguments: str) -> bool:
+    """No one to ask: not run (the model is told it was declined)."""
+    return False
 
 
 def _waiting(turn: Turn) -> str:
