@@ -6,13 +6,12 @@ emulator received must validate against OpenAI's spec."""
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 from jupyter_responses import events as ev
 from jupyter_responses.emulator import Emulator
@@ -21,6 +20,7 @@ from jupyter_responses.errors import OptionsError
 from jupyter_responses.session import Session
 from jupyter_responses.tools import PYTHON_DESCRIPTION
 from jupyter_responses.turn_request import TurnOptions, build_request
+from tests.shells import own_shell
 from tests.spec import validate_request
 
 from .conftest import RecordingView, settings_for
@@ -29,14 +29,9 @@ CODE = "x = 6 * 7\nprint(x)\nx + 1"
 
 
 @pytest.fixture
-def shell(tmp_path: Any) -> Iterator[InteractiveShell]:
-    """A shell of its own (not the process's ``instance()``), history in memory."""
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    made = InteractiveShell(config=config, ipython_dir=str(tmp_path))
-    yield made
-    atexit.unregister(made.atexit_operations)
-    made.atexit_operations()
+def shell(tmp_path: Path) -> Iterator[InteractiveShell]:
+    with own_shell(tmp_path) as made:
+        yield made
 
 
 def ask(session: Session, shell: InteractiveShell, api: str, prompt: str, **options: Any) -> Any:

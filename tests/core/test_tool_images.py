@@ -6,20 +6,20 @@ turns' history. Every body the emulator received must validate against OpenAI's 
 
 from __future__ import annotations
 
-import atexit
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 from jupyter_responses import events as ev
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 from jupyter_responses.session import Session
 from jupyter_responses.turn_request import TurnOptions, build_request
+from tests.shells import own_shell
 from tests.spec import validate_request
 
 from .conftest import RecordingView
@@ -138,13 +138,9 @@ def test_chat_sends_the_text_in_the_tool_message_and_the_images_after_the_round(
 
 
 @pytest.fixture
-def shell(tmp_path: Any) -> Iterator[InteractiveShell]:
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    made = InteractiveShell(config=config, ipython_dir=str(tmp_path))
-    yield made
-    atexit.unregister(made.atexit_operations)
-    made.atexit_operations()
+def shell(tmp_path: Path) -> Iterator[InteractiveShell]:
+    with own_shell(tmp_path) as made:
+        yield made
 
 
 PLOT = """

@@ -16,24 +16,14 @@ from jupyter_responses.context import fix_context, gather, install, parse_specs,
 from jupyter_responses.context.sections import FOOTER, HEADER
 from jupyter_responses.context.specs import CellsSpec, ErrorSpec, NameSpec, VarsSpec
 from jupyter_responses.errors import OptionsError
+from tests.shells import recording_instance
 from tests.unit.test_context_capture import tiny_png
 
 
 @pytest.fixture
 def shell() -> Iterator[Any]:
-    """A fresh shell (the singleton, so ``display()`` reaches it; history in memory),
-    recording its cells."""
-    InteractiveShell.clear_instance()
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    made = InteractiveShell.instance(config=config)
-    made.colors = "nocolor"
-    install(made)
-    yield made
-    uninstall(made)
-    atexit.unregister(made.atexit_operations)
-    made.atexit_operations()
-    InteractiveShell.clear_instance()
+    with recording_instance() as made:
+        yield made
 
 
 def run(shell: Any, *cells: str) -> None:

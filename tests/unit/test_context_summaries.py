@@ -4,35 +4,24 @@ is not installed), and the redaction rules on their own."""
 
 from __future__ import annotations
 
-import atexit
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
-from jupyter_responses.context import gather, install, redact, uninstall
+from jupyter_responses.context import gather, redact
 from jupyter_responses.context.redact import is_secret_name, redact_counting
 from jupyter_responses.context.summaries import describe, one_line, shape_of, short_repr
+from tests.shells import recording_instance
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
 def shell() -> Iterator[Any]:
-    InteractiveShell.clear_instance()
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    made = InteractiveShell.instance(config=config)
-    made.colors = "nocolor"
-    install(made)
-    yield made
-    uninstall(made)
-    atexit.unregister(made.atexit_operations)
-    made.atexit_operations()
-    InteractiveShell.clear_instance()
+    with recording_instance() as made:
+        yield made
 
 
 def run(shell: Any, code: str) -> None:

@@ -4,36 +4,30 @@ as a cell would, its output reaches the cell and the model alike, and nothing it
 
 from __future__ import annotations
 
-import atexit
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 from jupyter_responses import python_tool
 from jupyter_responses.python_tool import run_python
 from jupyter_responses.tools import MAX_RESULT_CHARS
+from tests.shells import own_shell
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def shell(tmp_path: Any) -> Iterator[Any]:
-    """A fresh shell of its own (not the process's ``instance()``), with its history in
-    memory; ended as IPython would end it at exit."""
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    made = InteractiveShell(config=config, ipython_dir=str(tmp_path))
-    yield made
-    atexit.unregister(made.atexit_operations)
-    made.atexit_operations()
+def shell(tmp_path: Path) -> Iterator[InteractiveShell]:
+    with own_shell(tmp_path) as made:
+        yield made
 
 
 def _wait_for_workers(seconds: float = 5.0) -> None:
