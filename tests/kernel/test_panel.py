@@ -270,3 +270,177 @@ def test_the_context_field_sends_the_notebook_and_retry_keeps_it(
     assert "no_such_variable" in _value(kernel, "p.notice.value")
     assert _value(kernel, "p.prompt.value") == "And now?"
     assert len(requests(emulator, "/v1/responses")) == 1
+
+
+CLICK = {"method": "custom", "content": {"event": "click"}}
+
+#: The texts a widget tree shows (each widget's value), tags stripped, and its buttons.
+SHOWN = (
+    "import html, re, ipywidgets\n"
+    "def texts(w):\n"
+    "    return [str(getattr(w, 'value', ''))] + [t for c in getattr(w, 'children', ()) "
+    "for t in texts(c)]\n"
+    "def buttons(w):\n"
+    "    own = [w.description] if isinstance(w, ipywidgets.Button) else []\n"
+    "    return own + [b for c in getattr(w, 'children', ()) for b in buttons(c)]\n"
+    "def shown(w):\n"
+    "    return html.unescape(re.sub('<[^>]*>', ' ', ' '.join(texts(w))))\n"
+)
+
+
+def _question(kernel: KernelSession) -> tuple[str, str, str]:
+    """The question the panel is waiting on: its Approve and Deny buttons' comms, and
+    the HTML of the answer it waits in (the turn's view, then the question)."""
+    asked = kernel.execute(
+        "import time\nt = time.monotonic()\n"
+        "while (p.approvals is None or p.approvals.pending is None) "
+        "and time.monotonic() - t < 20: time.sleep(0.05)\n"
+        "q = p.approvals.pending\n"
+        "print(q.approve_button.model_id, q.deny_button.model_id)\n"
+        "print(' '.join(texts(p.messages.children[0])))"
+    ).stdout
+    ids, shown = asked.split("\n", 1)
+    approve, deny = ids.split()
+    return approve, deny, shown
+
+
+def _python(code: str, call_id: str) -> s.Reply:
+    return s.tool_calls(s.CustomToolCall("python", code, call_id=call_id))
+
+
+def test_the_tools_field_offers_a_function_and_retry_offers_it_again(
+    kernel: KernelSession, emulator: Emulator
+) -> None:
+    kernel.execute("%load_ext jupyter_responses\n%config ResponsesMagics.max_retries = 0")
+    opened = kernel.execute(OPEN)
+    kernel.execute(
+        "def get_weather(city: str) -> dict:\n"
+        '    """Current weather for a city."""\n'
+        "    return {'city': city, 'sky': 'clear'}"
+    )
+    kernel.execute('p.tools.value = "get_weather"')
+    emulator.enqueue(
+        s.tool_calls(s.FunctionCall("get_weather", {"city": "Oslo"}, call_id="w1")),
+        s.text("Clear in Oslo."),
+    )
+    _submit(kernel, opened, "Weather in Oslo?")
+    _wait_idle(kernel)
+    first, second = requests(emulator, "/v1/responses")
+    (tool,) = first["tools"]
+    assert tool["type"] == "function" and tool["name"] == "get_weather"
+    assert tool["description"] == "Current weather for a city."
+    assert second["input"] == [
+        {
+            "type": "function_call_output",
+            "call_id": "w1",
+            "output": '{"city":"Oslo","sky":"clear"}',
+        }
+    ]
+    assert "Clear in Oslo." in kernel.execute("%responses history").stdout
+    assert _value(kernel, "p.approvals.pending") == "None", "a function runs unasked"
+    assert _value(kernel, "p.tools.value") == "get_weather", "kept between messages"
+
+    # Retry offers the tools the failed message offered, whatever the field says now.
+    emulator.enqueue(s.HTTPError(503))
+    _submit(kernel, opened, "And tomorrow?")
+    _wait_idle(kernel)
+    kernel.execute('p.tools.value = ""')
+    emulator.enqueue(s.text("Clear again."))
+    kernel.execute("p.retry_button.click()")
+    _wait_idle(kernel)
+    *_, failed, retried = requests(emulator, "/v1/responses")
+    assert failed["tools"] == retried["tools"] == first["tools"]
+    assert user_texts(retried)[-1] == "And tomorrow?"
+
+
+def test_the_python_tool_asks_in_the_panel_approve_runs_deny_does_not(
+    kernel: KernelSession, emulator: Emulator
+) -> None:
+    opened = kernel.execute(OPEN)
+    kernel.execute(SHOWN)
+    kernel.execute('p.tools.value = "python"')
+    emulator.enqueue(_python("answer = 41 + 1\nanswer", "k1"), s.text("It is 42."))
+    _submit(kernel, opened, "Compute it")
+    approve, _deny, shown = _question(kernel)
+    # The call's section, open, shows the code highlighted as Python; the question
+    # under it names the call.
+    section, question = shown.split("Run this python code?")
+    assert '<details class="jr-section" data-jr-key="k1" open="">' in section, section
+    assert "🐍 python: answer = 41 + 1 — requested" in section
+    assert 'data-jr-lang="python"' in section
+    assert "🐍 python: answer = 41 + 1" in question, question
+    # The worker waits; the kernel stays free and nothing ran yet.
+    assert _value(kernel, "p.busy, 'answer' in globals()") == "True False"
+    kernel.comm_send(approve, CLICK)
+    _wait_idle(kernel)
+    assert _value(kernel, "answer") == "42"
+    _first, second = requests(emulator, "/v1/responses")
+    assert second["input"] == [{"type": "custom_tool_call_output", "call_id": "k1", "output": "42"}]
+    # The buttons are gone; one line says what was decided.
+    newest = "p.messages.children[0]"
+    assert "✓ Approved: 🐍 python: answer = 41 + 1" in _value(kernel, f"shown({newest})")
+    assert _value(kernel, f"buttons({newest})") == "[]"
+    assert "It is 42." in _value(kernel, f"shown({newest})")
+
+    emulator.enqueue(_python("touched = True", "k2"), s.text("Left alone."))
+    _submit(kernel, opened, "Touch it")
+    _approve, deny, _shown = _question(kernel)
+    kernel.comm_send(deny, CLICK)
+    _wait_idle(kernel)
+    assert _value(kernel, "'touched' in globals()") == "False"
+    assert requests(emulator, "/v1/responses")[-1]["input"] == [
+        {
+            "type": "custom_tool_call_output",
+            "call_id": "k2",
+            "output": "The user declined to run this call.",
+        }
+    ]
+    said = _value(kernel, f"shown({newest})")
+    assert "✕ Denied: 🐍 python: touched = True" in said and "Left alone." in said, said
+    assert "python: touched = True — denied" in said
+
+
+def test_stop_while_asked_denies_and_ends_the_turn(
+    kernel: KernelSession, emulator: Emulator
+) -> None:
+    opened = kernel.execute(OPEN)
+    kernel.execute(SHOWN)
+    kernel.execute('p.tools.value = "python"')
+    emulator.enqueue(_python("stopped_here = True", "k3"), s.text("Never asked for."))
+    _submit(kernel, opened, "Run something")
+    _question(kernel)
+    clicked = time.monotonic()
+    kernel.comm_send(_comm(opened, "ButtonModel", "Stop"), CLICK)
+    _wait_idle(kernel, timeout=5)
+    assert time.monotonic() - clicked < 3
+    assert _value(kernel, "'stopped_here' in globals()") == "False"
+    assert len(requests(emulator, "/v1/responses")) == 1, "the turn ended: nothing more sent"
+    assert "⏹" in kernel.execute("%responses history").stdout
+    said = _value(kernel, "shown(p.messages.children[0])")
+    assert "✕ Denied: 🐍 python: stopped_here = True (stopped)" in said, said
+    assert _value(kernel, "buttons(p.messages.children[0])") == "[]"
+    assert _value(kernel, "p.prompt.disabled, p.tools.disabled") == "False False"
+
+
+def test_a_tool_the_panel_cannot_offer_is_said_in_its_notice(
+    kernel: KernelSession, emulator: Emulator
+) -> None:
+    opened = kernel.execute(OPEN)
+    kernel.execute("limit = 3")
+    for tools, said in (
+        ("python, no_such_tool", "Tools field, no_such_tool: no function named `no_such_tool`"),
+        ("limit", "Tools field, limit: `limit` is not a function (it is of type int)."),
+    ):
+        kernel.execute(f"p.tools.value = {tools!r}")
+        _submit(kernel, opened, "Use it")
+        notice = _value(kernel, "p.notice.value")
+        assert said in notice and "--tools" not in notice, notice
+        assert _value(kernel, "p.prompt.value") == "Use it"
+        assert _value(kernel, "p.tools.value") == tools, "the typed names are kept"
+    # A built-in tool needs the Responses API: said before anything is sent.
+    kernel.execute('p.api.value = "Chat Completions"; p.tools.value = "web_search"')
+    _submit(kernel, opened, "Use it")
+    notice = _value(kernel, "p.notice.value")
+    assert "switch the panel to Responses for it" in notice, notice
+    assert emulator.requests("/v1/responses") == emulator.requests("/v1/chat/completions") == []
+    assert _value(kernel, "len(p.messages.children)") == "0"

@@ -1,11 +1,13 @@
 """The chat panel: the kernel's conversation as a chat, with its input box.
 
-``panel.py`` holds the panel and its worker; ``messages.py`` the pieces of its message
-list; ``wording.py`` words errors for it; ``prompt_box.py`` the input and
-``model_box.py`` the model box (anywidgets whose scripts are ``prompt_box.js`` and
-``model_box.js``); ``panel.css`` styles the panel; ``saved.py`` (with ``stand_in.css``)
-is what a saved notebook shows in its place. (Not named
-``panel/``: that would shadow the public ``jupyter_responses.panel()`` once imported.)
+``panel.py`` holds the panel and its worker; ``sent.py`` what a message asks for and
+the request made from it; ``messages.py`` the pieces of its message list;
+``approve.py`` the Approve / Deny question a tool call may need; ``wording.py`` words
+errors for it; ``prompt_box.py`` the input and ``model_box.py`` the model box
+(anywidgets whose scripts are ``prompt_box.js`` and ``model_box.js``); ``panel.css``
+styles the panel; ``saved.py`` (with ``stand_in.css``) is what a saved notebook shows
+in its place. (Not named ``panel/``: that would shadow the public
+``jupyter_responses.panel()`` once imported.)
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ the session's lock keeps panel and magic turns from interleaving.
 What the user typed is never lost: text the panel cannot send goes back into the box,
 and a turn that fails ends in its error (worded for the panel: ``wording.py``) with a
 Retry button that sends the same text, to the same model and API, again.
+
+The Tools field offers tools as ``--tools`` does (the notebook's functions, ``python``,
+the built-ins); a call that must be asked for shows Approve and Deny in its answer
+(``approve.py``), since a prompt cannot be answered from the worker thread.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import functools
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 from IPython import get_ipython
@@ -28,17 +32,15 @@ from ..render.base import SAID_BY_THE_ERROR
 from ..render.markup import escape_html
 from ..render.widget import WidgetView, close_tree
 from ..session import Session
-from ..turn_request import TurnOptions, TurnRequest, build_request
+from .approve import Approvals
 from .messages import Watched, assistant, error_html, failure_box, has_content, row
 from .saved import PanelBox, display_with_stand_in
+from .sent import API_LABELS, Sent, request_for
 from .wording import for_panel
 
 if TYPE_CHECKING:
     from ..conversation import Conversation, Turn
-
-#: The API selector's values, as each backend names itself ("Chat Completions"), and
-#: the API each one means.
-API_LABELS = {backend.label: backend.api for backend in BACKENDS.values()}
+    from ..turn_request import TurnRequest
 
 #: What the message list says while it is empty: when the panel opens on a fresh
 #: conversation, and after New chat.
@@ -53,16 +55,6 @@ FRESH = "New conversation. Type a message below and press Enter to send."
 def panel_style() -> str:
     """The panel's ``<style>`` block (``panel.css``, read once)."""
     return style_block(__package__, "panel.css")
-
-
-class Sent(NamedTuple):
-    """What a message asked for, kept for its Retry: the text, the API's label, the
-    model and the Context field's specs."""
-
-    text: str
-    api: str
-    model: str
-    context: str = ""
 
 
 class ChatPanel:
@@ -117,6 +109,16 @@ class ChatPanel:
             "vars, a variable's name, error, fix (comma-separated; empty: none)",
         )
         self.context.add_class("jr-context")
+        # The tools each message offers (--tools names), kept between messages; the
+        # functions are looked up in the kernel's namespace when a message is sent.
+        self.tools = w.Text(
+            placeholder="Tools: python, get_weather",
+            tooltip="Tools the model may use, as with --tools: python (it runs code here, "
+            "after you approve), your functions' names, web_search... (empty: none)",
+        )
+        self.tools.add_class("jr-tools")
+        #: The newest turn's Approve / Deny questions, which Stop answers no.
+        self.approvals: Approvals | None = None
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.stop_button.add_class("jr-panel-stop")
         self.notice = w.HTML()
@@ -139,6 +141,7 @@ class ChatPanel:
                     "jr-bar",
                     row("jr-group", self.send_button, self.stop_button),
                     self.context,
+                    self.tools,
                     row("jr-group jr-end", self.new_chat, self.export_button, self.thread),
                 ),
             ]
@@ -159,14 +162,17 @@ class ChatPanel:
     # -- actions -----------------------------------------------------------------------
     def send(self, text: str) -> None:
         """Send ``text`` from the input box as the next turn, to the model and API the
-        panel shows, with the notebook context its Context field asks for, on the
-        worker thread. While a turn runs, or when the request cannot be made, the text
-        stays in the box."""
-        self._start(Sent(text, self.api.value, self.model.value, self.context.value))
+        panel shows, with the notebook context its Context field asks for and the tools
+        its Tools field names, on the worker thread. While a turn runs, or when the
+        request cannot be made, the text stays in the box."""
+        self._start(
+            Sent(text, self.api.value, self.model.value, self.context.value, self.tools.value)
+        )
 
     def retry(self, sent: Sent) -> None:
         """Send what was sent again as a new turn: what a failed turn's Retry button
-        does (its context is gathered again: the notebook may have changed since)."""
+        does (its context is gathered again and its tools looked up again: the notebook
+        may have changed since)."""
         if self.busy:
             return
         if self.prompt.value.strip("\n") == sent.text:
@@ -181,22 +187,8 @@ class ChatPanel:
         if self.busy:
             self._keep(text)
             return
-        options = TurnOptions(
-            api=API_LABELS[sent.api],
-            prompt=text,
-            magic="panel",
-            model=sent.model.strip(),
-            no_interpolate=True,  # the panel sends what was typed, braces and all
-            context=[sent.context] if sent.context.strip() else [],
-        )
         try:
-            request = build_request(
-                options,
-                self.session.settings(),
-                {},
-                self.session.connection.files,
-                shell=self.shell,
-            )
+            request = request_for(sent, self.session, self.shell)
         except JupyterResponsesError as error:
             self.notice.value = error_html(for_panel(str(error)))
             self._keep(text)
@@ -207,10 +199,12 @@ class ChatPanel:
         self._drop_retry()
         self.cancel.clear()
         self._busy(True)
-        view = WidgetView(self.interval, in_cell=False)
-        watched = Watched(view)
         self._bubble(text)
-        answer = assistant(view.widget)
+        answer = assistant()
+        self.approvals = approvals = Approvals(answer, lambda: watched.turn)
+        view = WidgetView(self.interval, in_cell=False, confirm=approvals)
+        watched = Watched(view)
+        answer.children = (view.widget,)
         self._append(answer)
         self.worker = threading.Thread(
             target=self._run,
@@ -221,8 +215,11 @@ class ChatPanel:
         self.worker.start()
 
     def stop(self) -> None:
-        """Stop the running turn; the partial answer stays, marked interrupted."""
+        """Stop the running turn; the partial answer stays, marked interrupted. A call
+        waiting for Approve or Deny is denied (and so not run)."""
         self.cancel.set()
+        if self.approvals is not None:
+            self.approvals.stop()
 
     def start_new_chat(self) -> None:
         """A fresh conversation in the current thread (the old one stays saved)."""
@@ -309,7 +306,8 @@ class ChatPanel:
             close_tree(view.view.widget)
         retry = self._new_retry(sent)
         failure = failure_box(self.last_error, heading, retry)
-        answer.children = (view.view.widget, failure) if kept else (failure,)
+        answered = tuple(part for part in answer.children if part is not view.view.widget)
+        answer.children = ((view.view.widget,) if kept else ()) + answered + (failure,)
         self._keep(sent.text)
 
     def _new_retry(self, sent: Sent) -> Any:
@@ -330,6 +328,7 @@ class ChatPanel:
     def _busy(self, busy: bool) -> None:
         self.prompt.disabled = busy
         self.context.disabled = busy
+        self.tools.disabled = busy
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.new_chat.disabled = busy

@@ -2,10 +2,10 @@
 
 An error's message is written for the magics: "Re-run the cell to retry", "Start afresh
 with --new", "-m MODEL". In the panel there is no cell and no option line; it has a
-Retry button, New chat, the Model box and the API switch instead. ``for_panel`` swaps
-those few phrases (the rest of the message, what happened and the server's own words,
-is kept as it is); a phrase this does not know stays as written, which is still true,
-only less direct.
+Retry button, New chat, the Model box, the API switch and the Tools field instead.
+``for_panel`` swaps those few phrases (the rest of the message, what happened and the
+server's own words, is kept as it is); a phrase this does not know stays as written,
+which is still true, only less direct.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ _REWORDINGS: list[tuple[re.Pattern[str], str]] = [
     ),
     # BadRequest (context too long)
     (re.compile(r"Start afresh with --new\b"), "Start afresh with New chat"),
+    # Tools: "--tools nope: no function named ..." is about the panel's Tools field
+    (re.compile(r"^--tools (\S+):"), r"Tools field, \1:"),
+    # "rename the function (or `del python`) and run the cell again."
+    (re.compile(r"\band run the cell again\b"), "and send again"),
+    # Chat given a built-in tool: "...: use %%respond for it."
+    (re.compile(r"\buse %%respond for it\b"), "switch the panel to Responses for it"),
     # NotFound (no Responses API)
     (
         re.compile(r"Use %%chat, which talks to Chat Completions, with this server; [^.]*\."),

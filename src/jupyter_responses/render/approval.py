@@ -28,7 +28,14 @@ def question(name: str, arguments: str) -> str:
     if len(lines) > QUESTION_LINES:
         shown.append(f"… ({len(lines) - QUESTION_LINES} more lines)")
     code = "\n".join(f"    {line}".rstrip() for line in shown)
-    return f"Run this {name} code?\n{code}\n"
+    return f"{short_question(name, arguments)}\n{code}\n"
+
+
+def short_question(name: str, arguments: str) -> str:
+    """The question in a few words, where the call is shown beside it (the chat
+    panel shows its title and its code or arguments above Approve and Deny):
+    ``Run this python code?``, ``Run get_time?``."""
+    return f"Run {name}?" if _is_json_object(arguments) else f"Run this {name} code?"
 
 
 def _is_json_object(text: str) -> bool:
