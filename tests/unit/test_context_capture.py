@@ -355,7 +355,7 @@ def test_a_broken_hook_never_breaks_the_cell(shell: Any, capsys: Any) -> None:
 # -- a real kernel's streams -------------------------------------------------------------------
 @pytest.fixture
 def kernel() -> Iterator[Any]:
-    pytest.importorskip("ipykernel")
+    import ipykernel  # noqa: F401  (a test dependency: never skipped)
     from ipykernel.inprocess.manager import InProcessKernelManager
 
     InteractiveShell.clear_instance()

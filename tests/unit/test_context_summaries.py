@@ -62,7 +62,8 @@ def test_no_library_is_imported_to_test_a_type() -> None:
 
 # -- libraries ---------------------------------------------------------------------------------
 def test_a_pandas_dataframe(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("pandas")
+    import pandas  # noqa: F401  (a test dependency: never skipped)
+
     run(
         shell,
         "import pandas as pd\n"
@@ -79,14 +80,16 @@ def test_a_pandas_dataframe(shell: Any, capsys: Any) -> None:
 
 
 def test_a_pandas_series(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("pandas")
+    import pandas  # noqa: F401  (a test dependency: never skipped)
+
     run(shell, "import pandas as pd\ns = pd.Series([1, 2, 4], name='n')")
     text = gather(["s"], shell).text
     assert "pandas Series 'n': 3 values, dtype int64, 0 nulls; min 1, max 4, mean 2.33333." in text
 
 
 def test_a_polars_dataframe(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("polars")
+    import polars  # noqa: F401  (a test dependency: never skipped)
+
     run(shell, "import polars as pl\npf = pl.DataFrame({'a': [1, None, 3], 'b': ['x', 'y', 'z']})")
     gathered = gather(["pf"], shell)
     assert gathered.items[0]["label"] == "pf (DataFrame 3\u00d72)"
@@ -95,7 +98,8 @@ def test_a_polars_dataframe(shell: Any, capsys: Any) -> None:
 
 
 def test_a_numpy_array(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("numpy")
+    import numpy  # noqa: F401  (a test dependency: never skipped)
+
     run(shell, "import numpy as np\narr = np.arange(12.0).reshape(3, 4)\narr[0, 0] = np.nan")
     gathered = gather(["arr"], shell)
     assert gathered.items[0]["label"] == "arr (ndarray 3\u00d74)"
@@ -107,7 +111,8 @@ def test_a_numpy_array(shell: Any, capsys: Any) -> None:
 
 
 def test_a_matplotlib_figure_is_sent_as_an_image(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("matplotlib")
+    import matplotlib  # noqa: F401  (a test dependency: never skipped)
+
     run(
         shell,
         "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
@@ -130,7 +135,8 @@ def test_a_matplotlib_figure_is_sent_as_an_image(shell: Any, capsys: Any) -> Non
 
 
 def test_a_pil_image_is_sent_as_png(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("PIL")
+    import PIL  # noqa: F401  (a test dependency: never skipped)
+
     run(
         shell,
         "from PIL import Image\nsmall = Image.new('CMYK', (30, 20))\n"
@@ -144,7 +150,8 @@ def test_a_pil_image_is_sent_as_png(shell: Any, capsys: Any) -> None:
 
 
 def test_an_image_the_cell_showed_is_attached(shell: Any, capsys: Any) -> None:
-    pytest.importorskip("PIL")
+    import PIL  # noqa: F401  (a test dependency: never skipped)
+
     run(shell, "from PIL import Image\nImage.new('RGB', (8, 8), 'red')")
     gathered = gather(["cells"], shell)
     assert [i.label for i in gathered.images] == ["cell [1] image 1"]

@@ -27,7 +27,8 @@ def test_png_and_jpeg_bytes_are_images_other_bytes_text() -> None:
 
 
 def test_a_matplotlib_figure_is_a_png_and_is_closed_after() -> None:
-    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
@@ -41,7 +42,8 @@ def test_a_matplotlib_figure_is_a_png_and_is_closed_after() -> None:
 
 
 def test_pil_images_are_pngs_or_jpegs_as_they_were_read() -> None:
-    image_module = pytest.importorskip("PIL.Image")
+    from PIL import Image as image_module
+
     made = image_module.new("RGB", (3, 2), "orange")
     assert result_of(made).images[0].mime == "image/png"
     read = image_module.open(io.BytesIO(JPEG))
