@@ -205,9 +205,6 @@ class _Shared:
     full_width: Any
     html_style: Any
 
-    def __contains__(self, widget: object) -> bool:
-        return any(widget is part for part in self.parts)
-
     @property
     def parts(self) -> tuple[Any, ...]:
         return (self.plain, self.full_width, self.html_style)
@@ -232,10 +229,14 @@ def close_tree(widget: Any) -> None:
     ones all turns share)."""
     from ipywidgets import Widget
 
-    shared = _shared()
+    shared = _SHARED[0].parts if _SHARED else ()  # closing never opens the shared ones
     for name in widget.keys:
         value = getattr(widget, name, None)
         for part in value if isinstance(value, list | tuple) else (value,):
-            if isinstance(part, Widget) and part.comm is not None and part not in shared:
+            if (
+                isinstance(part, Widget)
+                and part.comm is not None
+                and not any(part is kept for kept in shared)
+            ):
                 close_tree(part)
     widget.close()
