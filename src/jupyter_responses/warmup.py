@@ -87,7 +87,14 @@ def start(shell: Any, connection: Connection | None = None) -> threading.Thread:
 
         def before(info: Any = None) -> None:
             if thread.is_alive():
-                gate.close()
+                try:
+                    gate.close()
+                except KeyboardInterrupt:
+                    # An interrupt while the cell waits for the step under way: IPython
+                    # would show it as a traceback and run the cell anyway. The cell has
+                    # not started, like an interrupt sent just before it; it stops
+                    # waiting and runs (the step may finish alongside it).
+                    log.debug("interrupted while waiting for a warm-up step")
             else:
                 events.unregister("pre_run_cell", before)
 

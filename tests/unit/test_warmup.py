@@ -138,3 +138,32 @@ def test_a_missing_sdk_or_widget_library_or_key_costs_nothing(
     failed = {r.args[0] for r in caplog.records}
     assert failed == {"_sdk", "default_api", "views", "other_apis"}
     assert {r.levelno for r in caplog.records} == {logging.DEBUG}
+
+
+def test_an_interrupt_while_a_cell_waits_for_a_step_shows_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """IPython shows an exception raised in a ``pre_run_cell`` callback as a traceback
+    (and runs the cell anyway): an interrupt that lands while the cell waits for the
+    step under way ends the wait, and nothing is shown."""
+    import os
+    import signal
+
+    started, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(warmup, "steps", lambda shell, connection: [stuck])
+    shell = Shell()  # showtraceback fails the test
+    thread = warmup.start(shell, None)
+    assert started.wait(10)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()  # as a kernel does
+    began = time.monotonic()
+    shell.events.trigger("pre_run_cell", None)
+    assert time.monotonic() - began < warmup.STEP_TIMEOUT / 2, "the wait did not end"
+    release.set()
+    shell.events.trigger("post_run_cell", None)
+    thread.join(10)
+    assert not thread.is_alive()
