@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from . import caching, pricing
 from .backends.connection import key_present
 from .conversation import versions_among
 from .errors import OptionsError, safe_url
@@ -67,7 +68,6 @@ def status(session: Session, args: Any) -> None:
     settings = session.settings()
     url = settings.effective_base_url()
     conversation = session.conversation
-    usage = conversation.usage()
     in_context = len(conversation.context())
     store = session.threads.store()
     saved_to = store.path if store else f"nowhere: {session.threads.save_error}"
@@ -80,8 +80,10 @@ def status(session: Session, args: Any) -> None:
         f"Thread:        {conversation.name} (conversation {conversation.id}, "
         f"{len(session.threads.open)} open)\n"
         f"Conversation:  {_turns(len(conversation.branch()))} on this branch "
-        f"({len(conversation.turns)} in all, {in_context} in context), "
-        f"{usage.input_tokens} tokens in / {usage.output_tokens} out\n"
+        f"({len(conversation.turns)} in all, {in_context} in context)\n"
+        f"Tokens:        this thread {pricing.totals(conversation.turns.values())}\n"
+        f"               this session {pricing.totals(_session_turns(session))}\n"
+        f"Caching:       {_caching(settings, conversation)}\n"
         f"Saved to:      {saved_to}"
     )
     quirks = session.connection.quirks.of(url)
@@ -101,11 +103,70 @@ def history(session: Session, args: Any) -> None:
         return
     if args.all:
         _print_tree(conversation)
+    else:
+        for number, turn in enumerate(conversation.branch(), start=1):
+            others = len(conversation.children(turn.parent)) - 1
+            aside = f"  ↺ {others} other version{'s' if others > 1 else ''}" if others else ""
+            print(f"{number:>3}. {_describe(turn)}{aside}")
+    print(
+        f"\nTokens of thread {conversation.name} (every branch): "
+        f"{pricing.totals(conversation.turns.values())}"
+    )
+
+
+def _session_turns(session: Session) -> list[Turn]:
+    """Every turn of every thread open in this session."""
+    return [turn for c in session.threads.open.values() for turn in c.turns.values()]
+
+
+def _caching(settings: Any, conversation: Conversation) -> str:
+    """The prompt cache key this thread's next turn sends, and the retention asked for."""
+    key = caching.resolve(settings.prompt_cache_key, conversation.id)
+    said = "off" if key is None else key
+    if settings.prompt_cache_key == caching.AUTO:
+        said += " (auto: a hash of this thread's id)"
+    retention = settings.prompt_cache_retention or "the server's default"
+    return f"prompt_cache_key {said} · retention {retention}"
+
+
+@command(
+    "usage",
+    "tokens and cost by model and API, this session's threads (--all: every saved one)",
+    argument("--all", action="store_true", help="every conversation in the store too"),
+)
+def usage(session: Session, args: Any) -> None:
+    turns = _session_turns(session)
+    if args.all:
+        turns = _all_saved_turns(session, turns)
+    if not turns:
+        print("No turns yet.")
         return
-    for number, turn in enumerate(conversation.branch(), start=1):
-        others = len(conversation.children(turn.parent)) - 1
-        aside = f"  ↺ {others} other version{'s' if others > 1 else ''}" if others else ""
-        print(f"{number:>3}. {_describe(turn)}{aside}")
+    by: dict[tuple[str, str], list[Turn]] = {}
+    for turn in turns:
+        by.setdefault((turn.model, turn.api), []).append(turn)
+    rows = [
+        (model, api, str(len(group)), pricing.totals(group))
+        for (model, api), group in sorted(by.items())
+    ]
+    widths = [max(len(row[i]) for row in [("model", "api", "turns", ""), *rows]) for i in range(3)]
+    print(f"{'model':<{widths[0]}}  {'api':<{widths[1]}}  {'turns':>{widths[2]}}  tokens · cost")
+    for model, api, count, total in rows:
+        print(f"{model:<{widths[0]}}  {api:<{widths[1]}}  {count:>{widths[2]}}  {total}")
+    print(f"\nIn all: {pricing.totals(turns)}")
+    table = pricing.shipped()
+    print(
+        f"Prices: {table['unit']}, read {table['read']} from {table['source']}; "
+        "the prices trait adds or replaces models. A turn is priced when it ends."
+    )
+
+
+def _all_saved_turns(session: Session, open_turns: list[Turn]) -> list[Turn]:
+    """``open_turns`` and the turns of every conversation in the store not open now."""
+    store = session.threads.store()
+    turns = list(open_turns)
+    for saved in session.threads.saved(limit=100_000) if store is not None else []:
+        turns += store.load(saved.id).turns.values()  # type: ignore[union-attr]
+    return turns
 
 
 #: What the marks of ``history --all`` mean (then the status symbols that occur).
@@ -340,6 +401,20 @@ def import_(session: Session, args: Any) -> None:
     _opened(opened, "Imported")
 
 
+@command(
+    "import-assistant",
+    "ASSISTANT_ID [--thread ID] [--name NAME] an Assistants API assistant (and thread) as "
+    "a new thread on the Responses API",
+    argument("assistant", metavar="ASSISTANT_ID", help="the assistant's id (asst_...)"),
+    argument("--thread", metavar="THREAD_ID", help="also import this thread's messages, as turns"),
+    argument("--name", metavar="NAME", help="the new thread's name (default: the assistant's)"),
+)
+def import_assistant(session: Session, args: Any) -> None:
+    from .assistant_import import import_into, summary
+
+    print(summary(import_into(session, args.assistant, args.thread, args.name)))
+
+
 #: What ``%responses fix`` asks, over the failing cell and what it depends on (-c fix).
 FIX_PROMPT = (
     "My cell failed with the error shown in the context above. Explain in a few sentences "
@@ -373,8 +448,9 @@ def fix(session: Session, args: Any) -> Ask:
 
 @command("help", "this list")
 def help_(session: Session, args: Any) -> None:
+    width = max(len(name) for name in COMMANDS)
     for name, (_, text) in COMMANDS.items():
-        print(f"%responses {name:<9} {text}")
+        print(f"%responses {name:<{width}} {text}")
 
 
 #: Markdown emphasis, code and heading marks: noise in a one-line preview.

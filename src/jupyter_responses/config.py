@@ -13,10 +13,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, CaselessStrEnum, Float, Int, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .backends import BACKENDS, DEFAULT_API
+from .caching import RETENTIONS
+from .pricing import Price, check_prices
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Settings:
     tool_timeout: float
     python_tool_approve: bool
     context_budget: int
+    prompt_cache_key: str
+    prompt_cache_retention: str
+    prices: dict[str, Price]
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -114,6 +119,34 @@ class ResponsesConfig(Configurable):
         "then the longest outputs are shortened, and the cell says what was left out. "
         "0 = no limit.",
     ).tag(config=True)
+
+    prompt_cache_key = Unicode(
+        "auto",
+        help="prompt_cache_key sent with every request (--cache-key per cell): 'auto' = a "
+        "stable hash of the thread's conversation id (never its text), so the server routes "
+        "a thread's requests to the same cache; 'off' = none; anything else is sent as is.",
+    ).tag(config=True)
+
+    prompt_cache_retention = CaselessStrEnum(
+        ("", *RETENTIONS),
+        default_value="",
+        help="How long the server keeps a cached prefix (--cache-retention per cell): "
+        "'in_memory' or '24h' (prompt_cache_retention), '30m' or '12h' "
+        "(prompt_cache_options.ttl, newer models); '' = the server's default.",
+    ).tag(config=True)
+
+    prices = Dict(
+        help="Prices in US dollars per million tokens by model, over the shipped table "
+        '(pricing.shipped()): {"my-model": {"input": 0.5, "cached_input": 0.1, "output": '
+        "1.5}}. A model with no price shows tokens only.",
+    ).tag(config=True)
+
+    @validate("prices")
+    def _prices_checked(self, proposal: Any) -> dict[str, Price]:
+        try:
+            return check_prices(proposal["value"])
+        except ValueError as error:
+            raise TraitError(str(error)) from None
 
     db_path = Unicode(
         "",

@@ -94,6 +94,9 @@ class Turn:
     response_id: str | None = None
     stored: bool = False
     usage: Usage = field(default_factory=Usage)
+    #: Dollars, priced when the turn ended (``pricing``); ``None``: the model's price
+    #: was not known then.
+    cost: float | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
     cell_id: str | None = None
@@ -244,6 +247,7 @@ class Conversation:
         self.head = turn_id
 
     def usage(self) -> Usage:
+        """Tokens of every turn, on every branch: all of them were paid for."""
         total = Usage()
         for turn in self.turns.values():
             total = total + turn.usage

@@ -127,26 +127,42 @@ class Citation:
 @dataclass(frozen=True)
 class Image:
     """An image the model (or a tool) made: base64 data of type ``mime``. ``call_id``:
-    the local tool call that returned it, whose result takes it back to the model."""
+    the local tool call that returned it, whose result takes it back to the model.
+    ``screen``: a screenshot of the computer the model drives; each new one shrinks the
+    one before to a thumbnail."""
 
     data: str
     caption: str = ""
     mime: str = "image/png"
     call_id: str = ""
+    screen: bool = False
 
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens as the server counted them. ``cached_tokens`` (read from the prompt
+    cache) and ``cache_write_tokens`` (written to it) are parts of ``input_tokens``;
+    ``reasoning_tokens`` are part of ``output_tokens`` (and billed as output)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
             self.output_tokens + other.output_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
         )
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """The share of input tokens read from the cache (``None`` without input)."""
+        return self.cached_tokens / self.input_tokens if self.input_tokens else None
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, builtin_tools
+from . import __version__, builtin_tools, pricing
 from .backends import BACKENDS
-from .render.live import final_bundle, image_bundle
+from .render.live import final_bundle, image_bundle, thumbnail
 from .render.markup import escape_markdown
 from .render.static import html, markdown
-from .transcript import image_parts
+from .transcript import image_parts, screen_images
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
@@ -136,13 +136,11 @@ def _heading(conversation: Conversation) -> str:
     """Title, then models, date and token totals of the exported branch."""
     branch = conversation.branch()
     models = ", ".join(dict.fromkeys(turn.model for turn in branch)) or "none"
-    tokens_in = sum(turn.usage.input_tokens for turn in branch)
-    tokens_out = sum(turn.usage.output_tokens for turn in branch)
     started = time.strftime("%Y-%m-%d %H:%M", time.localtime(conversation.created))
     return (
         f"# {conversation.title or 'Conversation'}\n\n"
         f"{len(branch)} turns · models: {models} · started {started} · "
-        f"{tokens_in} tokens in / {tokens_out} out"
+        f"tokens: {pricing.totals(branch)}"
     )
 
 
@@ -176,10 +174,14 @@ def _output(output_type: str, **fields: Any) -> Any:
 
 def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
     outputs = [_output("display_data", data=final_bundle(turn, in_cell=False))]
-    outputs += [
-        _output("display_data", data=image_bundle(data, mime))
-        for mime, data in map(image_parts, turn.images)
-    ]
+    screens = screen_images(turn.output)
+    earlier = set(screens[:-1])  # screenshots before the last: thumbnails, as in the cell
+    for index, (mime, data) in enumerate(map(image_parts, turn.images)):
+        bundle = image_bundle(data, mime)
+        output = _output("display_data", data=bundle)
+        if index in earlier:
+            output.metadata.update(thumbnail(bundle))
+        outputs.append(output)
     if turn.error:
         outputs.append(_output("stream", name="stderr", text=turn.error + "\n"))
     cell = _cell(
@@ -207,6 +209,7 @@ def turn_metadata(turn: Turn) -> dict[str, Any]:
         "model": turn.model,
         "response_id": turn.response_id,
         "usage": dict(record["usage"]),
+        "cost": turn.cost,
         "record": record,
     }
 

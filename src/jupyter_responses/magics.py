@@ -15,6 +15,7 @@ from . import commands
 from .answer_code import python_code
 from .backends import BACKENDS, Backend
 from .backends.base import MagicArgument
+from .caching import RETENTIONS
 from .config import ResponsesConfig
 from .conversation import Turn
 from .errors import JupyterResponsesError, OptionsError, OutputInvalid
@@ -108,6 +109,17 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         action="store_true",
         help="put the answer's Python code into a new cell below this one",
     ),
+    argument(
+        "--cache-key",
+        metavar="KEY",
+        help="prompt_cache_key: auto (a hash of the thread's id), off, or a key of yours "
+        "(default: the prompt_cache_key trait)",
+    ),
+    argument(
+        "--cache-retention",
+        choices=RETENTIONS,
+        help="how long the server keeps the cached prefix (default: the server's)",
+    ),
 ]
 
 
@@ -180,8 +192,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
     # -- %responses ----------------------------------------------------------------------
     @line_magic
     def responses(self, line: str) -> None:
-        """%responses SUBCOMMAND [OPTIONS]: status, history, checkout, new, threads, use,
-        resume, models, panel, export, import, help (``%responses help`` says more)."""
+        """%responses SUBCOMMAND [OPTIONS]: status, history, usage, checkout, new, threads,
+        use, resume, models, panel, export, import, import-assistant, fix, help
+        (``%responses help`` says more)."""
         name, _, rest = line.strip().partition(" ")
         entry = commands.COMMANDS.get(name or "status")
         if entry is None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from . import caching, pricing
 from . import events as ev
 from .backends import BACKENDS, Connection
 from .cancel import Cancel
@@ -31,7 +32,14 @@ from .render.base import View
 from .streamed import Streamed
 from .threads import Threads
 from .tool_calls import LocalTool, run_pending, unanswered
-from .transcript import CallRecord, CitationRecord, image_record, pending_calls, result_entry
+from .transcript import (
+    CallRecord,
+    CitationRecord,
+    LocalCallEntry,
+    image_record,
+    pending_calls,
+    result_entry,
+)
 from .turn_request import TurnRequest
 
 INTERRUPTED = (
@@ -197,7 +205,11 @@ class Session:
         parent = self.parent_for(conversation, request.fork, cell_id)
         if request.system is not None:
             conversation.system = request.system or None
-        request = replace(request, instructions=conversation.system)
+        request = replace(
+            request,
+            instructions=conversation.system,
+            cache_key=caching.resolve(request.cache_key, conversation.id),
+        )
         history = conversation.context(parent) if parent is not None else []
         turn = Turn(
             api=request.api,
@@ -228,8 +240,12 @@ class Session:
             turn.status, turn.error = "failed", f"{type(error).__name__}: {error}"
             raise
         finally:
+            for tool in request.tools:
+                if isinstance(tool, LocalTool):
+                    tool.end_turn()  # the computer's browser closes, however the turn ended
             recorder.close()
             _settle_calls(turn)
+            turn.cost = pricing.cost(turn.usage, turn.model, self.settings().prices)
             conversation.append(turn)
             self._cell_turns.add(turn.id)
             self.threads.save(conversation)
@@ -273,6 +289,10 @@ class Session:
             recorder.consume(
                 run_pending(pending, request.tools, view.confirm, request.tool_timeout, asks), view
             )
+            if _ends_loop(pending, turn, request):  # the user chose to stop there
+                turn.status = "completed"
+                turn.notes.append(DECLINED_NOTE)
+                return
         limit = request.max_tool_rounds
         recorder.consume(unanswered(pending, f"the limit of {limit} tool rounds was reached"), view)
         turn.status = "stopped"
@@ -281,6 +301,25 @@ class Session:
             f"answering. Its last calls were not run. Raise the limit with --max-tool-rounds, "
             f"or make the task narrower."
         )
+
+
+#: Said when the user denied a call only its running could answer (a computer call).
+DECLINED_NOTE = (
+    "You declined a computer action, so the model's use of the computer ended there: "
+    "ask again to go on."
+)
+
+
+def _ends_loop(pending: list[LocalCallEntry], turn: Turn, request: TurnRequest) -> bool:
+    """Whether a call the user denied cannot be answered (``answers_when_denied``), so
+    the loop cannot go on."""
+    tools = {t.name: t for t in request.tools if isinstance(t, LocalTool)}
+    denied = {c["call_id"] for c in turn.calls if c["status"] == "denied"}
+    return any(
+        call["call_id"] in denied and not tools[call["name"]].answers_when_denied
+        for call in pending
+        if call["name"] in tools
+    )
 
 
 def _settle_calls(turn: Turn) -> None:

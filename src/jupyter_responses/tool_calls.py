@@ -60,6 +60,34 @@ class LocalTool(Protocol):
 
     def run(self, call: LocalCallEntry, timeout: float | None) -> Outcome: ...
 
+    def must_ask(self, call: LocalCallEntry) -> bool:
+        """Whether this call needs the user's yes whatever the settings say (a computer
+        call the server raised safety checks on)."""
+        ...
+
+    #: Whether a call the user denied can still be answered (a function's result says
+    #: it was declined); a computer call cannot (only a screenshot of what it did
+    #: answers it), so denying one ends the tool loop.
+    answers_when_denied: bool
+
+    def end_turn(self) -> None:
+        """Release what the turn's calls opened (the computer's browser)."""
+        ...
+
+
+class LocalToolDefaults:
+    """What most local tools say to the rarer questions of ``LocalTool``: no call needs
+    asking beyond the settings, a denied call is answered by saying so, and a turn
+    leaves nothing open."""
+
+    answers_when_denied = True
+
+    def must_ask(self, call: LocalCallEntry) -> bool:
+        return False
+
+    def end_turn(self) -> None:
+        return None
+
 
 def run_call(tool: FunctionTool, arguments: str, timeout: float | None = None) -> Outcome:
     """Run one call. A raising tool is not fatal: the error goes back to the model.
@@ -160,7 +188,9 @@ def run_pending(
         if detail:
             yield ev.ToolDetail(call_id, name, detail)
         question = tool.question(call)
-        must_ask = question is not None and (asks(tool) if asks else confirm is not None)
+        must_ask = question is not None and (
+            tool.must_ask(call) or (asks(tool) if asks else confirm is not None)
+        )
         if must_ask and (confirm is None or not confirm(name, question or "")):
             yield ev.ToolResult(call_id, name, "The user declined to run this call.", denied=True)
             continue
@@ -177,7 +207,8 @@ def _results(call_id: str, name: str, outcome: Outcome) -> Iterator[ev.Event]:
         shown = tuple((image.mime, image.base64()) for image in outcome.images)
     else:
         for image in outcome.images:
-            yield ev.Image(image.base64(), f"returned by {name}", image.mime, call_id)
+            caption = image.caption or f"returned by {name}"
+            yield ev.Image(image.base64(), caption, image.mime, call_id, image.screen)
     yield ev.ToolResult(call_id, name, outcome.output, outcome.error, outcome.seconds, images=shown)
 
 

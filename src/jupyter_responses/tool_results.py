@@ -30,10 +30,14 @@ _JPEG = b"\xff\xd8\xff"
 
 @dataclass(frozen=True)
 class ToolImage:
-    """An image for the model: its type and bytes."""
+    """An image for the model: its type and bytes. ``screen``: a screenshot of the
+    computer the model drives (views show the latest full size, earlier ones small);
+    ``caption``: what it shows, when the tool can say."""
 
     mime: str
     data: bytes
+    screen: bool = False
+    caption: str = ""
 
     def base64(self) -> str:
         return base64.b64encode(self.data).decode("ascii")

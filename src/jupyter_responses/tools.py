@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import builtin_tools
 from .builtin_tools import BuiltinOptions, BuiltinTool
+from .computer.tool import COMPUTER, ComputerOptions, ComputerTool, computer_tool
 from .errors import OptionsError
 from .schemas import SCHEMA_MAPS
-from .tool_calls import Outcome, run_call, run_pending, unanswered
+from .tool_calls import LocalToolDefaults, Outcome, run_call, run_pending, unanswered
 from .tool_results import MAX_RESULT_CHARS, MAX_TABLE_ROWS, ToolImage, serialize
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_RESULT_CHARS",
     "MAX_TABLE_ROWS",
     "BuiltinTool",
+    "ComputerTool",
     "FunctionTool",
     "Outcome",
     "PythonTool",
@@ -54,7 +56,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class FunctionTool:
+class FunctionTool(LocalToolDefaults):
     """A notebook function the model may call."""
 
     name: str
@@ -104,7 +106,7 @@ PYTHON_DESCRIPTION = (
 
 
 @dataclass(frozen=True)
-class PythonTool:
+class PythonTool(LocalToolDefaults):
     """``--tools python``: the model's code runs in ``shell``'s namespace as a cell
     would. Where the API has freeform tools it is one (the code is the call's whole
     input); elsewhere a function taking the code as its one string argument,
@@ -170,8 +172,9 @@ class PythonTool:
         return Outcome(ran.text, ran.error, ran.seconds, images, shown=True)
 
 
-#: Any tool a request may offer: the kernel runs the first two (``tool_calls.LocalTool``).
-Tool = FunctionTool | PythonTool | BuiltinTool
+#: Any tool a request may offer: the kernel runs all but the server's built-ins
+#: (``tool_calls.LocalTool``).
+Tool = FunctionTool | PythonTool | ComputerTool | BuiltinTool
 
 
 def _text_of(call: LocalCallEntry) -> str:
@@ -186,12 +189,14 @@ def resolve_tools(
     namespace: Mapping[str, Any],
     vector_stores: Sequence[str] = (),
     mcp_servers: Sequence[str] = (),
+    computer: ComputerOptions | None = None,
 ) -> tuple[Tool, ...]:
     """The tools ``--tools NAME ...``, ``--vector-store`` and ``--mcp`` ask for.
 
-    ``python`` means the python tool (``python_tool``), a built-in tool's name the
-    built-in; any other name must be a callable in the notebook namespace. Nothing else
-    can ever be called.
+    ``python`` means the python tool (``python_tool``), ``computer`` the computer the
+    model drives (``computer``: the screen ``--computer-url`` or ``--computer-env``
+    names), a built-in tool's name the built-in; any other name must be a callable in
+    the notebook namespace. Nothing else can ever be called.
     """
     options = BuiltinOptions(tuple(vector_stores))
     known = builtin_tools.selectable()
@@ -199,6 +204,8 @@ def resolve_tools(
     for name in dict.fromkeys(names):
         if name == PYTHON:
             tools.append(python_tool(namespace))
+        elif name == COMPUTER:
+            tools.append(computer_tool(computer or ComputerOptions(), namespace))
         elif name in known:
             tools.append(builtin_tools.builtin(name, options))
         elif callable(namespace.get(name)):
@@ -211,8 +218,14 @@ def resolve_tools(
         else:
             raise OptionsError(
                 f"--tools {name}: no function named `{name}` is defined in the notebook, and it is "
-                f"not a built-in tool ({', '.join([PYTHON, *known])}). Define the function first."
+                f"not a built-in tool ({', '.join([PYTHON, COMPUTER, *known])}). Define the "
+                "function first."
             )
+    if computer is not None and (computer.url or computer.env) and COMPUTER not in names:
+        raise OptionsError(
+            "--computer-url and --computer-env say which screen the computer tool drives: "
+            "add --tools computer to use it."
+        )
     for spec in builtin_tools.implied(options):
         if spec.name not in names:
             tools.append(builtin_tools.builtin(spec.name, options))

@@ -95,9 +95,47 @@ class CustomCallOutputEntry(_CustomCallOutputRequired, total=False):
     images: list[int]
 
 
+class SafetyCheck(TypedDict, total=False):
+    """A safety check the server raised on a computer call, which the user must
+    acknowledge before its actions run."""
+
+    id: str
+    code: str
+    message: str
+
+
+class ComputerCallEntry(TypedDict):
+    """A computer-use call: ``actions`` (mouse and keyboard, as ``computer.actions``
+    reads them) to do on the computer, then a screenshot to send back. ``name`` is the
+    tool that runs it (``computer``); ``item`` the call as the server sent it."""
+
+    type: Literal["computer_call"]
+    call_id: str
+    name: str
+    actions: list[dict[str, Any]]
+    safety_checks: list[SafetyCheck]
+    item: ProviderItem
+
+
+class _ComputerCallOutputRequired(TypedDict):
+    type: Literal["computer_call_output"]
+    call_id: str
+    output: str  # what was done, in words (a screenshot is all the API takes)
+
+
+class ComputerCallOutputEntry(_ComputerCallOutputRequired, total=False):
+    """The result of a ``computer_call``: ``images`` holds the screenshot taken after
+    its actions (an index into the turn's ``images``; none when it did not run, which
+    the backend then cannot send back); ``acknowledged`` the safety checks the user
+    approved."""
+
+    images: list[int]
+    acknowledged: list[SafetyCheck]
+
+
 #: A call the kernel runs, and its result.
-LocalCallEntry = FunctionCallEntry | CustomCallEntry
-LocalResultEntry = FunctionCallOutputEntry | CustomCallOutputEntry
+LocalCallEntry = FunctionCallEntry | CustomCallEntry | ComputerCallEntry
+LocalResultEntry = FunctionCallOutputEntry | CustomCallOutputEntry | ComputerCallOutputEntry
 
 
 class ReasoningEntry(TypedDict):
@@ -123,6 +161,8 @@ Entry = (
     | FunctionCallOutputEntry
     | CustomCallEntry
     | CustomCallOutputEntry
+    | ComputerCallEntry
+    | ComputerCallOutputEntry
     | ReasoningEntry
     | BuiltinEntry
 )
@@ -131,12 +171,20 @@ Entry = (
 def pending_calls(entries: list[Entry]) -> list[LocalCallEntry]:
     """The calls of local tools in ``entries`` that have no result yet, in order."""
     answered = {
-        e["call_id"] for e in entries if e["type"] in ("function_call_output", "custom_call_output")
+        e["call_id"]
+        for e in entries
+        if e["type"] == "function_call_output"
+        or e["type"] == "custom_call_output"
+        or e["type"] == "computer_call_output"
     }
     return [
         e
         for e in entries
-        if (e["type"] == "function_call" or e["type"] == "custom_call")
+        if (
+            e["type"] == "function_call"
+            or e["type"] == "custom_call"
+            or e["type"] == "computer_call"
+        )
         and e["call_id"] not in answered
     ]
 
@@ -144,17 +192,28 @@ def pending_calls(entries: list[Entry]) -> list[LocalCallEntry]:
 def result_entry(
     entries: list[Entry], call_id: str, output: str, images: list[int]
 ) -> LocalResultEntry:
-    """The entry that answers call ``call_id`` of ``entries``: a freeform call's result
-    is a ``custom_call_output``, any other's a ``function_call_output``."""
-    custom = any(e["type"] == "custom_call" and e["call_id"] == call_id for e in entries)
+    """The entry that answers call ``call_id`` of ``entries``, of the type that answers
+    its type (a function's by default). A computer call's result acknowledges the
+    call's safety checks: it ran only after the user approved them."""
+    call = next((e for e in pending_calls(entries) if e["call_id"] == call_id), None)
     entry: LocalResultEntry
-    if custom:
+    if call is not None and call["type"] == "custom_call":
         entry = {"type": "custom_call_output", "call_id": call_id, "output": output}
+    elif call is not None and call["type"] == "computer_call":
+        entry = {"type": "computer_call_output", "call_id": call_id, "output": output}
+        if images and call["safety_checks"]:
+            entry["acknowledged"] = list(call["safety_checks"])
     else:
         entry = {"type": "function_call_output", "call_id": call_id, "output": output}
     if images:
         entry["images"] = images
     return entry
+
+
+def screen_images(entries: list[Entry]) -> list[int]:
+    """The indexes in a turn's ``images`` of the screenshots its computer calls took,
+    in order (views show the last full size, the earlier ones as thumbnails)."""
+    return [i for e in entries if e["type"] == "computer_call_output" for i in e.get("images", [])]
 
 
 class Source(TypedDict):

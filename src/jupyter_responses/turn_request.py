@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .caching import OFF, RETENTIONS
 from .errors import OptionsError
 from .interpolate import interpolate
 
@@ -60,6 +61,10 @@ class TurnRequest:
     tool_timeout: float | None = None
     #: The notebook the message carries (``--context``); its images are ``attachments``.
     context: ContextRecord | None = None
+    #: ``prompt_cache_key``: ``auto`` until the session knows the thread (then its
+    #: key), a key of the user's, or ``None``.
+    cache_key: str | None = None
+    cache_retention: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,12 @@ class TurnOptions:
     no_store: bool = False
     vector_store: list[str] = field(default_factory=list)
     mcp: list[str] = field(default_factory=list)
+    computer_url: str | None = None
+    computer_env: str | None = None
     context: list[str] = field(default_factory=list)
     context_budget: int | None = None
+    cache_key: str | None = None
+    cache_retention: str | None = None
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
@@ -117,6 +126,7 @@ def build_request(
     from ``shell``, the kernel's IPython shell. What the chosen API cannot carry is
     the backend's to refuse (``Backend.validate``, run by the session)."""
     from .backends import BACKENDS
+    from .computer.tool import ComputerOptions
     from .schemas import resolve_schema
     from .tools import resolve_tools
 
@@ -142,7 +152,8 @@ def build_request(
             "--tool-timeout (or the tool_timeout trait) needs a number of seconds, 0 or more "
             "(0: no limit)."
         )
-    tools = resolve_tools(options.tools, namespace, options.vector_store, options.mcp)
+    computer = ComputerOptions(options.computer_url, options.computer_env)
+    tools = resolve_tools(options.tools, namespace, options.vector_store, options.mcp, computer)
     schema = resolve_schema(options.schema, namespace) if options.schema else None
     where = cwd or Path.cwd()
     attachments = tuple(files.add(spec, where) for spec in options.file)
@@ -172,7 +183,23 @@ def build_request(
         approve=options.approve,
         tool_timeout=timeout or None,
         context=context,
+        cache_key=_cache_key(options.cache_key, settings.prompt_cache_key),
+        cache_retention=_cache_retention(options.cache_retention, settings.prompt_cache_retention),
     )
+
+
+def _cache_key(given: str | None, setting: str) -> str | None:
+    key = setting if given is None else given.strip()
+    if not key or key == OFF:
+        return None
+    return sendable(key, "--cache-key")
+
+
+def _cache_retention(given: str | None, setting: str) -> str | None:
+    value = (setting if given is None else given).strip().lower()
+    if value and value not in RETENTIONS:
+        raise OptionsError(f"--cache-retention takes {', '.join(RETENTIONS)}, not {value!r}.")
+    return value or None
 
 
 def notebook_context(

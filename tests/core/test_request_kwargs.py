@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from jupyter_responses import caching
 from jupyter_responses.attachments import FileStore
 from jupyter_responses.backends import BACKENDS, chat, responses
 from jupyter_responses.config import ResponsesConfig
@@ -76,8 +77,13 @@ def sent(api: str, tmp_path: Path, prompt: str = "Hi", **options: Any) -> dict[s
         TurnOptions(api=api, prompt=prompt, **options), settings, NAMESPACE, files, tmp_path
     )
     BACKENDS[api].validate(request)
-    # The session sets the conversation's instructions from ``system`` under its lock.
-    request = dataclasses.replace(request, instructions=request.system or None)
+    # The session sets the conversation's instructions from ``system`` under its lock,
+    # and the thread's cache key.
+    request = dataclasses.replace(
+        request,
+        instructions=request.system or None,
+        cache_key=caching.resolve(request.cache_key, CONVERSATION_ID),
+    )
     turn = Turn(
         api=api,
         model=request.model,
@@ -87,17 +93,49 @@ def sent(api: str, tmp_path: Path, prompt: str = "Hi", **options: Any) -> dict[s
     return KWARGS[api](request, turn, files)
 
 
+CONVERSATION_ID = "c0ffee"
+THREAD_KEY = caching.thread_key(CONVERSATION_ID)
 PLAIN = {
-    "responses": {"model": "gpt-4.1", "store": True, "input": [{"role": "user", "content": "Hi"}]},
+    "responses": {
+        "model": "gpt-4.1",
+        "store": True,
+        "input": [{"role": "user", "content": "Hi"}],
+        "prompt_cache_key": THREAD_KEY,
+    },
     "chat": {
         "model": "gpt-4.1",
         "messages": [{"role": "user", "content": "Hi"}],
         "stream_options": {"include_usage": True},
+        "prompt_cache_key": THREAD_KEY,
     },
 }
 
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
     ("nothing", {}, {}, {}),
+    (
+        "--cache-key off",
+        {"cache_key": "off"},
+        {"prompt_cache_key": None},
+        {"prompt_cache_key": None},
+    ),
+    (
+        "--cache-key KEY",
+        {"cache_key": "team-a"},
+        {"prompt_cache_key": "team-a"},
+        {"prompt_cache_key": "team-a"},
+    ),
+    (
+        "--cache-retention 24h",
+        {"cache_retention": "24h"},
+        {"prompt_cache_retention": "24h"},
+        {"prompt_cache_retention": "24h"},
+    ),
+    (
+        "--cache-retention 12h",
+        {"cache_retention": "12h"},
+        {"prompt_cache_options": {"ttl": "12h"}},
+        {"prompt_cache_options": {"ttl": "12h"}},
+    ),
     ("-m", {"model": "gpt-5"}, {"model": "gpt-5"}, {"model": "gpt-5"}),
     (
         "-s",

@@ -49,7 +49,7 @@ def test_responses_without_sequence_numbers_and_with_unknown_events(
     result = loaded.execute(f"%%respond --tools get_weather{flag}\nWeather in Oslo?")
     assert "Loose, but 21 °C in Oslo." in result.html
     assert '🔧 get_weather(city="Oslo") — done' in result.html
-    assert "0 in /" in result.html  # output tokens came, input tokens did not
+    assert "· 0 in · " in result.html  # output tokens came, input tokens did not
     assert loaded.execute("print(calls)").stdout.strip() == "['Oslo']"
     assert len(requests(emulator, "/v1/responses")) == 2
 
@@ -63,7 +63,7 @@ def test_missing_or_null_usage_is_no_usage(
         emulator.enqueue(s.text("No usage here.", **{how: ["usage"]}))
         result = loaded.execute(f"%%{magic}{flag}\nhello")
         assert "No usage here." in result.html
-        assert "tokens" not in result.html
+        assert " in · " not in result.html and " out · " not in result.html
     history = loaded.execute("%responses history").stdout
     assert history.count("✓") == 2
 

@@ -4,6 +4,8 @@ and what the cells show."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jupyter_responses.emulator import Emulator
@@ -19,7 +21,7 @@ def test_both_magics_share_one_conversation(loaded: KernelSession, emulator: Emu
         '%%respond -m gpt-4.1 -s "Be brief."\nSummarise {idea} in {x} sentences.'
     )
     assert "Summarise tea in 2 sentences." in first.html
-    assert "gpt-4.1 ·" in first.html and "tokens" in first.html
+    assert "gpt-4.1 ·" in first.html and re.search(r" in · \d+ out · \$0\.\d{4} · ", first.html)
     assert first.updates >= 1 and len(first.outputs) == 1
     chat = loaded.execute("%%chat\nNow a haiku.")
     assert "<strong>1</strong> earlier user turn" in chat.html

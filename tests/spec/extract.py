@@ -63,6 +63,13 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("/conversations/{conversation_id}/items/{item_id}", "delete"),
     ("/files", "post"),
     ("/files/{file_id}", "get"),
+    # the Assistants API, as far as %responses import-assistant reads it
+    ("/assistants", "post"),
+    ("/assistants/{assistant_id}", "get"),
+    ("/threads", "post"),
+    ("/threads/{thread_id}", "get"),
+    ("/threads/{thread_id}/messages", "get"),
+    ("/threads/{thread_id}/messages", "post"),
 )
 
 #: ``components/schemas`` whose closure is kept even if no kept operation references them.

@@ -56,7 +56,7 @@ def test_notebook_has_one_rerunnable_cell_per_turn_with_its_outputs() -> None:
     nbformat.validate(notebook)
     cells = notebook.cells
     assert cells[0].source.startswith("# Weather in {city}?\n\n3 turns · models: gpt-4.1, ")
-    assert cells[0].source.endswith("0 tokens in / 0 out") and cells[1].source == (
+    assert cells[0].source.endswith("tokens: no tokens counted") and cells[1].source == (
         "%load_ext jupyter_responses"
     )
     first, second, third = cells[2:]
@@ -91,7 +91,14 @@ def test_cells_carry_a_summary_and_the_turn_record_minus_what_the_cell_holds() -
     for cell, turn in zip(notebook.cells[2:], conversation.branch(), strict=True):
         ours = cell.metadata["jupyter_responses"]
         assert ours["turn"] == turn.id and ours["model"] == turn.model
-        assert ours["usage"] == {"input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0}
+        assert ours["usage"] == {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "reasoning_tokens": 0,
+            "cached_tokens": 0,
+            "cache_write_tokens": 0,
+        }
+        assert ours["cost"] == turn.cost
         expected = turn_to_dict(turn)
         del expected["prompt"], expected["images"]
         assert ours["record"] == expected

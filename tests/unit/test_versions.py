@@ -322,8 +322,10 @@ def test_history_all_draws_the_tree_marks_versions_and_explains_the_marks(
         "Marks: * the current branch · ← its head (the next turn continues there)",
         "       ├─ └─ several turns continue one · v2/3 version 2 of 3 of a re-run cell",
         "       ✓ completed · ✗ failed",
+        "",
+        "Tokens of thread main (every branch): no tokens counted",
     ]
-    assert all(len(line) <= commands.LEGEND_WIDTH for line in lines[7:])
+    assert all(len(line) <= commands.LEGEND_WIDTH for line in lines[7:10])
 
 
 def test_history_all_of_a_long_conversation_stays_in_one_column() -> None:
@@ -335,5 +337,5 @@ def test_history_all_of_a_long_conversation_stays_in_one_column() -> None:
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         commands.history(session, SimpleNamespace(all=True))
     out = printed.getvalue().splitlines()
-    assert len(out) == 1500 + 4  # and a blank line, and the legend's three
+    assert len(out) == 1500 + 6  # a blank line, the legend's three, a blank line, tokens
     assert all(line.startswith("* ✓ [responses · m] q") for line in out[:1500])

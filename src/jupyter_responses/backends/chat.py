@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .. import caching
 from .. import events as ev
 from ..cancel import Cancel, cutting
+from ..computer.actions import describe, read_action
 from ..errors import OptionsError
 from ..lenient import text_of
 from ..transcript import result_images
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from ..attachments import FileStore
     from ..conversation import Turn
     from ..tools import Tool
-    from ..transcript import Entry, FunctionCallEntry, LocalCallEntry, LocalResultEntry
+    from ..transcript import CustomCallEntry, Entry, FunctionCallEntry, LocalResultEntry
     from ..turn_request import TurnRequest
     from .connection import Connection
 
@@ -135,6 +137,7 @@ def request_kwargs(
         kwargs["max_completion_tokens"] = request.max_tokens
     if request.reasoning:
         kwargs["reasoning_effort"] = request.reasoning
+    kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
     return kwargs
 
 
@@ -216,13 +219,16 @@ def _entry_messages(entries: list[Entry], images: list[str]) -> Iterator[dict[st
             shown = []
         if entry["type"] == "message":
             yield {"role": "assistant", "content": entry["text"]}
+        elif entry["type"] == "computer_call":  # a %%respond turn's: said, not redone
+            done = "; ".join(describe(read_action(a)) for a in entry["actions"]) or "screenshot"
+            yield {"role": "assistant", "content": f"[computer use: {done}]"}
     if calls:
         yield {"role": "assistant", "tool_calls": calls}
     if shown:
         yield {"role": "user", "content": shown}
 
 
-def _tool_call(entry: LocalCallEntry) -> dict[str, Any]:
+def _tool_call(entry: FunctionCallEntry | CustomCallEntry) -> dict[str, Any]:
     """A call as the assistant message's ``tool_calls`` holds it: a function's, or a
     freeform (custom) tool's, as a %%respond turn may have made it."""
     if entry["type"] == "custom_call":
@@ -361,8 +367,14 @@ def _finish(
 
 def _usage(usage: Any) -> ev.Usage:
     details = getattr(usage, "completion_tokens_details", None)
-    reasoning = (getattr(details, "reasoning_tokens", None) or 0) if details else 0
-    return ev.Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, reasoning)
+    cache = getattr(usage, "prompt_tokens_details", None)
+    return ev.Usage(
+        usage.prompt_tokens or 0,
+        usage.completion_tokens or 0,
+        getattr(details, "reasoning_tokens", None) or 0,
+        getattr(cache, "cached_tokens", None) or 0,
+        getattr(cache, "cache_write_tokens", None) or 0,
+    )
 
 
 def _whole(completion: Any) -> Iterator[ev.Event]:

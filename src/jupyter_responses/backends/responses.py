@@ -9,13 +9,14 @@ server that ignores ``previous_response_id`` gets the whole history from then on
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument
 
-from .. import builtin_tools
+from .. import builtin_tools, caching
 from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..transcript import result_images
@@ -27,9 +28,10 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
     from ..attachments import FileStore
+    from ..computer.tool import ComputerTool
     from ..conversation import Turn
     from ..tools import Tool
-    from ..transcript import AttachmentRecord, Entry, LocalResultEntry
+    from ..transcript import AttachmentRecord, Entry, LocalResultEntry, ProviderItem
     from ..turn_request import TurnRequest
     from .connection import Connection, ServerQuirks
 
@@ -55,6 +57,18 @@ class ResponsesBackend:
             action="append",
             metavar="LABEL=URL",
             help="a remote MCP server the model may use (repeatable)",
+        ),
+        argument(
+            "--computer-url",
+            metavar="URL",
+            help="with --tools computer: start a headless Chromium at this page for the model "
+            "to drive (closed when the turn ends)",
+        ),
+        argument(
+            "--computer-env",
+            metavar="NAME",
+            help="with --tools computer: drive your own computer, the object NAME "
+            "(jupyter_responses.computer.Computer)",
         ),
     )
 
@@ -160,7 +174,7 @@ def request_kwargs(
         kwargs["input"] = [item for t in [*history, turn] for item in _turn_items(t, sources)]
     include = builtin_tools.includes(request.tools)
     if request.tools:
-        kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
+        kwargs["tools"] = [_tool_param(tool, request.model) for tool in request.tools]
     if request.schema is not None:
         kwargs["text"] = {
             "format": {
@@ -182,11 +196,12 @@ def request_kwargs(
             include.append("reasoning.encrypted_content")
     if include:
         kwargs["include"] = include
+    kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
     return kwargs
 
 
-def _tool_param(tool: Tool) -> dict[str, Any]:
-    from ..tools import FunctionTool, PythonTool
+def _tool_param(tool: Tool, model: str) -> dict[str, Any]:
+    from ..tools import ComputerTool, FunctionTool, PythonTool
 
     if isinstance(tool, PythonTool):  # freeform: the code is the call's whole input
         return {"type": "custom", "name": tool.name, "description": tool.description}
@@ -198,7 +213,27 @@ def _tool_param(tool: Tool) -> dict[str, Any]:
             "parameters": tool.parameters,
             "strict": False,
         }
+    if isinstance(tool, ComputerTool):
+        return _computer_param(tool, model)
     return tool.param()
+
+
+def _computer_param(tool: ComputerTool, model: str) -> dict[str, Any]:
+    """The computer tool: the preview model takes the preview tool, which says the
+    screen's size and kind; later models take ``computer``, which needs neither (they
+    read them from the screenshots)."""
+    if model.startswith(PREVIEW_COMPUTER_MODEL):
+        return {
+            "type": "computer_use_preview",
+            "display_width": tool.width,
+            "display_height": tool.height,
+            "environment": tool.environment,
+        }
+    return {"type": "computer"}
+
+
+#: The model that takes the preview computer tool (and its dated snapshots).
+PREVIEW_COMPUTER_MODEL = "computer-use-preview"
 
 
 class Sources:
@@ -289,8 +324,24 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
         return turn.response_id if turn.stored else None
     last = history[-1] if history else None
     if last is not None and last.api == "responses" and last.stored and last.response_id:
-        return last.response_id
+        # A computer call left unanswered (denied) would have to be answered first.
+        return None if _unanswerable(last.output) else last.response_id
     return None
+
+
+def _computer_call_item(item: ProviderItem) -> dict[str, Any]:
+    """A computer call as it came, its fields as the API takes them back: a double
+    click's ``keys`` is required (``null`` when none), and came back without it."""
+    fields = ("type", "id", "call_id", "action", "actions", "pending_safety_checks", "status")
+    sent = copy.deepcopy({k: item[k] for k in fields if k in item})
+    sent.setdefault("pending_safety_checks", [])
+    sent.setdefault("status", "completed")
+    for key in ("action", "actions"):
+        actions = sent.get(key)
+        for action in actions if isinstance(actions, list) else [actions]:
+            if isinstance(action, dict) and action.get("type") == "double_click":
+                action.setdefault("keys", None)
+    return sent
 
 
 def _user_item(turn: Turn, sources: Sources) -> dict[str, Any]:
@@ -308,7 +359,11 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
     """The results of the tool calls that ended the last round of this turn."""
     tail: list[dict[str, Any]] = []
     for entry in reversed(turn.output):
-        if entry["type"] not in ("function_call_output", "custom_call_output"):
+        if entry["type"] not in (
+            "function_call_output",
+            "custom_call_output",
+            "computer_call_output",
+        ):
             break
         item = _entry_item(entry, turn.images)
         if item is None:
@@ -319,11 +374,23 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
 
 def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
     items = [_user_item(turn, sources)]
+    left_out = _unanswerable(turn.output)
     for entry in turn.output:
+        if entry.get("call_id") in left_out:
+            continue
         item = _entry_item(entry, turn.images)
         if item is not None:
             items.append(item)
     return items
+
+
+def _unanswerable(entries: list[Entry]) -> set[str]:
+    """Computer calls that did not run (denied, or cut off by the round limit): only a
+    screenshot of what a call did answers it, so these are not resent at all."""
+    shot = {
+        e["call_id"] for e in entries if e["type"] == "computer_call_output" and e.get("images")
+    }
+    return {e["call_id"] for e in entries if e["type"] == "computer_call"} - shot
 
 
 def _tool_output(entry: LocalResultEntry, images: list[str]) -> str | list[dict[str, Any]]:
@@ -372,6 +439,20 @@ def _entry_item(entry: Entry, images: list[str]) -> dict[str, Any] | None:
             "call_id": entry["call_id"],
             "output": _tool_output(entry, images),
         }
+    if entry["type"] == "computer_call":
+        return _computer_call_item(entry["item"])
+    if entry["type"] == "computer_call_output":
+        urls = result_images(entry, images)
+        if not urls:
+            return None
+        answer: dict[str, Any] = {
+            "type": "computer_call_output",
+            "call_id": entry["call_id"],
+            "output": {"type": "computer_screenshot", "image_url": urls[-1]},
+        }
+        if entry.get("acknowledged"):
+            answer["acknowledged_safety_checks"] = entry["acknowledged"]
+        return answer
     if entry["type"] == "reasoning" and (entry.get("item") or {}).get("encrypted_content"):
         item = entry["item"]
         return {k: item[k] for k in ("type", "id", "summary", "encrypted_content") if k in item}

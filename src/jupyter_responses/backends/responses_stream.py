@@ -18,6 +18,7 @@ said once, and the kernel resends history to that server from then on).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from .. import builtin_tools
 from .. import events as ev
+from ..computer.tool import COMPUTER
 from ..errors import StreamFailed
 from ..lenient import dicts_of, text_of
 from ..transcript import Entry, MessageEntry, ProviderItem, TurnStatus
@@ -163,15 +165,15 @@ def _reasoning_part(event: Any, kind: str, item_id: str) -> str:
     return f"{item_id}:summary:{getattr(event, 'summary_index', 0)}"
 
 
-#: Items that call a tool the kernel runs: a function, or a freeform (custom) tool such
-#: as the python tool, whose input is raw text.
-_LOCAL_CALLS = ("function_call", "custom_tool_call")
+#: Items that call a tool the kernel runs: a function, a freeform (custom) tool such
+#: as the python tool, whose input is raw text, or the computer (its actions).
+_LOCAL_CALLS = ("function_call", "custom_tool_call", "computer_call")
 
 
 def _started(item: Any, exchange: Exchange) -> ev.ToolCallStarted:
     call_id = getattr(item, "call_id", None) or item.id
     exchange.calls[item.id] = call_id
-    name = getattr(item, "name", None) or item.type
+    name = COMPUTER if item.type == "computer_call" else getattr(item, "name", None) or item.type
     return ev.ToolCallStarted(call_id, name, "function" if item.type in _LOCAL_CALLS else item.type)
 
 
@@ -222,10 +224,13 @@ def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
     usage = getattr(response, "usage", None)
     if usage is not None:
         details = getattr(usage, "output_tokens_details", None)
+        cache = getattr(usage, "input_tokens_details", None)
         yield ev.Usage(
             getattr(usage, "input_tokens", None) or 0,
             getattr(usage, "output_tokens", None) or 0,
             getattr(details, "reasoning_tokens", None) or 0,
+            getattr(cache, "cached_tokens", None) or 0,
+            getattr(cache, "cache_write_tokens", None) or 0,
         )
     unchained = exchange.previous is not None and exchange.previous != getattr(
         response, "previous_response_id", None
@@ -373,6 +378,10 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
     """A finished call item: a function call as it is; a built-in tool's item read by
     its declaration into neutral fields, its inline images as images of their own.
     ``data``: the item already dumped, if it was."""
+    if item.type == "computer_call":
+        actions = _computer_actions(as_dict(item) if data is None else data)
+        yield ev.ToolCallDone(item.call_id or item.id, COMPUTER, json.dumps(actions))
+        return
     if item.type in _LOCAL_CALLS:
         call_id = getattr(item, "call_id", None) or item.id
         said = item.arguments if item.type == "function_call" else item.input
@@ -400,6 +409,15 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
         output if isinstance(output, str) else None,
         error if isinstance(error, str) and error else None,
     )
+
+
+def _computer_actions(data: ProviderItem) -> list[dict[str, Any]]:
+    """A computer call's actions as sent: the ``actions`` list, or the preview tool's
+    one ``action`` (read, and refused if unknown, only when the tool does them)."""
+    listed = data.get("actions")
+    if listed is None:
+        listed = [data["action"]] if isinstance(data.get("action"), dict) else []
+    return dicts_of(listed)
 
 
 def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
@@ -434,6 +452,18 @@ def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
                 "call_id": text_of(data.get("call_id")) or text_of(data.get("id")),
                 "name": text_of(data.get("name")),
                 "input": text_of(data.get("input")),
+            }
+        elif kind == "computer_call":
+            yield {
+                "type": "computer_call",
+                "call_id": text_of(data.get("call_id")) or text_of(data.get("id")),
+                "name": COMPUTER,
+                "actions": _computer_actions(data),
+                "safety_checks": [
+                    {k: c[k] for k in ("id", "code", "message") if isinstance(c.get(k), str)}  # type: ignore[misc]
+                    for c in dicts_of(data.get("pending_safety_checks"))
+                ],
+                "item": data,
             }
         else:
             yield {"type": "builtin", "name": kind, "item": data}

@@ -15,6 +15,7 @@ from typing import Any
 from . import tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
+from .prompt_cache import PromptCache
 from .responses_events import new_id, split
 from .script import (
     Citation,
@@ -152,9 +153,10 @@ def _called_name(call: dict[str, Any]) -> str:
 class ChatRun:
     """One ``POST /v1/chat/completions`` after validation."""
 
-    def __init__(self, body: dict[str, Any], reply: Reply) -> None:
+    def __init__(self, body: dict[str, Any], reply: Reply, cache: PromptCache) -> None:
         self.body = body
         self.reply = reply
+        self.cache = cache
         self.id = "chatcmpl-" + new_id("x")[2:31]
         self.created = int(time.time())
         self.calls = [
@@ -186,15 +188,20 @@ class ChatRun:
     def usage(self) -> dict[str, Any]:
         given = self.reply.usage or {}
         reasoning = sum(i.tokens for i in self.reply.items if isinstance(i, Reasoning))
-        prompt = count_tokens(json.dumps(self.body["messages"]))
+        sent = json.dumps(self.body["messages"])
         completion = count_tokens(self._text() + "".join(_call_text(c) for _, _, c in self.calls))
-        prompt = given.get("input_tokens", prompt)
+        prompt = given.get("input_tokens", count_tokens(sent))
         completion = given.get("output_tokens", completion + reasoning)
+        cache = self.cache.use(self.body["model"], self.body.get("prompt_cache_key"), sent, prompt)
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "prompt_tokens_details": {
+                "cached_tokens": given.get("cached_tokens", cache.cached_tokens),
+                "cache_write_tokens": given.get("cache_write_tokens", cache.cache_write_tokens),
+                "audio_tokens": 0,
+            },
             "completion_tokens_details": {
                 "reasoning_tokens": reasoning,
                 "audio_tokens": 0,

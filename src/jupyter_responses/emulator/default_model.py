@@ -5,7 +5,9 @@ whether history or ``previous_response_id`` arrived), calls an offered function 
 when the prompt names it, runs code with an offered custom ``python`` tool when asked
 to run or compute something (the prompt's code in backticks, else the product of its
 numbers), summarises tool results, searches the web when asked and the
-``web_search`` tool is offered, and produces schema-shaped JSON for structured output.
+``web_search`` tool is offered, takes a screenshot with an offered computer tool when
+the prompt speaks of the screen, a click, a browser or the computer (and says it saw the
+screenshot sent back), and produces schema-shaped JSON for structured output.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .dialogue import Dialogue, Message, Tool
 from .script import (
     Citation,
     CodeInterpreter,
+    ComputerCall,
     CustomToolCall,
     FileCitation,
     FileSearch,
@@ -40,6 +43,7 @@ _RUN = re.compile(r"\b(run|comput|calculat|evaluat|execut)", re.I)
 _HEADING = re.compile(r"^#{1,4} (.+)$", re.M)
 _FENCED_PYTHON = re.compile(r"```python[ \t]*\n(.*?)```", re.S)
 _FIX = re.compile(r"\bfix", re.I)
+_COMPUTER = re.compile(r"\b(screen|click|browser|computer)", re.I)
 
 
 def answer(dialogue: Dialogue) -> Reply:
@@ -110,6 +114,11 @@ def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None
     or not), then answer in one message."""
     offered = dialogue.builtins()
     must = must or set()
+    computer = sorted(offered & {"computer", "computer_use_preview"})
+    if computer and (must & set(computer) or _COMPUTER.search(prompt)):
+        # A computer-use model looks before it acts: a screenshot, then it waits for it.
+        preview = computer[0] == "computer_use_preview"
+        return [ComputerCall([{"type": "screenshot"}], preview=preview)]
     items: list[Any] = []
     said: list[str] = []
     if "file_search" in offered:
@@ -256,6 +265,8 @@ def _summarise_tool_results(dialogue: Dialogue) -> str:
         if message.attachments:  # images (or files) it returned with the text
             shown += f" (+{_plural(message.attachments, 'image')})"
         lines.append(f"- `{message.tool_name or 'tool'}` → {shown}")
+    if any(message.tool_name == "computer" for message in results):
+        lines += ["", "I see the screen now; a real computer-use model would act on it next."]
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import conversations, custom_tools, tool_outputs
+from . import computer_calls, conversations, custom_tools, tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
@@ -34,6 +34,8 @@ class ResponseRun:
         self.previous = _previous(state, body)
         self.conversation = conversations.of_request(state, body)
         self.input_items = _input_items(body, state)
+        earlier_items = computer_calls.chain_items(state, self.previous, self.conversation)
+        computer_calls.check_answers(self.input_items, earlier_items)
         self.call_ids = dict(self.previous.call_ids) if self.previous else {}
         earlier = list(self.previous.messages) if self.previous else []
         if self.conversation is not None:
@@ -126,9 +128,15 @@ class ResponseRun:
         prompt = (self.body.get("instructions") or "") + "".join(m.text for m in self.messages)
         inp = given.get("input_tokens", count_tokens(prompt))
         out = given.get("output_tokens", count_tokens(json.dumps(output)) + reasoning)
+        cache = self.state.prompt_cache.use(
+            self.body["model"], self.body.get("prompt_cache_key"), prompt, inp
+        )
         return {
             "input_tokens": inp,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "input_tokens_details": {
+                "cached_tokens": given.get("cached_tokens", cache.cached_tokens),
+                "cache_write_tokens": given.get("cache_write_tokens", cache.cache_write_tokens),
+            },
             "output_tokens": out,
             "output_tokens_details": {"reasoning_tokens": reasoning},
             "total_tokens": inp + out,
@@ -162,10 +170,14 @@ def validate(body: Any) -> None:
             )
         if tool.get("type") == "custom":
             custom_tools.check_declaration(tool, f"tools[{index}]")
+        if tool.get("type") in computer_calls.TOOL_TYPES:
+            computer_calls.check_declaration(tool, f"tools[{index}]")
     if isinstance(body.get("input"), list):
         for index, item in enumerate(body["input"]):
             if isinstance(item, dict) and item.get("type") in _CUSTOM_ITEMS:
                 custom_tools.check_item(item, f"input[{index}]")
+            elif isinstance(item, dict) and item.get("type") in computer_calls.ITEMS:
+                computer_calls.check_item(item, f"input[{index}]")
             elif isinstance(item, dict) and item.get("type") == "function_call_output":
                 where = f"input[{index}].output"
                 tool_outputs.check_output(item.get("output"), where, detail_required=False)
@@ -217,7 +229,7 @@ def normalized_items(raw: Any, state: EmulatorState) -> list[dict[str, Any]]:
                 kind = "output_text" if item.get("role") == "assistant" else "input_text"
                 item["content"] = [{"type": kind, "text": content}]
             item.setdefault("status", "completed")
-        if item["type"] in _CUSTOM_ITEMS:  # as the API lists them back
+        if item["type"] in (*_CUSTOM_ITEMS, *computer_calls.ITEMS):  # as the API lists them
             item.setdefault("status", "completed")
         item.setdefault("id", new_id("msg" if item["type"] == "message" else "item"))
         items.append(item)
@@ -301,6 +313,8 @@ def _messages(
             text, attachments = tool_outputs.output_text(item.get("output"))
             name = call_ids.get(call_id)
             out.append(Message("tool", text, tool_name=name, attachments=attachments))
+        elif kind in computer_calls.ITEMS:
+            out.append(computer_calls.message(item, call_ids))
         elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):
             with state.lock:
                 stored = item.get("id") in state.items

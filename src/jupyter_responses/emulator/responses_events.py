@@ -17,6 +17,7 @@ from typing import Any
 from .script import (
     Citation,
     CodeInterpreter,
+    ComputerCall,
     CustomToolCall,
     FileCitation,
     FileSearch,
@@ -207,6 +208,29 @@ class OutputBuilder:
         yield {"type": "response.custom_tool_call_input.done", **where, "input": item.input}
         yield self._done(index, {**shell, "status": "completed", "input": item.input})
 
+    def _computercall(self, item: ComputerCall, index: int) -> Iterator[Event]:
+        """As the API sends a computer call: the whole item in ``output_item.added``
+        (``in_progress``) and ``output_item.done`` (``completed``), no deltas."""
+        call_id = item.call_id or new_id("call")[:29]
+        self.call_ids[call_id] = "computer"
+        actions = [_computer_action(action) for action in item.actions]
+        shell: dict[str, Any] = {
+            "id": new_id("cu"),
+            "type": "computer_call",
+            "status": "in_progress",
+            "call_id": call_id,
+            "pending_safety_checks": [
+                {"id": new_id("cu_sc"), "code": None, "message": None, **check}
+                for check in item.pending_safety_checks
+            ],
+        }
+        if item.preview:
+            shell["action"] = actions[0]
+        else:
+            shell["actions"] = actions
+        yield self._added(index, shell)
+        yield self._done(index, {**shell, "status": "completed"})
+
     def _tool_progress(self, kind: str, shell: dict[str, Any], index: int, steps: list[str]):
         where = {"item_id": shell["id"], "output_index": index}
         for step in steps:
@@ -390,6 +414,14 @@ def _annotation(cited: Citation | FileCitation, text: str) -> dict[str, Any]:
         "filename": cited.filename,
         "index": cited.start,
     }
+
+
+def _computer_action(action: dict[str, Any]) -> dict[str, Any]:
+    """A scripted computer action as sent: a ``double_click`` always says its held
+    ``keys`` (``null`` for none), as the spec requires of it."""
+    if action.get("type") == "double_click":
+        return {"keys": None, **action}
+    return dict(action)
 
 
 def _message_shell() -> dict[str, Any]:

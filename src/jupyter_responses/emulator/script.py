@@ -128,6 +128,28 @@ class CustomToolCall:
 
 
 @dataclass
+class ComputerCall:
+    """A ``computer_call`` item (Responses only): the computer tool asks the client to do
+    ``actions`` (dicts as the API sends them: ``{"type": "click", "x": 10, "y": 20,
+    "button": "left"}``) and answer with a screenshot. ``preview``: the preview tool's
+    shape, a single ``action`` (so exactly one action) instead of ``actions``.
+    ``pending_safety_checks`` (``{"id", "code", "message"}``, an id made up if missing):
+    checks the client's ``computer_call_output`` must acknowledge, or get a 400. Sent as
+    the API sends it, without delta events: ``output_item.added``, then ``.done``."""
+
+    actions: list[dict[str, Any]]
+    pending_safety_checks: list[dict[str, Any]] = field(default_factory=list)
+    call_id: str | None = None
+    preview: bool = False
+
+    def __post_init__(self) -> None:
+        if self.preview and len(self.actions) != 1:
+            raise ValueError(
+                f"A preview ComputerCall carries exactly one action, not {len(self.actions)}."
+            )
+
+
+@dataclass
 class WebSearch:
     """A ``web_search_call`` item (Responses only). ``action``: ``search`` (with
     ``query``, its ``sources`` as URLs and ``api_sources`` as names of the data sources
@@ -222,6 +244,7 @@ Item = (
     | Reasoning
     | FunctionCall
     | CustomToolCall
+    | ComputerCall
     | WebSearch
     | FileSearch
     | CodeInterpreter
@@ -246,7 +269,9 @@ class Reply:
       with the connection open (a server thinking, or a stuck proxy), then go on.
     * ``malformed_after``: after that many stream events, send one whose data is not
       JSON (a proxy that cut or mangled it), then go on.
-    * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``.
+    * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``
+      (and ``cached_tokens``, ``cache_write_tokens``: else the emulator's prompt cache,
+      ``prompt_cache``, says them).
     * ``omit`` / ``null``: field names left out of (or sent as ``null`` in) everything
       sent for this reply, at any depth, as loose servers do: ``["sequence_number",
       "logprobs"]``, ``["usage"]``, ``["previous_response_id"]``.
@@ -355,6 +380,7 @@ _TYPES: dict[str, type] = {
         Reasoning,
         FunctionCall,
         CustomToolCall,
+        ComputerCall,
         WebSearch,
         FileSearchHit,
         FileSearch,

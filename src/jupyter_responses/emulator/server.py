@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat_api, conversations, default_model, responses_api, script
+from . import assistants, chat_api, conversations, default_model, responses_api, script
 from .errors import ApiError, invalid, not_found
 from .state import EmulatorState, RecordedRequest, StoredFile
 
@@ -63,6 +63,12 @@ ROUTES: list[Route] = [
         re.compile(r"/v1/conversations/(?P<id>[^/]+)/items/(?P<item>[^/]+)"),
         "delete_conversation_item",
     ),
+    ("POST", re.compile(r"/v1/assistants"), "create_assistant"),
+    ("GET", re.compile(r"/v1/assistants/(?P<id>[^/]+)"), "get_assistant"),
+    ("POST", re.compile(r"/v1/threads"), "create_thread"),
+    ("GET", re.compile(r"/v1/threads/(?P<id>[^/]+)"), "get_thread"),
+    ("GET", re.compile(r"/v1/threads/(?P<id>[^/]+)/messages"), "thread_messages"),
+    ("POST", re.compile(r"/v1/threads/(?P<id>[^/]+)/messages"), "add_thread_message"),
     ("POST", re.compile(r"/v1/files"), "upload_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)"), "get_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)/content"), "file_content"),
@@ -304,7 +310,9 @@ class Handler(BaseHTTPRequestHandler):
         reply = (
             scripted if scripted is not None else default_model.answer(chat_api.dialogue_of(body))
         )
-        return self._deliver(body, chat_api.ChatRun(body, reply), reply)
+        return self._deliver(
+            body, chat_api.ChatRun(body, reply, self.server.state.prompt_cache), reply
+        )
 
     def _deliver(self, body: dict[str, Any], run: Any, reply: Any) -> Any:
         if body.get("stream"):
@@ -361,6 +369,30 @@ class Handler(BaseHTTPRequestHandler):
 
     def delete_conversation_item(self, body: Any, id: str, item: str) -> Any:
         return conversations.delete_item(self.server.state, id, item)
+
+    # -- the Assistants API (what %responses import-assistant reads) ---------------------
+    def _assistants(self) -> EmulatorState:
+        """The state, once the request carries the Assistants API's beta header."""
+        assistants.check_beta(self.headers.get("openai-beta"))
+        return self.server.state
+
+    def create_assistant(self, body: Any) -> Any:
+        return assistants.create_assistant(self._assistants(), body)
+
+    def get_assistant(self, body: Any, id: str) -> Any:
+        return assistants.get_assistant(self._assistants(), id)
+
+    def create_thread(self, body: Any) -> Any:
+        return assistants.create_thread(self._assistants(), body)
+
+    def get_thread(self, body: Any, id: str) -> Any:
+        return assistants.get_thread(self._assistants(), id)
+
+    def thread_messages(self, body: Any, id: str) -> Any:
+        return assistants.list_messages(self._assistants(), id, self.query)
+
+    def add_thread_message(self, body: Any, id: str) -> Any:
+        return assistants.add_message(self._assistants(), id, body)
 
     def upload_file(self, body: Any) -> Any:
         if not isinstance(body, dict) or not isinstance(body.get("file"), dict):

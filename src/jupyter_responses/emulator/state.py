@@ -1,6 +1,6 @@
-"""Everything the emulator remembers: the script queue, stored responses, uploaded
-files and the log of requests received. One lock guards it all; handlers run on
-server threads."""
+"""Everything the emulator remembers: the script queue, stored responses, conversations,
+assistants and threads, uploaded files and the log of requests received. One lock
+guards it all; handlers run on server threads."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dialogue import Message
+from .prompt_cache import PromptCache
 from .script import HTTPError, Scripted
 
 
@@ -28,6 +29,14 @@ class StoredConversation:
 
     conversation: dict[str, Any]
     items: list[dict[str, Any]]
+
+
+@dataclass
+class StoredThread:
+    """A thread of the Assistants API: its object and its messages, oldest first."""
+
+    thread: dict[str, Any]
+    messages: list[dict[str, Any]]
 
 
 @dataclass
@@ -61,8 +70,12 @@ class EmulatorState:
         #: Ids of items of responses made with ``store: false``: never found again.
         self.unstored: set[str] = set()
         self.conversations: dict[str, StoredConversation] = {}
+        #: The Assistants API (``assistants.py``): assistants by id, threads by id.
+        self.assistants: dict[str, dict[str, Any]] = {}
+        self.threads: dict[str, StoredThread] = {}
         self.files: dict[str, StoredFile] = {}
         self.requests: list[RecordedRequest] = []
+        self.prompt_cache = PromptCache()  # locks itself
 
     def enqueue(self, *items: Scripted) -> None:
         with self.lock:
@@ -90,5 +103,7 @@ class EmulatorState:
             self.items.clear()
             self.unstored.clear()
             self.conversations.clear()
+            self.assistants.clear()
+            self.threads.clear()
             self.files.clear()
             self.requests.clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from .. import pricing
+
 if TYPE_CHECKING:
     from ..conversation import Turn
     from ..events import Event, Retrying
@@ -55,13 +57,15 @@ RETRY_REASONS = {
 
 
 def footer(turn: Turn) -> str:
-    """Model, tokens (when the server reported them: a stopped stream has none) and time."""
-    usage = turn.usage
+    """Model, tokens (when the server reported them: a stopped stream has none; the
+    cached part of the input, the reasoning part of the output), cost (when the
+    model's price is known) and time."""
     parts = [turn.model]
-    if usage.input_tokens or usage.output_tokens:
-        parts.append(f"{usage.input_tokens} in / {usage.output_tokens} out tokens")
-    if usage.reasoning_tokens:
-        parts.append(f"{usage.reasoning_tokens} reasoning")
+    counted = pricing.tokens(turn.usage)
+    if counted:
+        parts.append(counted)
+    if turn.cost is not None and counted:
+        parts.append(pricing.dollars(turn.cost))
     parts.append(f"{turn.seconds:.1f} s")
     return " · ".join(parts)
 

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..streamed import SoFar, Streamed
@@ -96,6 +96,7 @@ class LiveView:
         self._catchup: threading.Thread | None = None
         self._ended = threading.Event()
         self._arrived = 0  # deltas so far: tells a quiet stream from a flowing one
+        self._screen: tuple[dict[str, str], Any] | None = None  # the latest, its handle
 
     def start(self, turn: Turn, streamed: Streamed) -> None:
         self.turn, self.streamed = turn, streamed
@@ -194,10 +195,28 @@ class LiveView:
         return self.streamed.so_far()
 
     def image(self, image: ev.Image) -> None:
-        """A generated image as its own output, so it stays in the saved notebook."""
+        """A generated image as its own output, so it stays in the saved notebook. A
+        screenshot of the computer the model drives shrinks the one before it to a
+        thumbnail: the latest screen is the one to look at."""
         from IPython.display import display
 
-        display(image_bundle(image.data, image.mime, image.caption), raw=True)
+        bundle = image_bundle(image.data, image.mime, image.caption)
+        if not image.screen:
+            display(bundle, raw=True)
+            return
+        if self._screen is not None:
+            earlier, handle = self._screen
+            handle.update(earlier, metadata=thumbnail(earlier), raw=True)
+        self._screen = (bundle, display(bundle, raw=True, display_id=True))
+
+
+#: How wide an earlier screenshot is shown (the latest is shown full size).
+THUMBNAIL_WIDTH = 240
+
+
+def thumbnail(bundle: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Display metadata that shows a bundle's image ``THUMBNAIL_WIDTH`` pixels wide."""
+    return {mime: {"width": THUMBNAIL_WIDTH} for mime in bundle if mime.startswith("image/")}
 
 
 #: Image types a notebook output can carry as they are (anything else goes as PNG-less

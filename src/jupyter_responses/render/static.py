@@ -36,6 +36,8 @@ FUNCTION_ICON = "🔧"
 
 #: The icon of a local call that runs code (the python tool), by the code's language.
 CODE_ICONS = {"python": "🐍"}
+#: The icon of a local call that acts on a screen (the computer tool's actions).
+ACTION_ICON = "🖥️"
 
 #: How a call's status reads in its title.
 CALL_STATES = {"running": "running…"}
@@ -211,6 +213,8 @@ def call_title(call: CallRecord) -> str:
     if call["kind"] == "function" and detail.get("code"):  # code the kernel runs
         icon = CODE_ICONS.get(detail.get("language", ""), FUNCTION_ICON)
         name, named = call["name"], False
+    elif call["kind"] == "function" and detail.get("action"):  # what it did on a screen
+        icon, name, named = ACTION_ICON, call["name"], False
     elif call["kind"] == "function":
         icon, name, named = FUNCTION_ICON, call["name"], True
     else:

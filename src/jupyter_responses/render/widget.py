@@ -32,7 +32,7 @@ from .. import events as ev
 from ..transcript import image_parts
 from .approval import ask_with_input
 from .assets import WIDGET_MIME, asset_text
-from .live import LiveView, final_bundle
+from .live import THUMBNAIL_WIDTH, LiveView, final_bundle
 from .static import html
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class WidgetView(LiveView):
         # given none refuses, so a call is never run unasked.
         self._confirm = confirm or (ask_with_input if in_cell else _refuse)
         self.handle: DisplayHandle | None = None
+        self._screen_widget: Any = None  # the panel's latest screenshot
         spare = _SPARE.pop() if in_cell and _SPARE else None
         if spare is not None and spare.usable():
             self.widget, self.body, self.chrome = spare.widget, spare.body, spare.chrome
@@ -155,6 +156,10 @@ class WidgetView(LiveView):
         kind = image.mime.removeprefix("image/")
         picture = w.Image(value=base64.b64decode(image.data), format=kind)
         picture.layout.max_width = "100%"
+        if image.screen:  # the screen before this one shrinks to a thumbnail
+            if self._screen_widget is not None:
+                self._screen_widget.layout.width = f"{THUMBNAIL_WIDTH}px"
+            self._screen_widget = picture
         assert self.images is not None, "the panel's view has an images box"
         self.images.children = (*self.images.children, picture)
 
