@@ -42,6 +42,7 @@ class Settings:
     prompt_cache_key: str
     prompt_cache_retention: str
     prices: dict[str, Price]
+    computer_url: str
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -147,6 +148,12 @@ class ResponsesConfig(Configurable):
             return check_prices(proposal["value"])
         except ValueError as error:
             raise TraitError(str(error)) from None
+
+    computer_url = Unicode(
+        "",
+        help="The page the built-in browser of --tools computer starts at when a turn gives "
+        "no --computer-url (the chat panel's Tools field has no place for one).",
+    ).tag(config=True)
 
     db_path = Unicode(
         "",

@@ -221,11 +221,6 @@ def resolve_tools(
                 f"not a built-in tool ({', '.join([PYTHON, COMPUTER, *known])}). Define the "
                 "function first."
             )
-    if computer is not None and (computer.url or computer.env) and COMPUTER not in names:
-        raise OptionsError(
-            "--computer-url and --computer-env say which screen the computer tool drives: "
-            "add --tools computer to use it."
-        )
     for spec in builtin_tools.implied(options):
         if spec.name not in names:
             tools.append(builtin_tools.builtin(spec.name, options))

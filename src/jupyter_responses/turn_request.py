@@ -126,7 +126,7 @@ def build_request(
     from ``shell``, the kernel's IPython shell. What the chosen API cannot carry is
     the backend's to refuse (``Backend.validate``, run by the session)."""
     from .backends import BACKENDS
-    from .computer.tool import ComputerOptions
+    from .computer.tool import COMPUTER, ComputerOptions
     from .schemas import resolve_schema
     from .tools import resolve_tools
 
@@ -152,7 +152,13 @@ def build_request(
             "--tool-timeout (or the tool_timeout trait) needs a number of seconds, 0 or more "
             "(0: no limit)."
         )
-    computer = ComputerOptions(options.computer_url, options.computer_env)
+    if (options.computer_url or options.computer_env) and COMPUTER not in options.tools:
+        raise OptionsError(
+            "--computer-url and --computer-env say which screen the computer tool drives: "
+            "add --tools computer to use it."
+        )
+    url = options.computer_url or (None if options.computer_env else settings.computer_url or None)
+    computer = ComputerOptions(url, options.computer_env)
     tools = resolve_tools(options.tools, namespace, options.vector_store, options.mcp, computer)
     schema = resolve_schema(options.schema, namespace) if options.schema else None
     where = cwd or Path.cwd()

@@ -149,7 +149,11 @@ def test_safety_checks_are_asked_about_and_acknowledged(
     )
     (turn, view) = run(session, "Click it.", screen, answers=[True])
     assert view.asked == [
-        ("computer", "⚠ The page says so. (malicious_instructions)\nThen: click (1, 2)")
+        (
+            "computer",
+            "Allow these computer actions?\n⚠ The page says so. (malicious_instructions)\n"
+            "Actions: click (1, 2)",
+        )
     ]
     answer = sent(emulator)[1]["input"][0]
     assert answer["acknowledged_safety_checks"] == [check]
@@ -240,3 +244,39 @@ def test_chat_refuses_the_computer_before_sending(session: Session, emulator: Em
 
 def test_the_fake_is_a_computer() -> None:
     assert isinstance(FakeComputer(), Computer)
+
+
+def test_the_computer_url_setting_serves_turns_that_name_none(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(session.settings(), computer_url="file:///tmp/x.html")
+    plain = build_request(
+        TurnOptions(api="responses", prompt="hi"), settings, {}, session.connection.files
+    )
+    assert plain.tools == ()
+    request = build_request(
+        TurnOptions(api="responses", prompt="hi", tools=["computer"]),
+        settings,
+        {},
+        session.connection.files,
+    )
+    assert [t.name for t in request.tools] == ["computer"]
+    with pytest.raises(OptionsError, match="add --tools computer"):
+        build_request(
+            TurnOptions(api="responses", prompt="hi", computer_url="http://x"),
+            settings,
+            {},
+            session.connection.files,
+        )
+
+
+def test_the_computer_words_its_own_question() -> None:
+    from jupyter_responses.render.approval import question, short_question
+
+    asked = "Allow these computer actions?\n⚠ A bank. (sensitive_domain)\nActions: click (1, 2)"
+    assert question("computer", asked) == asked + "\n"
+    assert short_question("computer", asked) == "Allow these computer actions?"
+    code = "# is this right?\nx = 1"
+    assert short_question("python", code) == "Run this python code?"

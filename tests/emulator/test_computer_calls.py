@@ -193,7 +193,7 @@ def test_a_screenshot_sent_back_continues_the_chain_and_is_recorded(
     )
     assert second.previous_response_id == first.id
     assert "`computer` → a screenshot of 64x48 pixels" in second.output_text
-    assert "I see the screen now" in second.output_text
+    assert "That is the screen after the actions" in second.output_text
     sent = emulator.requests("/v1/responses")[-1].body["input"][0]
     url = sent["output"]["image_url"]
     assert base64.b64decode(url.removeprefix("data:image/png;base64,")) == png
@@ -406,7 +406,7 @@ def test_the_default_model_takes_a_screenshot_then_says_it_saw_it(client: OpenAI
             input=[_output(call.call_id)],  # type: ignore[list-item]
             tools=[tool],  # type: ignore[list-item]
         )
-        assert "I see the screen now" in second.output_text
+        assert "That is the screen after the actions" in second.output_text
     plain = client.responses.create(model="m", input="Hello.", tools=[COMPUTER])  # type: ignore[list-item]
     assert plain.output[0].type == "message"
 
@@ -422,3 +422,28 @@ def test_chat_has_no_computer_tool(raw: Raw, client: OpenAI) -> None:
     assert error["error"]["param"] == "tools[0].type"
     with pytest.raises(openai.BadRequestError, match="Invalid value: 'computer'"):
         client.chat.completions.create(**body)  # type: ignore[call-overload]
+
+
+def test_the_default_model_does_the_actions_the_prompt_spells_out(client: OpenAI) -> None:
+    response = client.responses.create(
+        model="gpt-4.1",
+        tools=[COMPUTER],  # type: ignore[list-item]
+        input='Click (40, 60), type "Ada Lovelace", press Enter, scroll down, then wait.',
+    )
+    call = response.output[0]
+    assert isinstance(call, ResponseComputerToolCall)
+    assert [describe(a) for a in actions_of(call.model_dump())] == [
+        "click (40, 60)",
+        "type “Ada Lovelace”",
+        "keypress Enter",
+        "scroll (0, 0) by 0, 300",
+        "wait 1 s",
+    ]
+    preview = client.responses.create(
+        model="gpt-4.1",
+        tools=[PREVIEW],  # type: ignore[list-item]
+        input="Double-click at (5, 6) and right-click (7, 8).",
+    )
+    single = preview.output[0]
+    assert isinstance(single, ResponseComputerToolCall) and single.action is not None
+    assert describe(actions_of(single.model_dump())[0]) == "double click (5, 6)"

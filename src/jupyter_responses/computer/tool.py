@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: The tool's ``--tools`` name (and the name its calls are recorded under).
 COMPUTER = "computer"
+#: How the user is asked to approve a call (then why, then what it does).
+QUESTION = "Allow these computer actions?"
 #: The size of the built-in browser's screen (what the model is told, and sees).
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1024, 768
 
@@ -93,7 +95,7 @@ class ComputerTool(LocalToolDefaults):
             f"⚠ {check.get('message') or 'a safety check'} ({check.get('code') or 'no code'})"
             for check in checks
         ]
-        return "\n".join([*warned, f"Then: {_described(call)}"] if warned else [_described(call)])
+        return "\n".join([QUESTION, *warned, f"Actions: {_described(call)}"])
 
     def run(self, call: LocalCallEntry, timeout: float | None) -> Outcome:
         started = time.perf_counter()

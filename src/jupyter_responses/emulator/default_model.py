@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from .computer_script import spelled_out
 from .dialogue import Dialogue, Message, Tool
 from .script import (
     Citation,
@@ -116,9 +117,11 @@ def _builtin_items(dialogue: Dialogue, prompt: str, must: set[str] | None = None
     must = must or set()
     computer = sorted(offered & {"computer", "computer_use_preview"})
     if computer and (must & set(computer) or _COMPUTER.search(prompt)):
-        # A computer-use model looks before it acts: a screenshot, then it waits for it.
+        # The actions the prompt spells out; else it looks first (a screenshot). The
+        # preview tool's calls carry one action each, so it gets the first.
         preview = computer[0] == "computer_use_preview"
-        return [ComputerCall([{"type": "screenshot"}], preview=preview)]
+        actions = spelled_out(prompt) or [{"type": "screenshot"}]
+        return [ComputerCall(actions[:1] if preview else actions, preview=preview)]
     items: list[Any] = []
     said: list[str] = []
     if "file_search" in offered:
@@ -266,7 +269,11 @@ def _summarise_tool_results(dialogue: Dialogue) -> str:
             shown += f" (+{_plural(message.attachments, 'image')})"
         lines.append(f"- `{message.tool_name or 'tool'}` → {shown}")
     if any(message.tool_name == "computer" for message in results):
-        lines += ["", "I see the screen now; a real computer-use model would act on it next."]
+        lines += [
+            "",
+            "That is the screen after the actions. (The emulator does only what the prompt "
+            "spells out; a computer-use model would look at the screenshot and go on.)",
+        ]
     return "\n".join(lines)
 
 

@@ -20,9 +20,13 @@ QUESTION_LINES = 20
 def question(name: str, arguments: str) -> str:
     """``Run get_time({"city": "Oslo"})?`` for a function's JSON arguments; for code
     (the python tool's: not a JSON object), the code itself, indented on lines of its
-    own, so a terminal, where no section shows it, reads what it is asked to run."""
+    own, so a terminal, where no section shows it, reads what it is asked to run. A
+    tool that words its own question (the computer's: ``Allow these computer
+    actions?`` and what they are) is asked in its words."""
     if _is_json_object(arguments):
         return f"Run {name}({' '.join(arguments.split())})?"
+    if _worded(arguments):
+        return arguments.rstrip("\n") + "\n"
     lines = arguments.strip("\n").splitlines() or [""]
     shown = lines[:QUESTION_LINES]
     if len(lines) > QUESTION_LINES:
@@ -35,7 +39,22 @@ def short_question(name: str, arguments: str) -> str:
     """The question in a few words, where the call is shown beside it (the chat
     panel shows its title and its code or arguments above Approve and Deny):
     ``Run this python code?``, ``Run get_time?``."""
-    return f"Run {name}?" if _is_json_object(arguments) else f"Run this {name} code?"
+    if _is_json_object(arguments):
+        return f"Run {name}?"
+    return arguments.split("\n", 1)[0] if _worded(arguments) else f"Run this {name} code?"
+
+
+def _worded(text: str) -> bool:
+    """A question a tool worded: its first line asks (ends in ``?``) and is not code
+    (Python cannot read it: ``# why?`` is code, ``Allow these actions?`` is not)."""
+    first = text.split("\n", 1)[0].strip()
+    if not first.endswith("?"):
+        return False
+    try:
+        compile(first, "<question>", "exec")
+    except SyntaxError:
+        return True
+    return False
 
 
 def _is_json_object(text: str) -> bool:
