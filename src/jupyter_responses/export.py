@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, builtin_tools, pricing
+from . import events as ev
 from .backends import BACKENDS
-from .render.live import final_bundle, image_bundle, thumbnail
+from .render.live import final_bundle, image_bundle, screen_bundle
 from .render.markup import escape_markdown
 from .render.static import html, markdown
-from .transcript import image_parts, screen_images
+from .transcript import image_parts, screen_caption, screen_images
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
@@ -175,13 +176,13 @@ def _output(output_type: str, **fields: Any) -> Any:
 def _turn_cell(turn: Turn, count: int, system: str | None) -> Any:
     outputs = [_output("display_data", data=final_bundle(turn, in_cell=False))]
     screens = screen_images(turn.output)
-    earlier = set(screens[:-1])  # screenshots before the last: thumbnails, as in the cell
     for index, (mime, data) in enumerate(map(image_parts, turn.images)):
-        bundle = image_bundle(data, mime)
-        output = _output("display_data", data=bundle)
-        if index in earlier:
-            output.metadata.update(thumbnail(bundle))
-        outputs.append(output)
+        if index in screens:  # as the cell showed it: earlier screens are thumbnails
+            shot = ev.Image(data, screen_caption(turn.output, index), mime, screen=True)
+            bundle = screen_bundle(shot, thumbnail=index != screens[-1])
+        else:
+            bundle = image_bundle(data, mime)
+        outputs.append(_output("display_data", data=bundle))
     if turn.error:
         outputs.append(_output("stream", name="stderr", text=turn.error + "\n"))
     cell = _cell(

@@ -210,6 +210,14 @@ def result_entry(
     return entry
 
 
+def screen_caption(turn_output: list[Entry], index: int) -> str:
+    """What the screenshot at ``index`` of a turn's images followed (its result's text)."""
+    for e in turn_output:
+        if e["type"] == "computer_call_output" and index in e.get("images", []):
+            return e["output"]
+    return "screen"
+
+
 def screen_images(entries: list[Entry]) -> list[int]:
     """The indexes in a turn's ``images`` of the screenshots its computer calls took,
     in order (views show the last full size, the earlier ones as thumbnails)."""

@@ -9,8 +9,10 @@ import base64
 import io
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from PIL import Image
 
@@ -19,6 +21,7 @@ from jupyter_responses.computer import Computer
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 from jupyter_responses.errors import OptionsError
+from jupyter_responses.export import export
 from jupyter_responses.render.static import call_title
 from jupyter_responses.session import DECLINED_NOTE, Session
 from jupyter_responses.turn_request import TurnOptions, build_request
@@ -100,7 +103,7 @@ def _red(url: str) -> int:
 
 
 def test_the_actions_are_done_and_each_call_is_answered_with_a_screenshot(
-    session: Session, emulator: Emulator
+    session: Session, emulator: Emulator, tmp_path: Path
 ) -> None:
     screen = FakeComputer()
     emulator.enqueue(
@@ -131,6 +134,13 @@ def test_the_actions_are_done_and_each_call_is_answered_with_a_screenshot(
     assert screens[-1].caption == "screen after type “hello”; keypress Enter"
     titles = [call_title(call) for call in turn.calls]
     assert titles[0].startswith("🖥️ computer: click (10, 20) — done")
+    # An export keeps them as the cell showed them: captioned, the earlier a thumbnail.
+    export(session.conversation, tmp_path / "computer.ipynb")
+    cell = nbformat.read(tmp_path / "computer.ipynb", 4).cells[-1]
+    shots = [o.data["text/html"] for o in cell.outputs if "image/png" in o.data]
+    assert len(shots) == 2
+    assert 'width="240"' in shots[0] and 'width="' not in shots[1]
+    assert "🖥️ screen after click (10, 20)</figcaption>" in shots[0]
     # The next turn, resent (--no-store), carries the calls and their screenshots.
     run(session, "Now what?", screen, no_store=True)
     items = sent(emulator)[-1]["input"]

@@ -107,9 +107,11 @@ class ComputerTool(LocalToolDefaults):
         except Exception as failed:  # the model sees what went wrong, and the screen
             error = f"{type(failed).__name__}: {failed}"
             shot = computer.screenshot()
-        image = ToolImage("image/png", shot, screen=True, caption=f"screen after {said}")
-        output = f"Error: {error}" if error else f"Done: {said}."
-        return Outcome(output, error, time.perf_counter() - started, (image,))
+        # The API takes only the screenshot back: the text is its caption, here and in
+        # exports, and what Chat is told of the call.
+        caption = f"screen after {said}" + (f" (failed: {error})" if error else "")
+        image = ToolImage("image/png", shot, screen=True, caption=caption)
+        return Outcome(caption, error, time.perf_counter() - started, (image,))
 
     def end_turn(self) -> None:
         computer, self.opened.computer = self.opened.computer, None

@@ -96,7 +96,7 @@ class LiveView:
         self._catchup: threading.Thread | None = None
         self._ended = threading.Event()
         self._arrived = 0  # deltas so far: tells a quiet stream from a flowing one
-        self._screen: tuple[dict[str, str], Any] | None = None  # the latest, its handle
+        self._screen: tuple[ev.Image, Any] | None = None  # the latest screen, its handle
 
     def start(self, turn: Turn, streamed: Streamed) -> None:
         self.turn, self.streamed = turn, streamed
@@ -200,23 +200,42 @@ class LiveView:
         thumbnail: the latest screen is the one to look at."""
         from IPython.display import display
 
-        bundle = image_bundle(image.data, image.mime, image.caption)
         if not image.screen:
-            display(bundle, raw=True)
+            display(image_bundle(image.data, image.mime, image.caption), raw=True)
             return
         if self._screen is not None:
             earlier, handle = self._screen
-            handle.update(earlier, metadata=thumbnail(earlier), raw=True)
-        self._screen = (bundle, display(bundle, raw=True, display_id=True))
+            handle.update(screen_bundle(earlier, thumbnail=True), raw=True)
+        latest = screen_bundle(image)
+        self._screen = (image, display(latest, raw=True, display_id=True))
 
 
 #: How wide an earlier screenshot is shown (the latest is shown full size).
 THUMBNAIL_WIDTH = 240
 
 
-def thumbnail(bundle: dict[str, str]) -> dict[str, dict[str, int]]:
-    """Display metadata that shows a bundle's image ``THUMBNAIL_WIDTH`` pixels wide."""
-    return {mime: {"width": THUMBNAIL_WIDTH} for mime in bundle if mime.startswith("image/")}
+def screen_bundle(image: ev.Image, thumbnail: bool = False) -> dict[str, str]:
+    """A screenshot of the computer the model drives, framed (a white page on a white
+    notebook needs an edge) and captioned with the actions it followed; a thumbnail
+    ``THUMBNAIL_WIDTH`` pixels wide. The image's own type rides along for frontends
+    that show no HTML."""
+    caption = escape_html(image.caption or "screen")
+    size = f' width="{THUMBNAIL_WIDTH}"' if thumbnail else ""
+    html = (
+        f'<figure class="jr-screen" style="{SCREEN_STYLE}">'
+        f'<img src="data:{image.mime};base64,{image.data}" alt="{caption}"{size} '
+        f'style="display:block; box-sizing:border-box; max-width:100%; border:1px solid #8888"/>'
+        f'<figcaption style="{CAPTION_STYLE}">🖥️ {caption}</figcaption></figure>'
+    )
+    bundle = {"text/html": html, "text/plain": f"[{image.caption or 'screen'}]"}
+    if image.mime in OUTPUT_IMAGE_TYPES:
+        bundle[image.mime] = image.data
+    return bundle
+
+
+#: Inline, so a saved notebook and an nbconvert export look the same without our CSS.
+SCREEN_STYLE = "margin:0.25em 0; display:inline-block; max-width:100%"
+CAPTION_STYLE = "font-size:0.85em; opacity:0.75; margin-top:0.2em"
 
 
 #: Image types a notebook output can carry as they are (anything else goes as PNG-less
