@@ -26,6 +26,7 @@ DEMOS = [
     "tools_and_files.ipynb",
     "threads_and_export.ipynb",
     "notebook_context.ipynb",
+    "feature_card.ipynb",
 ]
 DEFAULT_OUT = "jupyter_responses_demo"
 

@@ -216,3 +216,28 @@ def test_a_stranger_field_is_named(raw: Raw) -> None:
     code, answer = beta_json(raw, "POST", "/v1/threads", {"mesages": []})
     assert code == 400
     assert answer["error"]["message"] == "Unrecognized request argument supplied: mesages"
+
+
+def test_assistants_and_threads_are_deleted_as_openai_answers(client: OpenAI, raw: Raw) -> None:
+    assistant = client.beta.assistants.create(model="gpt-4.1", name="Tidy")
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "Hi"}])
+    gone = client.beta.assistants.delete(assistant.id)
+    assert (gone.id, gone.object, gone.deleted) == (assistant.id, "assistant.deleted", True)
+    ended = client.beta.threads.delete(thread.id)
+    assert (ended.id, ended.object, ended.deleted) == (thread.id, "thread.deleted", True)
+    with pytest.raises(openai.NotFoundError):
+        client.beta.threads.messages.list(thread.id)
+    for path, what in (
+        (f"/v1/assistants/{assistant.id}", "assistant"),
+        (f"/v1/threads/{thread.id}", "thread"),
+    ):
+        code, body = beta_json(raw, "DELETE", path)
+        assert (
+            code == 404
+            and body["error"]["message"] == f"No {what} found with id '{path.rsplit('/', 1)[1]}'."
+        )
+        validate_response("DELETE", path, code, body)
+    other = client.beta.assistants.create(model="gpt-4.1")
+    code, body = beta_json(raw, "DELETE", f"/v1/assistants/{other.id}")
+    assert code == 200
+    validate_response("DELETE", f"/v1/assistants/{other.id}", code, body)

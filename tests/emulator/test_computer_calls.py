@@ -447,3 +447,23 @@ def test_the_default_model_does_the_actions_the_prompt_spells_out(client: OpenAI
     single = preview.output[0]
     assert isinstance(single, ResponseComputerToolCall) and single.action is not None
     assert describe(actions_of(single.model_dump())[0]) == "double click (5, 6)"
+
+
+def test_with_the_preview_tool_it_does_one_spelled_out_action_per_call(client: OpenAI) -> None:
+    done = []
+    response = client.responses.create(
+        model="computer-use-preview",
+        tools=[PREVIEW],  # type: ignore[list-item]
+        input='Click (40, 60), type "Ada", then press Enter.',
+    )
+    while isinstance(response.output[0], ResponseComputerToolCall):
+        call = response.output[0]
+        done += [describe(a) for a in actions_of(call.model_dump())]
+        response = client.responses.create(
+            model="computer-use-preview",
+            tools=[PREVIEW],  # type: ignore[list-item]
+            previous_response_id=response.id,
+            input=[_output(call.call_id)],  # type: ignore[list-item]
+        )
+    assert done == ["click (40, 60)", "type “Ada”", "keypress Enter"]
+    assert "That is the screen after the actions" in response.output_text

@@ -66,8 +66,10 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     # the Assistants API, as far as %responses import-assistant reads it
     ("/assistants", "post"),
     ("/assistants/{assistant_id}", "get"),
+    ("/assistants/{assistant_id}", "delete"),
     ("/threads", "post"),
     ("/threads/{thread_id}", "get"),
+    ("/threads/{thread_id}", "delete"),
     ("/threads/{thread_id}/messages", "get"),
     ("/threads/{thread_id}/messages", "post"),
 )

@@ -106,6 +106,24 @@ def get_assistant(state: EmulatorState, assistant_id: str) -> dict[str, Any]:
     return found
 
 
+def delete_assistant(state: EmulatorState, assistant_id: str) -> dict[str, Any]:
+    """``assistant.deleted``, as the API answers (a 404 for an unknown id)."""
+    with state.lock:
+        found = state.assistants.pop(assistant_id, None)
+    if found is None:
+        raise not_found(f"No assistant found with id '{assistant_id}'.")
+    return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
+
+
+def delete_thread(state: EmulatorState, thread_id: str) -> dict[str, Any]:
+    """``thread.deleted``, its messages with it (a 404 for an unknown id)."""
+    with state.lock:
+        found = state.threads.pop(thread_id, None)
+    if found is None:
+        raise not_found(f"No thread found with id '{thread_id}'.")
+    return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+
 # -- threads and their messages ----------------------------------------------------------
 def create_thread(state: EmulatorState, body: Any) -> dict[str, Any]:
     body = _object(body, _THREAD_FIELDS)

@@ -5,13 +5,18 @@ The emulator cannot see a screen, so it acts only on explicit instructions: ``cl
 (120, 340)``, ``double click (5, 6)``, ``type "Ada Lovelace"``, ``press Enter`` (or a
 chord, ``press Ctrl+A``), ``scroll down 300`` / ``scroll up``, ``move to (7, 8)`` and
 ``wait``. That makes a computer-use turn deterministic for tests and the offline demo,
-and shows every action the computer tool handles.
+and shows every action the computer tool handles. The computer tool gets them all in
+one call; the preview tool, whose calls carry one action each, one call per action,
+each after the screenshot of the one before.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from .dialogue import Dialogue
+from .script import ComputerCall
 
 _POINT = r"\(\s*(\d+)\s*,\s*(\d+)\s*\)"
 _STEPS = re.compile(
@@ -51,3 +56,17 @@ def spelled_out(prompt: str) -> list[dict[str, Any]]:
         else:
             actions.append({"type": "wait"})
     return actions
+
+
+def next_preview_call(dialogue: Dialogue) -> ComputerCall | None:
+    """With the preview tool, after a screenshot came back: the call for the next
+    action the user's last message spelled out, if one is left."""
+    if "computer_use_preview" not in dialogue.builtins():
+        return None
+    messages = dialogue.messages
+    asked = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    if asked < 0:
+        return None
+    done = sum(1 for m in messages[asked + 1 :] if m.role == "tool" and m.tool_name == "computer")
+    actions = spelled_out(messages[asked].text)
+    return ComputerCall([actions[done]], preview=True) if 0 < done < len(actions) else None

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from .computer_script import spelled_out
+from .computer_script import next_preview_call, spelled_out
 from .dialogue import Dialogue, Message, Tool
 from .script import (
     Citation,
@@ -66,6 +66,9 @@ def answer(dialogue: Dialogue) -> Reply:
         must = {choice.forced} if choice.forced in kinds else set(sorted(kinds)[:1])
         return Reply(items=items + _builtin_items(dialogue, last.text, must))
     if last.role == "tool":
+        step = next_preview_call(dialogue)
+        if step is not None:
+            return Reply(items=[*items, step])
         text = _summarise_tool_results(dialogue)
         items.append(Text(json.dumps({"answer": text}) if dialogue.json_mode else text))
         return Reply(items=items)

@@ -27,6 +27,7 @@ from .state import EmulatorState, RecordedRequest, StoredFile
 
 DEFAULT_MODELS = [
     "gpt-4.1",
+    "computer-use-preview",
     "gpt-4.1-mini",
     "gpt-4o",
     "gpt-4o-mini",
@@ -65,8 +66,10 @@ ROUTES: list[Route] = [
     ),
     ("POST", re.compile(r"/v1/assistants"), "create_assistant"),
     ("GET", re.compile(r"/v1/assistants/(?P<id>[^/]+)"), "get_assistant"),
+    ("DELETE", re.compile(r"/v1/assistants/(?P<id>[^/]+)"), "delete_assistant"),
     ("POST", re.compile(r"/v1/threads"), "create_thread"),
     ("GET", re.compile(r"/v1/threads/(?P<id>[^/]+)"), "get_thread"),
+    ("DELETE", re.compile(r"/v1/threads/(?P<id>[^/]+)"), "delete_thread"),
     ("GET", re.compile(r"/v1/threads/(?P<id>[^/]+)/messages"), "thread_messages"),
     ("POST", re.compile(r"/v1/threads/(?P<id>[^/]+)/messages"), "add_thread_message"),
     ("POST", re.compile(r"/v1/files"), "upload_file"),
@@ -382,8 +385,14 @@ class Handler(BaseHTTPRequestHandler):
     def get_assistant(self, body: Any, id: str) -> Any:
         return assistants.get_assistant(self._assistants(), id)
 
+    def delete_assistant(self, body: Any, id: str) -> Any:
+        return assistants.delete_assistant(self._assistants(), id)
+
     def create_thread(self, body: Any) -> Any:
         return assistants.create_thread(self._assistants(), body)
+
+    def delete_thread(self, body: Any, id: str) -> Any:
+        return assistants.delete_thread(self._assistants(), id)
 
     def get_thread(self, body: Any, id: str) -> Any:
         return assistants.get_thread(self._assistants(), id)
