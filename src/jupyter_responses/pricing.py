@@ -124,8 +124,15 @@ def totals(turns: Iterable[Turn]) -> str:
     if not (usage.input_tokens or usage.output_tokens):
         return "no tokens counted"
     text = f"{usage.input_tokens:,} in"
-    if usage.cached_tokens:
-        text += f" ({usage.cached_tokens:,} cached, {usage.cache_hit_ratio:.0%})"
+    cache = (
+        [f"{usage.cached_tokens:,} cached, {usage.cache_hit_ratio:.0%}"]
+        if usage.cached_tokens
+        else []
+    )
+    if usage.cache_write_tokens:
+        cache.append(f"{usage.cache_write_tokens:,} written to the cache")
+    if cache:
+        text += f" ({'; '.join(cache)})"
     text += f" · {usage.output_tokens:,} out"
     if usage.reasoning_tokens:
         text += f" ({usage.reasoning_tokens:,} reasoning)"

@@ -158,7 +158,7 @@ def test_status_history_and_usage_show_totals_hit_ratio_and_cost(
     status = capsys.readouterr().out
     main_turns = list(session.threads.open["main"].turns.values())
     assert f"Tokens:        this thread {pricing.totals(main_turns)}" in status
-    assert "cached, " in status and "% )" not in status
+    assert "cached, " in status and "written to the cache)" in status
     assert "this session" in status and "+ 1 turn of unknown price" in status
     key = caching.thread_key(session.conversation.id)
     assert f"prompt_cache_key {key} (auto: a hash of this thread's id)" in status
