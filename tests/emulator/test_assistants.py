@@ -13,6 +13,7 @@ import pytest
 from openai import OpenAI
 
 from jupyter_responses.emulator import Emulator
+from tests.emulator.shapes import assistant_function
 from tests.spec import validate_request, validate_response
 
 from .conftest import Raw
@@ -21,17 +22,6 @@ from .conftest import Raw
 pytestmark = pytest.mark.filterwarnings(r"ignore::DeprecationWarning:tests\.emulator\.")
 
 BETA = {"OpenAI-Beta": "assistants=v2"}
-
-
-def function(name: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": f"{name} of a city",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-        },
-    }
 
 
 def beta_json(
@@ -65,8 +55,8 @@ def test_an_assistant_is_created_and_read_back_as_openai_serves_it(
         tools=[
             {"type": "code_interpreter"},
             {"type": "file_search"},
-            function("get_weather"),
-            function("get_time"),
+            assistant_function("get_weather"),
+            assistant_function("get_time"),
         ],
         tool_resources={"file_search": {"vector_store_ids": ["vs_abc123"]}},
         metadata={"team": "forecasts"},

@@ -32,6 +32,7 @@ from PIL import Image
 from jupyter_responses.computer import actions_of, describe
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
+from tests.emulator.shapes import refused
 from tests.protocol.conftest import Raw
 from tests.spec import validate_request, validate_response, validate_response_event
 
@@ -306,14 +307,7 @@ def test_a_bad_declaration_gets_openais_400(
     case: str, emulator: Emulator, raw: Raw, client: OpenAI
 ) -> None:
     tool, param, code = BAD_TOOLS[case]
-    body = {"model": "m", "input": "x", "tools": [tool]}
-    status, error = raw.json("POST", "/v1/responses", body)
-    assert status == 400
-    validate_response("POST", "/v1/responses", status, error)
-    assert (error["error"]["param"], error["error"]["code"]) == (param, code)
-    with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(**body)  # type: ignore[call-overload]
-    assert caught.value.param == param
+    refused(raw, client, {"model": "m", "input": "x", "tools": [tool]}, param, code)
 
 
 BAD_ITEMS: dict[str, tuple[dict[str, Any], str]] = {

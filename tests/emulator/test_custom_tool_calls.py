@@ -28,6 +28,7 @@ from openai.types.responses import (
 
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
+from tests.emulator.shapes import refused
 from tests.protocol.conftest import Raw
 from tests.spec import (
     validate_chat_chunk,
@@ -223,16 +224,9 @@ def test_a_bad_declaration_gets_openais_400(
     case: str, emulator: Emulator, raw: Raw, client: OpenAI
 ) -> None:
     tool, param, code = BAD_TOOLS[case]
-    body = {"model": "gpt-4.1", "input": "x", "tools": [tool]}
-    status, error = raw.json("POST", "/v1/responses", body)
-    assert status == 400
-    validate_response("POST", "/v1/responses", status, error)
-    assert error["error"]["type"] == "invalid_request_error"
-    assert (error["error"]["param"], error["error"]["code"]) == (param, code)
-    assert f"'{param}'" in error["error"]["message"] or "Invalid value" in error["error"]["message"]
-    with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(**body)
-    assert caught.value.param == param
+    error = refused(raw, client, {"model": "gpt-4.1", "input": "x", "tools": [tool]}, param, code)
+    assert error["type"] == "invalid_request_error"
+    assert f"'{param}'" in error["message"] or "Invalid value" in error["message"]
 
 
 def test_a_declaration_names_the_tool_at_its_own_index(raw: Raw) -> None:

@@ -23,6 +23,7 @@ from jupyter_responses.magics import cell_magic, parse_options
 from jupyter_responses.session import Session
 from jupyter_responses.turn_request import TurnOptions, build_request
 from tests.core.conftest import RecordingView, emulator, session, settings_for
+from tests.emulator.shapes import assistant_function
 from tests.spec import validate_request
 
 __all__ = ["emulator", "session"]
@@ -38,17 +39,6 @@ EXCHANGES = [
 ]
 
 
-def function(name: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": f"{name} of a city",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-        },
-    }
-
-
 def seed(emulator: Emulator, exchanges: list[tuple[str, str]] = EXCHANGES) -> tuple[str, str]:
     """An assistant with every kind of tool, and a thread of ``exchanges``: their ids."""
     client = OpenAI(base_url=emulator.url, api_key="sk-test", _strict_response_validation=True)
@@ -59,8 +49,8 @@ def seed(emulator: Emulator, exchanges: list[tuple[str, str]] = EXCHANGES) -> tu
         tools=[
             {"type": "code_interpreter"},
             {"type": "file_search"},
-            function("get_weather"),
-            function("get_time"),
+            assistant_function("get_weather"),
+            assistant_function("get_time"),
         ],
         tool_resources={"file_search": {"vector_store_ids": ["vs_abc123"]}},
     )

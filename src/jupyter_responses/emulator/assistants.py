@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .conversations import cursor_page
 from .errors import invalid, not_found
 from .state import EmulatorState, StoredThread
 
@@ -108,20 +109,20 @@ def get_assistant(state: EmulatorState, assistant_id: str) -> dict[str, Any]:
 
 def delete_assistant(state: EmulatorState, assistant_id: str) -> dict[str, Any]:
     """``assistant.deleted``, as the API answers (a 404 for an unknown id)."""
-    with state.lock:
-        found = state.assistants.pop(assistant_id, None)
-    if found is None:
-        raise not_found(f"No assistant found with id '{assistant_id}'.")
-    return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
+    return _deleted(state.assistants, "assistant", assistant_id, state)
 
 
 def delete_thread(state: EmulatorState, thread_id: str) -> dict[str, Any]:
     """``thread.deleted``, its messages with it (a 404 for an unknown id)."""
+    return _deleted(state.threads, "thread", thread_id, state)
+
+
+def _deleted(kept: dict[str, Any], kind: str, key: str, state: EmulatorState) -> dict[str, Any]:
     with state.lock:
-        found = state.threads.pop(thread_id, None)
+        found = kept.pop(key, None)
     if found is None:
-        raise not_found(f"No thread found with id '{thread_id}'.")
-    return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+        raise not_found(f"No {kind} found with id '{key}'.")
+    return {"id": key, "object": f"{kind}.deleted", "deleted": True}
 
 
 # -- threads and their messages ----------------------------------------------------------
@@ -191,13 +192,7 @@ def list_messages(state: EmulatorState, thread_id: str, query: Mapping[str, str]
         data = ordered[-limit:]
     else:
         data = ordered[:limit]
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else "",
-        "last_id": data[-1]["id"] if data else "",
-        "has_more": len(ordered) > limit,
-    }
+    return cursor_page(data, len(ordered) > limit)
 
 
 def _limit(raw: str) -> int:

@@ -165,10 +165,15 @@ def page(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any
     if not 1 <= limit <= 100:
         raise invalid("Invalid 'limit': expected an integer from 1 to 100.", "limit")
     data = ordered[:limit]
+    return cursor_page(data, len(ordered) > limit)
+
+
+def cursor_page(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """A cursor-paged list as the API sends one (conversation items, thread messages)."""
     return {
         "object": "list",
         "data": data,
         "first_id": data[0]["id"] if data else "",
         "last_id": data[-1]["id"] if data else "",
-        "has_more": len(ordered) > limit,
+        "has_more": has_more,
     }
