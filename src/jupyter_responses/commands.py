@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from . import caching, pricing
+from . import caching, pricing, window
 from .backends.connection import key_present
 from .conversation import versions_among
 from .errors import OptionsError, safe_url
@@ -83,6 +83,7 @@ def status(session: Session, args: Any) -> None:
         f"({len(conversation.turns)} in all, {in_context} in context)\n"
         f"Tokens:        this thread {pricing.totals(conversation.turns.values())}\n"
         f"               this session {pricing.totals(_session_turns(session))}\n"
+        f"Context:       {_fullness(session, conversation)}\n"
         f"Caching:       {_caching(settings, conversation)}\n"
         f"Saved to:      {saved_to}"
     )
@@ -117,6 +118,18 @@ def history(session: Session, args: Any) -> None:
 def _session_turns(session: Session) -> list[Turn]:
     """Every turn of every thread open in this session."""
     return [turn for c in session.threads.open.values() for turn in c.turns.values()]
+
+
+def _fullness(session: Session, conversation: Conversation) -> str:
+    """How full the last turn on this branch left the model's context window."""
+    last = next((t for t in reversed(conversation.context()) if t.window), None)
+    if last is None or last.window is None:
+        return "not known yet (no turn with token counts, or the model's size is not known)"
+    record = last.window
+    return (
+        f"{window.gauge(record)} ({window.share(record):.0%} of {last.model}'s window, after "
+        f"the last turn); warned at {session.settings().context_warn_at:.0%}"
+    )
 
 
 def _caching(settings: Any, conversation: Conversation) -> str:

@@ -19,6 +19,7 @@ from traitlets.config import Configurable
 from .backends import BACKENDS, DEFAULT_API
 from .caching import RETENTIONS
 from .pricing import Price, check_prices
+from .window import check_windows
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Settings:
     prompt_cache_retention: str
     prices: dict[str, Price]
     computer_url: str
+    context_windows: dict[str, int]
+    context_warn_at: float
+    truncation: str
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -153,6 +157,33 @@ class ResponsesConfig(Configurable):
         "",
         help="The page the built-in browser of --tools computer starts at when a turn gives "
         "no --computer-url (the chat panel's Tools field has no place for one).",
+    ).tag(config=True)
+
+    context_windows = Dict(
+        help="Context window sizes in tokens by model, over the shipped table "
+        '(window.shipped()): {"my-model": 32768}. A model with no size shows no gauge.',
+    ).tag(config=True)
+
+    @validate("context_windows")
+    def _windows_checked(self, proposal: Any) -> dict[str, int]:
+        try:
+            return check_windows(proposal["value"])
+        except ValueError as error:
+            raise TraitError(str(error)) from None
+
+    context_warn_at = Float(
+        0.8,
+        min=0.0,
+        max=1.0,
+        help="Warn before sending a turn that fills this share of the model's context "
+        "window (0.8 = 80%; 0: never warn).",
+    ).tag(config=True)
+
+    truncation = CaselessStrEnum(
+        ("disabled", "auto"),
+        default_value="disabled",
+        help="%%respond's truncation (--truncation per cell): 'auto' lets the server drop "
+        "the oldest items of a conversation over the context window instead of failing.",
     ).tag(config=True)
 
     db_path = Unicode(

@@ -20,6 +20,7 @@ from .transcript import (
     ContextRecord,
     Entry,
     TurnStatus,
+    WindowRecord,
 )
 
 #: Statuses whose turns are context for later turns. Failed and interrupted turns
@@ -97,6 +98,9 @@ class Turn:
     #: Dollars, priced when the turn ended (``pricing``); ``None``: the model's price
     #: was not known then.
     cost: float | None = None
+    #: How full the model's context window was after it (``None``: size or counts
+    #: unknown); the next turn sends at least that much.
+    window: WindowRecord | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
     cell_id: str | None = None

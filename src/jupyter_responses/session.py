@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import caching, pricing
+from . import caching, pricing, window
 from . import events as ev
 from .backends import BACKENDS, Connection
 from .cancel import Cancel
@@ -36,6 +36,7 @@ from .transcript import (
     CallRecord,
     CitationRecord,
     LocalCallEntry,
+    WindowRecord,
     image_record,
     pending_calls,
     result_entry,
@@ -228,6 +229,7 @@ class Session:
         try:
             # The SDK's waits before retrying (429, 5xx) show in this turn's view.
             with self.connection.retries_shown_to(view.update):
+                recorder.consume(self._fullness(request, history, turn), view)
                 self._rounds(request, history, turn, recorder, view)
         except (KeyboardInterrupt, _Cancelled):
             turn.status = "interrupted"
@@ -245,7 +247,9 @@ class Session:
                     tool.end_turn()  # the computer's browser closes, however the turn ended
             recorder.close()
             _settle_calls(turn)
-            turn.cost = pricing.cost(turn.usage, turn.model, self.settings().prices)
+            settings = self.settings()
+            turn.cost = pricing.cost(turn.usage, turn.model, settings.prices)
+            turn.window = recorder.window(window.size_of(turn.model, settings.context_windows))
             conversation.append(turn)
             self._cell_turns.add(turn.id)
             self.threads.save(conversation)
@@ -254,6 +258,31 @@ class Session:
             view.finish(turn)
             self._changed(conversation, turn)
         return turn
+
+    def _fullness(
+        self, request: TurnRequest, history: list[Turn], turn: Turn
+    ) -> Iterator[ev.Event]:
+        """A note when this turn fills most of the model's context window: estimated,
+        and counted by the server when the estimate comes near the threshold."""
+        settings = self.settings()
+        size = window.size_of(request.model, settings.context_windows)
+        if size is None or not settings.context_warn_at:
+            return
+        last = history[-1].window if history else None
+        texts = [t for past in history for t in [*past.message_texts(), past.text]]
+        tokens = window.estimate(
+            last["used"] if last else None,
+            texts,
+            [*turn.message_texts(), request.instructions or ""],
+        )
+        threshold = settings.context_warn_at * size
+        if tokens < NEAR * threshold:
+            return
+        backend = BACKENDS[request.api]
+        counted = backend.count_tokens(self.connection, request, history, turn)
+        tokens = counted if counted is not None else tokens
+        if tokens >= threshold:
+            yield ev.Note(window.warning(request.model, tokens, size))
 
     def _rounds(
         self,
@@ -303,6 +332,10 @@ class Session:
         )
 
 
+#: How near the warning threshold an estimate must come for the server to be asked for
+#: an exact count (an estimate from characters can be a fifth off either way).
+NEAR = 0.8
+
 #: Said when the user denied a call only its running could answer (a computer call).
 DECLINED_NOTE = (
     "You declined a computer action, so the model's use of the computer ended there: "
@@ -347,6 +380,8 @@ class _Recorder:
         self.calls: dict[str, CallRecord] = {}
         #: Per local tool call, the indexes in ``turn.images`` of the images it returned.
         self.tool_images: dict[str, list[int]] = {}
+        #: What the server counted for the last request (one per tool round).
+        self.last_usage: ev.Usage | None = None
 
     def consume(self, events: Iterator[ev.Event], view: View) -> None:
         """Apply and show each event; on cancel, close ``events`` at once, which closes
@@ -385,6 +420,7 @@ class _Recorder:
             streamed.reasoning.add(event.text, event.part)
         elif isinstance(event, ev.Usage):
             turn.usage = turn.usage + event
+            self.last_usage = event
         elif isinstance(event, ev.Note):
             turn.notes.append(event.text)
         elif isinstance(event, ev.Citation):
@@ -441,6 +477,14 @@ class _Recorder:
             turn.response_id = event.response_id
             turn.stored = bool(event.response_id) and event.stored and self.store
             turn.output.extend(event.entries)
+
+    def window(self, size: int | None) -> WindowRecord | None:
+        """How full the last request left a window of ``size`` tokens: its input and
+        the answer it wrote, which the next turn sends."""
+        last = self.last_usage
+        if size is None or last is None or not (last.input_tokens or last.output_tokens):
+            return None
+        return {"used": last.input_tokens + last.output_tokens, "size": size}
 
     def _call(self, call_id: str, name: str = "", kind: str = "function") -> CallRecord:
         """The display record of a call (created if the stream skipped its start)."""

@@ -224,6 +224,13 @@ def screen_images(entries: list[Entry]) -> list[int]:
     return [i for e in entries if e["type"] == "computer_call_output" for i in e.get("images", [])]
 
 
+class WindowRecord(TypedDict):
+    """How full a turn left the model's context window: ``used`` tokens of ``size``."""
+
+    used: int
+    size: int
+
+
 class Source(TypedDict):
     """A page a search read or cited."""
 

@@ -65,6 +65,8 @@ class TurnRequest:
     #: key), a key of the user's, or ``None``.
     cache_key: str | None = None
     cache_retention: str | None = None
+    #: ``auto``: the server may drop the oldest items (Responses); ``None``: its default.
+    truncation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class TurnOptions:
     context_budget: int | None = None
     cache_key: str | None = None
     cache_retention: str | None = None
+    truncation: str | None = None
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
@@ -191,6 +194,7 @@ def build_request(
         context=context,
         cache_key=_cache_key(options.cache_key, settings.prompt_cache_key),
         cache_retention=_cache_retention(options.cache_retention, settings.prompt_cache_retention),
+        truncation=options.truncation or settings.truncation,
     )
 
 

@@ -124,6 +124,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
         {"prompt_cache_key": "team-a"},
         {"prompt_cache_key": "team-a"},
     ),
+    ("--truncation auto", {"truncation": "auto"}, {"truncation": "auto"}, {}),
+    ("--truncation disabled", {"truncation": "disabled"}, {}, {}),
     (
         "--cache-retention 24h",
         {"cache_retention": "24h"},

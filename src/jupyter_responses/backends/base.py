@@ -38,6 +38,13 @@ class Backend(Protocol):
         """Raise ``OptionsError`` for what this API cannot do, before anything is sent."""
         ...
 
+    def count_tokens(
+        self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
+    ) -> int | None:
+        """The input tokens the server counts for this turn's request, where the API can
+        count them without answering (``None``: it cannot, or did not say)."""
+        ...
+
     def warm(self, connection: Connection | None) -> None:
         """Build, ahead of the first turn, what the SDK makes on first use for this API
         and caches (``warmup.py``): its client resource, the type hints it transforms a

@@ -48,6 +48,12 @@ class ChatBackend:
             if attachment.kind == "document" and attachment.url:
                 raise OptionsError(_DOCUMENT_URL.format(url=attachment.url))
 
+    def count_tokens(
+        self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
+    ) -> int | None:
+        """Chat Completions has no endpoint that counts a request's tokens."""
+        return None
+
     def warm(self, connection: Connection | None) -> None:
         """The request's type hints and the chunk model (one model: no adapter)."""
         from openai._models import construct_type

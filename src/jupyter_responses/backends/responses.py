@@ -59,6 +59,12 @@ class ResponsesBackend:
             help="a remote MCP server the model may use (repeatable)",
         ),
         argument(
+            "--truncation",
+            choices=("auto", "disabled"),
+            help="auto: the server drops the oldest items of a conversation over the model's "
+            "context window instead of failing (default: the truncation trait, disabled)",
+        ),
+        argument(
             "--computer-url",
             metavar="URL",
             help="with --tools computer: start a headless Chromium at this page for the model "
@@ -126,6 +132,27 @@ class ResponsesBackend:
                 yield from sources.upload(client, kwargs)
                 yield from self._run(client, connection, request, kwargs, state, cancel)
 
+    def count_tokens(
+        self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
+    ) -> int | None:
+        """What the server counts for this turn's request (``input_tokens.count``, sent
+        as the request would be); ``None`` where it cannot say (no such endpoint, a
+        document not uploaded yet, an error: the estimate stands)."""
+        import openai
+
+        client = connection.client()
+        server = str(client.base_url)
+        chain = not connection.quirks.has(server, "ignores_previous_response_id")
+        try:
+            sources = Sources(connection.files, server, connection.quirks)
+            kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
+            if sources.pending:
+                return None  # counting would upload files first
+            asked = {k: v for k, v in kwargs.items() if k in _COUNTED}
+            return int(client.responses.input_tokens.count(**asked).input_tokens)
+        except (openai.OpenAIError, ValueError, TypeError):
+            return None
+
     def _run(
         self,
         client: OpenAI,
@@ -147,6 +174,13 @@ class ResponsesBackend:
                 yield from events(stream, exchange, state)
         finally:
             stream.close()
+
+
+#: The request fields the token count endpoint takes.
+_COUNTED = frozenset(
+    {"input", "instructions", "model", "previous_response_id", "reasoning", "text",
+     "tool_choice", "tools", "truncation", "conversation"}
+)  # fmt: skip
 
 
 def request_kwargs(
@@ -196,6 +230,8 @@ def request_kwargs(
             include.append("reasoning.encrypted_content")
     if include:
         kwargs["include"] = include
+    if request.truncation == "auto":
+        kwargs["truncation"] = "auto"
     kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
     return kwargs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from .. import pricing
+from .. import pricing, window
 
 if TYPE_CHECKING:
     from ..conversation import Turn
@@ -59,13 +59,15 @@ RETRY_REASONS = {
 def footer(turn: Turn) -> str:
     """Model, tokens (when the server reported them: a stopped stream has none; the
     cached part of the input, the reasoning part of the output), cost (when the
-    model's price is known) and time."""
+    model's price is known), how full the context window is, and time."""
     parts = [turn.model]
     counted = pricing.tokens(turn.usage)
     if counted:
         parts.append(counted)
     if turn.cost is not None and counted:
         parts.append(pricing.dollars(turn.cost))
+    if turn.window:
+        parts.append(f"context {window.gauge(turn.window)}")
     parts.append(f"{turn.seconds:.1f} s")
     return " · ".join(parts)
 
