@@ -459,6 +459,37 @@ def fix(session: Session, args: Any) -> Ask:
     return Ask(api, shlex.join(options), FIX_PROMPT)
 
 
+#: What a compaction asks the model for (Chat); the Responses API compacts on its own.
+COMPACT_PROMPT = (
+    "Summarise our conversation so far for your own later use: every fact, figure, "
+    "decision, open question and piece of code that still matters, in as few words as "
+    "keep them all. Write only the summary."
+)
+
+
+@command(
+    "compact",
+    "[--api API] [-m MODEL] shrink the conversation so far into one turn that later "
+    "turns send instead (the turns before it stay in the history)",
+    argument("-m", "--model", help="model to use (default: the model trait)"),
+    argument(
+        "--api",
+        help="responses: the server compacts it (/responses/compact); chat: the model "
+        "writes a summary (default: the api trait)",
+    ),
+)
+def compact(session: Session, args: Any) -> Ask:
+    from .backends import BACKENDS
+
+    api = args.api or session.settings().api
+    if api not in BACKENDS:
+        raise OptionsError(f"--api {api!r}: use one of {', '.join(BACKENDS)}.")
+    if not session.conversation.context():
+        raise OptionsError("Nothing to compact: this thread has no turns to send yet.")
+    options = ["--compact", *(["-m", args.model] if args.model else [])]
+    return Ask(api, shlex.join(options), COMPACT_PROMPT)
+
+
 @command("help", "this list")
 def help_(session: Session, args: Any) -> None:
     width = max(len(name) for name in COMMANDS)

@@ -118,6 +118,10 @@ class Turn:
     def in_context(self) -> bool:
         return self.status in CONTEXT_STATUSES
 
+    def compacts(self) -> bool:
+        """Whether this turn is the conversation before it, compacted (``--compact``)."""
+        return any(entry["type"] == "compaction" for entry in self.output)
+
 
 @dataclass
 class Conversation:
@@ -147,8 +151,11 @@ class Conversation:
         return chain[::-1]
 
     def context(self, tip: str | None = None) -> list[Turn]:
-        """The turns a new turn after ``tip`` sends or chains to."""
-        return [t for t in self.branch(tip) if t.in_context()]
+        """The turns a new turn after ``tip`` sends or chains to: from the last
+        compaction on (it stands for the turns before it, which stay in the tree)."""
+        sent = [t for t in self.branch(tip) if t.in_context()]
+        last = max((i for i, t in enumerate(sent) if t.compacts()), default=0)
+        return sent[last:]
 
     def append(self, turn: Turn) -> None:
         """Add ``turn`` (its ``parent`` already chosen) and make it the head."""

@@ -110,6 +110,12 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         help="put the answer's Python code into a new cell below this one",
     ),
     argument(
+        "--compact",
+        action="store_true",
+        help="compact the conversation so far (the cell asks how): later turns send the "
+        "compacted form instead of the turns before it (what %%responses compact runs)",
+    ),
+    argument(
         "--cache-key",
         metavar="KEY",
         help="prompt_cache_key: auto (a hash of the thread's id), off, or a key of yours "
@@ -193,7 +199,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
     @line_magic
     def responses(self, line: str) -> None:
         """%responses SUBCOMMAND [OPTIONS]: status, history, usage, checkout, new, threads,
-        use, resume, models, panel, export, import, import-assistant, fix, help
+        use, resume, models, panel, export, import, import-assistant, fix, compact, help
         (``%responses help`` says more)."""
         name, _, rest = line.strip().partition(" ")
         entry = commands.COMMANDS.get(name or "status")

@@ -249,7 +249,9 @@ class Session:
             _settle_calls(turn)
             settings = self.settings()
             turn.cost = pricing.cost(turn.usage, turn.model, settings.prices)
-            turn.window = recorder.window(window.size_of(turn.model, settings.context_windows))
+            # A compaction's usage counts what it compacted, not what it left to send.
+            size = None if turn.compacts() else window.size_of(turn.model, settings.context_windows)
+            turn.window = recorder.window(size)
             conversation.append(turn)
             self._cell_turns.add(turn.id)
             self.threads.save(conversation)
@@ -300,6 +302,10 @@ class Session:
             asks unless ``python_tool_approve`` is off)."""
             return request.approve or tool.asks(settings)
 
+        if request.compact:
+            events = backend.compact(self.connection, request, history, turn, recorder.cancel)
+            recorder.consume(events, view)
+            return
         for rounds_done in range(request.max_tool_rounds + 1):
             recorder.consume(
                 backend.stream(self.connection, request, history, turn, recorder.cancel), view

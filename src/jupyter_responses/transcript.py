@@ -133,6 +133,22 @@ class ComputerCallOutputEntry(_ComputerCallOutputRequired, total=False):
     acknowledged: list[SafetyCheck]
 
 
+class _CompactionRequired(TypedDict):
+    type: Literal["compaction"]
+    summary: (
+        str  # the conversation so far in the model's words ("" when only the server can read it)
+    )
+
+
+class CompactionEntry(_CompactionRequired, total=False):
+    """The conversation up to this turn, compacted: later turns send this instead of
+    the turns before it (which stay in the tree). Made by the model as ``summary``, or
+    by the server as an opaque ``item`` following the user ``messages`` it kept."""
+
+    item: ProviderItem
+    messages: list[str]
+
+
 #: A call the kernel runs, and its result.
 LocalCallEntry = FunctionCallEntry | CustomCallEntry | ComputerCallEntry
 LocalResultEntry = FunctionCallOutputEntry | CustomCallOutputEntry | ComputerCallOutputEntry
@@ -163,6 +179,7 @@ Entry = (
     | CustomCallOutputEntry
     | ComputerCallEntry
     | ComputerCallOutputEntry
+    | CompactionEntry
     | ReasoningEntry
     | BuiltinEntry
 )

@@ -67,6 +67,8 @@ class TurnRequest:
     cache_retention: str | None = None
     #: ``auto``: the server may drop the oldest items (Responses); ``None``: its default.
     truncation: str | None = None
+    #: Compact the conversation so far instead of asking (``--compact``).
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class TurnOptions:
     cache_key: str | None = None
     cache_retention: str | None = None
     truncation: str | None = None
+    compact: bool = False
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
@@ -195,6 +198,7 @@ def build_request(
         cache_key=_cache_key(options.cache_key, settings.prompt_cache_key),
         cache_retention=_cache_retention(options.cache_retention, settings.prompt_cache_retention),
         truncation=options.truncation or settings.truncation,
+        compact=options.compact,
     )
 
 

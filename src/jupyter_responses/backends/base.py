@@ -38,6 +38,18 @@ class Backend(Protocol):
         """Raise ``OptionsError`` for what this API cannot do, before anything is sent."""
         ...
 
+    def compact(
+        self,
+        connection: Connection,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        cancel: Cancel | None = None,
+    ) -> Iterator[Event]:
+        """The conversation ``history`` compacted, as the events of ``turn``, ending in
+        a ``Completed`` whose entries hold one ``compaction`` entry."""
+        ...
+
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
     ) -> int | None:

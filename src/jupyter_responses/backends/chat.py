@@ -11,6 +11,7 @@ without it (once, and never sent it again), and chunks missing ``choices``, ``de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,26 @@ class ChatBackend:
         for attachment in request.attachments:
             if attachment.kind == "document" and attachment.url:
                 raise OptionsError(_DOCUMENT_URL.format(url=attachment.url))
+
+    def compact(
+        self,
+        connection: Connection,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        cancel: Cancel | None = None,
+    ) -> Iterator[ev.Event]:
+        """The model compacts the history: it answers the turn's prompt (how to
+        summarise) with a summary, which stands for the turns before it from then on."""
+        written: list[str] = []
+        plain = replace(request, tools=(), schema=None)
+        for event in self.stream(connection, plain, history, turn, cancel):
+            if isinstance(event, ev.TextDelta):
+                written.append(event.text)
+            elif isinstance(event, ev.Completed):
+                entry: Entry = {"type": "compaction", "summary": "".join(written)}
+                event = replace(event, entries=(entry,))
+            yield event
 
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
@@ -225,6 +246,9 @@ def _entry_messages(entries: list[Entry], images: list[str]) -> Iterator[dict[st
             shown = []
         if entry["type"] == "message":
             yield {"role": "assistant", "content": entry["text"]}
+        elif entry["type"] == "compaction":  # what the turns before it came to
+            said = entry["summary"] or _server_compaction(entry.get("messages", []))
+            yield {"role": "assistant", "content": said}
         elif entry["type"] == "computer_call":  # a %%respond turn's: said, not redone
             done = "; ".join(describe(read_action(a)) for a in entry["actions"]) or "screenshot"
             yield {"role": "assistant", "content": f"[computer use: {done}]"}
@@ -232,6 +256,16 @@ def _entry_messages(entries: list[Entry], images: list[str]) -> Iterator[dict[st
         yield {"role": "assistant", "tool_calls": calls}
     if shown:
         yield {"role": "user", "content": shown}
+
+
+def _server_compaction(messages: list[str]) -> str:
+    """A compaction only the Responses API can read, as Chat can take it: what the
+    user asked, kept in the clear, and a word on the rest."""
+    asked = "\n".join(f"- {' '.join(text.split())}" for text in messages)
+    return (
+        "[The conversation before this point was compacted by the Responses API, which "
+        f"alone can read it. The user's messages in it were:\n{asked}]"
+    )
 
 
 def _tool_call(entry: FunctionCallEntry | CustomCallEntry) -> dict[str, Any]:

@@ -19,10 +19,11 @@ from IPython.core.magic_arguments import argument
 from .. import builtin_tools, caching
 from .. import events as ev
 from ..cancel import Cancel, cutting
+from ..errors import NotFound
 from ..transcript import result_images
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
-from .responses_stream import Exchange, events, whole
+from .responses_stream import Exchange, compaction_events, events, whole
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from ..turn_request import TurnRequest
     from .connection import Connection, ServerQuirks
 
+NO_COMPACTION = (
+    "{url} has no compaction endpoint (/responses/compact): compact through Chat "
+    "Completions instead (%responses compact --api chat: the model writes a summary)."
+)
 RESENT_NOTE = "The server no longer had the previous response, so the whole history was resent."
 
 
@@ -131,6 +136,33 @@ class ResponsesBackend:
                 kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
                 yield from sources.upload(client, kwargs)
                 yield from self._run(client, connection, request, kwargs, state, cancel)
+
+    def compact(
+        self,
+        connection: Connection,
+        request: TurnRequest,
+        history: list[Turn],
+        turn: Turn,
+        cancel: Cancel | None = None,
+    ) -> Iterator[ev.Event]:
+        """The server compacts the history (``responses.compact``): it keeps the user
+        messages and hands back one opaque compaction item for everything else."""
+        import openai
+
+        client = connection.client()
+        with mapped_errors(client, request.model):
+            sources = Sources(connection.files, str(client.base_url), connection.quirks)
+            kwargs: dict[str, Any] = {
+                "input": [item for past in history for item in _turn_items(past, sources)]
+            }
+            yield from sources.upload(client, kwargs)
+            if request.instructions:
+                kwargs["instructions"] = request.instructions
+            try:
+                compacted = client.responses.compact(model=request.model, **kwargs)
+            except openai.NotFoundError as error:
+                raise NotFound(NO_COMPACTION.format(url=client.base_url)) from error
+        yield from compaction_events(compacted, len(history), request.model)
 
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
@@ -359,6 +391,8 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
     if turn.response_id:  # a later round of this turn's tool loop
         return turn.response_id if turn.stored else None
     last = history[-1] if history else None
+    if last is not None and last.compacts():
+        return None  # a compaction is no response: what follows it is resent from it
     if last is not None and last.api == "responses" and last.stored and last.response_id:
         # A computer call left unanswered (denied) would have to be answered first.
         return None if _unanswerable(last.output) else last.response_id
@@ -409,6 +443,10 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
 
 
 def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
+    compacted = next((e for e in turn.output if e["type"] == "compaction" and e.get("item")), None)
+    if compacted is not None:  # the server's: the user messages it kept, then its item
+        kept = [{"role": "user", "content": text} for text in compacted.get("messages", [])]
+        return [*kept, dict(compacted["item"])]
     items = [_user_item(turn, sources)]
     left_out = _unanswerable(turn.output)
     for entry in turn.output:
@@ -475,6 +513,8 @@ def _entry_item(entry: Entry, images: list[str]) -> dict[str, Any] | None:
             "call_id": entry["call_id"],
             "output": _tool_output(entry, images),
         }
+    if entry["type"] == "compaction":  # a summary the model wrote (an item: _turn_items)
+        return {"role": "assistant", "content": entry["summary"]} if entry["summary"] else None
     if entry["type"] == "computer_call":
         return _computer_call_item(entry["item"])
     if entry["type"] == "computer_call_output":

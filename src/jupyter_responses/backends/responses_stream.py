@@ -467,3 +467,38 @@ def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
             }
         else:
             yield {"type": "builtin", "name": kind, "item": data}
+
+
+def compaction_events(compacted: Any, turns: int, model: str) -> Iterator[ev.Event]:
+    """A ``responses.compact`` answer as a compaction turn's events: its usage, a line
+    saying what happened, and the compaction entry (the user messages it kept, its
+    item as sent)."""
+    output = [as_dict(item) for item in getattr(compacted, "output", None) or []]
+    kept = [_message_text_of(item) for item in output if item.get("type") == "message"]
+    items = [item for item in output if item.get("type") == "compaction"]
+    if not items:
+        raise StreamFailed(
+            "The server's compaction came back without a compaction item; nothing was "
+            "changed. Try again, or compact with --api chat."
+        )
+    usage = getattr(compacted, "usage", None)
+    if usage is not None:
+        yield ev.Usage(
+            getattr(usage, "input_tokens", None) or 0, getattr(usage, "output_tokens", None) or 0
+        )
+    said = (
+        f"The conversation so far ({turns} turn{'s' * (turns != 1)}) is compacted on the "
+        f"server: later turns send its {len(kept)} user message{'s' * (len(kept) != 1)} and "
+        "one compacted item instead of the turns before. Those stay in the history."
+    )
+    yield ev.TextDelta(said, "compaction")
+    entry: Entry = {"type": "compaction", "summary": "", "item": items[-1], "messages": kept}
+    yield ev.Completed(status="completed", entries=(entry,), model=model)
+
+
+def _message_text_of(item: ProviderItem) -> str:
+    """A user message's text, from a plain string or its text parts."""
+    content = item.get("content")
+    if isinstance(content, str):
+        return content
+    return "".join(text_of(p.get("text")) for p in dicts_of(content))
