@@ -92,7 +92,7 @@ def test_respond_options_and_chaining(kernel_at: KernelAt, prism: Server) -> Non
     first = kernel.execute(
         '%%respond -s "Be brief." --temperature 0.2 --max-tokens 50 --reasoning low\nHello'
     )
-    assert LANDSCAPE in first.html and "328 in / 52 out tokens" in first.html
+    assert LANDSCAPE in first.html and "328 in · 52 out" in first.html
     chained = kernel.execute("%%respond\nAnd then?")
     assert LANDSCAPE in chained.html
     assert "did not confirm previous_response_id" in chained.html
