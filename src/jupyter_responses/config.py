@@ -47,6 +47,7 @@ class Settings:
     context_windows: dict[str, int]
     context_warn_at: float
     truncation: str
+    background: bool
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -184,6 +185,14 @@ class ResponsesConfig(Configurable):
         default_value="disabled",
         help="%%respond's truncation (--truncation per cell): 'auto' lets the server drop "
         "the oldest items of a conversation over the context window instead of failing.",
+    ).tag(config=True)
+
+    background = Bool(
+        False,
+        help="Run every %%respond turn as a background response (--background per cell): "
+        "the server works on it apart from the connection, a dropped connection picks up "
+        "where it broke, Stop and interrupts cancel it on the server. Chat Completions has "
+        "no background mode.",
     ).tag(config=True)
 
     db_path = Unicode(

@@ -69,6 +69,8 @@ class TurnRequest:
     truncation: str | None = None
     #: Compact the conversation so far instead of asking (``--compact``).
     compact: bool = False
+    #: Run on the server apart from the connection (``--background``, Responses).
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class TurnOptions:
     cache_retention: str | None = None
     truncation: str | None = None
     compact: bool = False
+    background: bool = False
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
@@ -199,6 +202,7 @@ def build_request(
         cache_retention=_cache_retention(options.cache_retention, settings.prompt_cache_retention),
         truncation=options.truncation or settings.truncation,
         compact=options.compact,
+        background=options.background or settings.background,
     )
 
 

@@ -125,6 +125,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
         {"prompt_cache_key": "team-a"},
     ),
     ("--truncation auto", {"truncation": "auto"}, {"truncation": "auto"}, {}),
+    ("--background", {"background": True}, {"background": True}, {}),
     ("--truncation disabled", {"truncation": "disabled"}, {}, {}),
     (
         "--cache-retention 24h",

@@ -19,8 +19,9 @@ from IPython.core.magic_arguments import argument
 from .. import builtin_tools, caching
 from .. import events as ev
 from ..cancel import Cancel, cutting
-from ..errors import NotFound
+from ..errors import NotFound, OptionsError
 from ..transcript import result_images
+from .background import background_events
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
 from .responses_stream import Exchange, compaction_events, events, whole
@@ -64,6 +65,13 @@ class ResponsesBackend:
             help="a remote MCP server the model may use (repeatable)",
         ),
         argument(
+            "--background",
+            action="store_true",
+            help="run on the server apart from this connection: a dropped connection picks "
+            "up where it broke, and Stop or an interrupt cancels it there (default: the "
+            "background trait)",
+        ),
+        argument(
             "--truncation",
             choices=("auto", "disabled"),
             help="auto: the server drops the oldest items of a conversation over the model's "
@@ -84,7 +92,13 @@ class ResponsesBackend:
     )
 
     def validate(self, request: TurnRequest) -> None:
-        """Everything a turn can ask for, the Responses API can carry."""
+        """Everything a turn can ask for, the Responses API can carry, but a background
+        response that is not stored (the server keeps it to be picked up again)."""
+        if request.background and not request.store:
+            raise OptionsError(
+                "--background needs the response stored on the server (it is picked up "
+                "again from there): leave out --no-store, or the store trait's False."
+            )
 
     def warm(self, connection: Connection | None) -> None:
         """The request's type hints, and above all the pydantic ``TypeAdapter`` for the
@@ -199,6 +213,9 @@ class ResponsesBackend:
         if not request.stream:
             yield from whole(client.responses.create(**kwargs), exchange)
             return
+        if request.background:
+            yield from background_events(client, kwargs, exchange, state, cancel)
+            return
         stream = client.responses.create(stream=True, **kwargs)
         state.answered = True
         try:
@@ -264,6 +281,8 @@ def request_kwargs(
         kwargs["include"] = include
     if request.truncation == "auto":
         kwargs["truncation"] = "auto"
+    if request.background:
+        kwargs["background"] = True
     kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
     return kwargs
 
