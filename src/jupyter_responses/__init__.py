@@ -22,9 +22,25 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.events.register("pre_run_cell", magics.session.note_cell)
     # Cells are recorded with their outputs as they run, for --context (context/).
     context.install(ipython)
+    _say_unfinished(magics.session)
     # What the first turn needs (the SDK, its client, widgets, the renderer) is loaded
     # in the background while no cell runs, rather than by the first turn (warmup.py).
     warmup.start(ipython, magics.session.connection)
+
+
+def _say_unfinished(session: Any) -> None:
+    """One line when background turns were left running by a kernel that stopped (the
+    server kept working on them): ``%responses resume`` finishes them."""
+    try:
+        left = session.unfinished()
+    except Exception:  # a store that cannot be read says so when a turn saves
+        return
+    if left:
+        turns = "turn was" if len(left) == 1 else "turns were"
+        print(
+            f"{len(left)} background {turns} left running when a kernel stopped; the server "
+            "kept working: %responses resume finishes them here."
+        )
 
 
 def panel() -> Any:

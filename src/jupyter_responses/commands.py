@@ -37,8 +37,17 @@ class Ask:
     cell: str
 
 
-#: A subcommand: the session it acts on, and its parsed options; it may return an Ask.
-Handler = Callable[["Session", Any], "Ask | None"]
+@dataclass(frozen=True)
+class Finish:
+    """Background turns left running, ``(conversation id, turn id)``: the magic shows
+    each one's view while the session finishes it."""
+
+    turns: tuple[tuple[str, str], ...]
+
+
+#: A subcommand: the session it acts on, and its parsed options; it may return an Ask
+#: or a Finish.
+Handler = Callable[["Session", Any], "Ask | Finish | None"]
 #: name -> (handler with a ``parser``, one line of help)
 COMMANDS: dict[str, tuple[Handler, str]] = {}
 
@@ -325,12 +334,20 @@ def use(session: Session, args: Any) -> None:
 
 @command(
     "resume",
-    "ID continue a saved conversation (after a restart: see threads)",
-    argument("id", help="conversation id (or its start) from %responses threads"),
+    "[ID] continue a saved conversation (after a restart: see threads); without ID, "
+    "finish the background turns a stopped kernel left running",
+    argument("id", nargs="?", help="conversation id (or its start) from %responses threads"),
 )
-def resume(session: Session, args: Any) -> None:
+def resume(session: Session, args: Any) -> Finish | None:
+    if args.id is None:
+        left = session.unfinished()
+        if not left:
+            print("No background turn was left running: nothing to finish.")
+            return None
+        return Finish(tuple(left))
     conversation = session.switch(lambda: session.threads.resume(args.id))
     _opened(conversation, "Resumed")
+    return None
 
 
 def _opened(conversation: Conversation, verb: str) -> None:

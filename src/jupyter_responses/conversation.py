@@ -94,6 +94,9 @@ class Turn:
     notes: list[str] = field(default_factory=list)
     response_id: str | None = None
     stored: bool = False
+    #: Run by the server apart from the connection (``--background``): while ``running``
+    #: and saved so, a later kernel can finish it (``%responses resume``).
+    background: bool = False
     usage: Usage = field(default_factory=Usage)
     #: Dollars, priced when the turn ended (``pricing``); ``None``: the model's price
     #: was not known then.

@@ -166,6 +166,14 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Running:
+    """The server runs this request in the background, as ``response_id``: the turn
+    can be finished from there, even by another kernel after this one died."""
+
+    response_id: str
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the user should know that is not the answer (e.g. history resent)."""
 
@@ -215,6 +223,7 @@ Event = (
     | Citation
     | Image
     | Usage
+    | Running
     | Note
     | Retrying
     | Completed

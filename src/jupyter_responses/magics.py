@@ -209,9 +209,19 @@ class ResponsesMagics(Magics, ResponsesConfig):
         args = parse_options(handler, rest)
         with self._errors():
             asked = handler(self.session, args)
-        if asked is not None:
+        if isinstance(asked, commands.Finish):
+            self._finish(asked)
+        elif asked is not None:
             backend = BACKENDS[asked.api]
             self._turn(backend, self.magics["cell"][backend.magic], asked.line, asked.cell)
+
+    def _finish(self, left: commands.Finish) -> None:
+        """Finish each background turn a stopped kernel left running, in its own view."""
+        for conversation_id, turn_id in left.turns:
+            with self._errors():
+                view = make_view(self.shell, self.render_interval, self.widgets)
+                turn = self.session.finish(conversation_id, turn_id, view)
+                print(f"Finished turn {turn.id} of thread {self.session.conversation.name!r}.")
 
 
 def parse_options(magic: Callable[..., Any], line: str) -> Any:

@@ -13,6 +13,7 @@ import time
 import weakref
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import caching, pricing, window
@@ -224,13 +225,31 @@ class Session:
             cell_id=cell_id,
             magic=request.magic,
         )
-        recorder = _Recorder(turn, request.store, cancel)
+
+        def work(recorder: _Recorder) -> None:
+            recorder.consume(self._fullness(request, history, turn), view)
+            self._rounds(request, history, turn, recorder, view)
+
+        return self._recorded(conversation, turn, request, view, cancel, work)
+
+    def _recorded(
+        self,
+        conversation: Conversation,
+        turn: Turn,
+        request: TurnRequest,
+        view: View,
+        cancel: Cancel | None,
+        work: Callable[[_Recorder], None],
+    ) -> Turn:
+        """Do ``work`` for ``turn``, shown in ``view``: however it ends, the turn is
+        recorded (status, error, cost, window), the tools let go of what they opened,
+        the turn is appended and saved, and the view finished."""
+        recorder = _Recorder(turn, request.store, cancel, partial(self._save_running, conversation))
         view.start(turn, recorder.streamed)
         try:
             # The SDK's waits before retrying (429, 5xx) show in this turn's view.
             with self.connection.retries_shown_to(view.update):
-                recorder.consume(self._fullness(request, history, turn), view)
-                self._rounds(request, history, turn, recorder, view)
+                work(recorder)
         except (KeyboardInterrupt, _Cancelled):
             turn.status = "interrupted"
             raise Interrupted(INTERRUPTED) from None
@@ -260,6 +279,50 @@ class Session:
             view.finish(turn)
             self._changed(conversation, turn)
         return turn
+
+    # -- background turns left running -----------------------------------------------------
+    def unfinished(self) -> list[tuple[str, str]]:
+        """``(conversation id, turn id)`` of the background turns saved as running: a
+        kernel died (or was restarted) while the server worked on them."""
+        store = self.threads.store()
+        return store.unfinished_background() if store is not None else []
+
+    def finish(self, conversation_id: str, turn_id: str, view: View) -> Turn:
+        """Finish a background turn left running: its conversation opens as a thread
+        (made current), the response is streamed again from its first event (what had
+        arrived before was not saved) and the turn ends in place, as it would have."""
+        with self.lock:
+            conversation = self.threads.resume(conversation_id)
+            turn = conversation.turns.get(turn_id)
+            if turn is None or turn.status != "running" or not turn.response_id:
+                raise OptionsError(f"Turn {turn_id} of {conversation_id} is not left running.")
+            backend = BACKENDS[turn.api]
+            request = TurnRequest(
+                api=turn.api,
+                prompt=turn.prompt,
+                model=turn.model,
+                instructions=turn.instructions,
+                background=True,
+            )
+            _restart(turn)
+            turn.notes.append(FINISHED_NOTE)
+
+            def work(recorder: _Recorder) -> None:
+                recorder.consume(backend.reattach(self.connection, request, turn), view)
+                if turn.status == "running":
+                    raise StreamFailed(
+                        "The background response's stream ended before it did; it may still "
+                        "be running on the server: %responses resume tries again."
+                    )
+
+            return self._recorded(conversation, turn, request, view, None, work)
+
+    def _save_running(self, conversation: Conversation, turn: Turn) -> None:
+        """Save a turn the server runs in the background as it is (``running``, with its
+        response id) without moving the head: if this kernel dies, the next can find
+        it and finish it (``%responses resume``)."""
+        conversation.turns.setdefault(turn.id, turn)
+        self.threads.save(conversation)
 
     def _fullness(
         self, request: TurnRequest, history: list[Turn], turn: Turn
@@ -338,6 +401,21 @@ class Session:
         )
 
 
+#: Said on a background turn that a later kernel finished.
+FINISHED_NOTE = (
+    "Finished after its kernel stopped: the server kept working on it, and the answer "
+    "was streamed again from its start."
+)
+
+
+def _restart(turn: Turn) -> None:
+    """Empty what streamed into ``turn`` before: its replay brings it all again."""
+    turn.output, turn.calls, turn.citations, turn.images = [], [], [], []
+    turn.text, turn.reasoning, turn.refusal, turn.commentary = "", "", None, []
+    turn.usage = type(turn.usage)()
+    turn.started, turn.finished = time.time(), None
+
+
 #: How near the warning threshold an estimate must come for the server to be asked for
 #: an exact count (an estimate from characters can be a fifth off either way).
 NEAR = 0.8
@@ -378,10 +456,18 @@ class _Cancelled(Exception):
 class _Recorder:
     """Folds events into the turn; text is joined once, not per token."""
 
-    def __init__(self, turn: Turn, store: bool, cancel: Cancel | None = None) -> None:
+    def __init__(
+        self,
+        turn: Turn,
+        store: bool,
+        cancel: Cancel | None = None,
+        running: Callable[[Turn], None] = lambda turn: None,
+    ) -> None:
         self.turn = turn
         self.store = store
         self.cancel = cancel
+        #: Told when the server starts running the turn in the background.
+        self.running = running
         self.streamed = Streamed()
         self.calls: dict[str, CallRecord] = {}
         #: Per local tool call, the indexes in ``turn.images`` of the images it returned.
@@ -427,6 +513,9 @@ class _Recorder:
         elif isinstance(event, ev.Usage):
             turn.usage = turn.usage + event
             self.last_usage = event
+        elif isinstance(event, ev.Running):
+            turn.response_id, turn.background = event.response_id, True
+            self.running(turn)
         elif isinstance(event, ev.Note):
             turn.notes.append(event.text)
         elif isinstance(event, ev.Citation):

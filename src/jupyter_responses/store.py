@@ -236,8 +236,9 @@ class Store:
                          row["head"], row["created"], time.time()),
                     )  # fmt: skip
                     self._db.executemany(
-                        "INSERT OR IGNORE INTO turns (conversation_id, turn_id, parent, started, "
-                        "seq, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO turns (conversation_id, turn_id, parent, started, seq, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(conversation_id, turn_id) DO "
+                        "UPDATE SET data = excluded.data",
                         new,
                     )
                     self._db.execute("COMMIT")
@@ -247,7 +248,11 @@ class Store:
                     raise
             except (sqlite3.Error, OSError) as error:
                 raise self._error("save", error, f"conversation {conversation.id} to") from None
-            self._written.setdefault(conversation.id, set()).update(t[1] for t in new)
+            # A turn saved while it still runs (a background one) is saved again later.
+            done = {t.id for t in conversation.turns.values() if t.status != "running"}
+            self._written.setdefault(conversation.id, set()).update(
+                t[1] for t in new if t[1] in done
+            )
 
     def load(self, ref: str) -> Conversation:
         """The conversation ``ref`` names (its id or a unique prefix of it), as it was
@@ -284,8 +289,9 @@ class Store:
             conversation = conversation_from_dict(data)
         except (ValueError, TypeError, KeyError) as error:
             raise self._error("read", error, f"conversation {cid} from") from None
-        with self._lock:
-            self._written.setdefault(cid, set()).update(conversation.turns)
+        with self._lock:  # a turn still running when saved is written again when it ends
+            done = (tid for tid, turn in conversation.turns.items() if turn.status != "running")
+            self._written.setdefault(cid, set()).update(done)
         return conversation
 
     def listing(self, limit: int = 50) -> list[SavedConversation]:
@@ -302,6 +308,20 @@ class Store:
             except sqlite3.Error as error:
                 raise self._error("read", error, "the list of conversations in") from None
         return [SavedConversation(*row) for row in rows]
+
+    def unfinished_background(self) -> list[tuple[str, str]]:
+        """``(conversation id, turn id)`` of every turn saved while the server ran it in
+        the background and never saved again: its kernel died (or stopped) first."""
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT conversation_id, turn_id FROM turns "
+                    "WHERE json_extract(data, '$.status') = 'running' "
+                    "AND json_extract(data, '$.background') ORDER BY started"
+                ).fetchall()
+            except sqlite3.Error as error:
+                raise self._error("read", error, "the unfinished turns in") from None
+        return [(str(cid), str(tid)) for cid, tid in rows]
 
     def close(self) -> None:
         """Close the connection (idempotent); in WAL mode this also checkpoints."""

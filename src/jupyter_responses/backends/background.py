@@ -6,8 +6,8 @@ where it stands: the response's id once it is created, and a ``sequence_number``
 the connection drops (``APIConnectionError`` mid-stream, or a stream that ends before a
 terminal event), the stream is retrieved again from the event after the last one seen
 (``responses.retrieve(id, stream=True, starting_after=N)``): no delta is lost and none
-comes twice. ``progress`` hears of the id and the position as they change (the session
-saves them, so a turn left running by a dead kernel can be found and finished).
+comes twice. The id is announced as soon as it is known (``events.Running``: the
+session saves it, so a turn left running by a dead kernel can be found and finished).
 
 Stop and a kernel interrupt mean stop: the run is cancelled on the server
 (``responses.cancel``), which would otherwise go on working (and billing). A failure
@@ -17,7 +17,7 @@ that is not the user's choice leaves it running, so it can still be resumed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,7 +61,6 @@ def background_events(
     exchange: Exchange,
     state: StreamState,
     cancel: Cancel | None,
-    progress: Callable[[Progress], None] = lambda progress: None,
     resume_id: str | None = None,
 ) -> Iterator[ev.Event]:
     """The events of a background response: made from ``kwargs`` (``background``
@@ -82,7 +81,7 @@ def background_events(
             state.answered = True
             try:
                 with cutting(cancel, stream.response):
-                    yield from events(_tracked(stream, where, progress), exchange, state)
+                    yield from events(_tracked(stream, where), exchange, state)
             except openai.APIConnectionError:  # dropped: picked up below, if it can be
                 if cancel is not None and cancel.requested:
                     raise
@@ -106,10 +105,9 @@ def background_events(
                 client.responses.cancel(where.response_id)
 
 
-def _tracked(
-    stream: Iterable[Any], where: Progress, progress: Callable[[Progress], None]
-) -> Iterator[Any]:
-    """``stream``'s events, noting the response id, the position and the end."""
+def _tracked(stream: Iterable[Any], where: Progress) -> Iterator[Any]:
+    """``stream``'s events, noting the response id (then announced as ``Running``, an
+    event of ours the translation passes on), the position and the end."""
     for event in stream:
         sequence = getattr(event, "sequence_number", None)
         if isinstance(sequence, int):
@@ -119,7 +117,7 @@ def _tracked(
             made = getattr(getattr(event, "response", None), "id", None)
             if isinstance(made, str) and made:
                 where.response_id = made
-                progress(where)
+                yield ev.Running(made)
         if kind in TERMINAL:
             where.ended = True
         yield event

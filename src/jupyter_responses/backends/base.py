@@ -50,6 +50,11 @@ class Backend(Protocol):
         a ``Completed`` whose entries hold one ``compaction`` entry."""
         ...
 
+    def reattach(self, connection: Connection, request: TurnRequest, turn: Turn) -> Iterator[Event]:
+        """The events of ``turn``'s background response (``turn.response_id``), from its
+        first, ending as the response did."""
+        ...
+
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
     ) -> int | None:

@@ -69,6 +69,12 @@ class ChatBackend:
                 event = replace(event, entries=(entry,))
             yield event
 
+    def reattach(
+        self, connection: Connection, request: TurnRequest, turn: Turn
+    ) -> Iterator[ev.Event]:
+        """Chat Completions has no background responses to go back to."""
+        raise OptionsError("Chat Completions runs nothing in the background to finish.")
+
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
     ) -> int | None:

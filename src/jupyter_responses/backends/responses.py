@@ -178,6 +178,18 @@ class ResponsesBackend:
                 raise NotFound(NO_COMPACTION.format(url=client.base_url)) from error
         yield from compaction_events(compacted, len(history), request.model)
 
+    def reattach(
+        self, connection: Connection, request: TurnRequest, turn: Turn
+    ) -> Iterator[ev.Event]:
+        """The events of ``turn``'s background response, from its first: a later kernel
+        finishing a turn its kernel left running."""
+        assert turn.response_id is not None
+        client = connection.client()
+        server = str(client.base_url)
+        exchange = Exchange(server, connection.quirks)
+        with mapped_errors(client, request.model) as state:
+            yield from background_events(client, {}, exchange, state, None, turn.response_id)
+
     def count_tokens(
         self, connection: Connection, request: TurnRequest, history: list[Turn], turn: Turn
     ) -> int | None:

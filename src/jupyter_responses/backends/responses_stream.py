@@ -99,7 +99,11 @@ def text_delta(event: Any, exchange: Exchange) -> ev.TextDelta | None:
 
 
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
-    """One streamed event; kinds that carry nothing to show are ignored."""
+    """One streamed event; kinds that carry nothing to show are ignored. An event of
+    ours among the server's (``background`` says a response runs) passes as it is."""
+    if isinstance(event, ev.Running):
+        yield event
+        return
     kind = getattr(event, "type", None)
     item_id = getattr(event, "item_id", None)
     if not isinstance(item_id, str):
