@@ -756,3 +756,12 @@ def terminal_ipython(
     )
     assert done.returncode == 0, done.stderr
     return done
+
+
+_NUMBERED = re.compile(r"\s*\d+\. ")
+
+
+def history_lines(kernel: KernelSession) -> list[str]:
+    """The turns ``%responses history`` lists (its numbered lines; not the totals)."""
+    out = kernel.execute("%responses history").stdout
+    return [line for line in out.splitlines() if _NUMBERED.match(line)]

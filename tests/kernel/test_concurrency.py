@@ -20,7 +20,7 @@ from jupyter_responses.conversation import Turn
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
-from .harness import CellResult, KernelSession
+from .harness import CellResult, KernelSession, history_lines
 from .recorded import requests, saved_branch, user_texts
 from .test_panel import OPEN, _comm, _wait_idle
 
@@ -227,6 +227,6 @@ def test_a_burst_of_turns_from_one_cell_loses_nothing(
     assert [t.prompt for t in turns] == prompts
     assert {t.status for t in turns} == {"completed"}
     assert all(f"I received **{i}** earlier user" in t.text for i, t in enumerate(turns))
-    history = loaded.execute("%responses history").stdout.splitlines()
+    history = history_lines(loaded)
     assert len(history) == BURST
     assert all(f"] turn {i} → " in line for i, line in enumerate(history))

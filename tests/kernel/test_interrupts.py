@@ -22,7 +22,7 @@ import pytest
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
-from .harness import CellResult, KernelSession, Message
+from .harness import CellResult, KernelSession, Message, history_lines
 from .recorded import requests, saved_branch, user_texts
 
 PATHS = {"respond": "/v1/responses", "chat": "/v1/chat/completions"}
@@ -161,7 +161,7 @@ POINTS = [
 
 def _history_marks(kernel: KernelSession) -> list[tuple[str, str]]:
     """(status mark, prompt) per line of ``%responses history``."""
-    lines = kernel.execute("%responses history").stdout.splitlines()
+    lines = history_lines(kernel)
     found = [re.match(r"\s*\d+\. (\S) \[[^]]+\] (.*?) → ", line) for line in lines]
     assert all(found), lines
     return [(m.group(1), m.group(2)) for m in found if m]

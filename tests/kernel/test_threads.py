@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from jupyter_responses.emulator import Emulator
 
-from .harness import KernelSession
+from .harness import KernelSession, history_lines
 from .recorded import requests, user_texts
 
 
@@ -86,7 +86,7 @@ def test_fork_by_number_by_turn_id_and_by_response_id(
     loaded.execute("%%respond --fork 1\nbranch off one")
     assert requests(emulator, "/v1/responses")[-1]["previous_response_id"] == r1
     # the fork became the head: the branch is q1, branch off one
-    history = loaded.execute("%responses history").stdout.strip().splitlines()
+    history = history_lines(loaded)
     assert [line.split("] ")[1].split(" →")[0] for line in history] == ["q1", "branch off one"]
 
     loaded.execute(f"%%respond --fork {r2}\nfrom two, by response id")
@@ -117,7 +117,7 @@ def test_bad_fork_is_one_line(loaded: KernelSession) -> None:
         assert result.error.ename == "UsageError"
     both = loaded.execute("%%respond --new --fork 1\nx", allow_errors=True)
     assert both.error is not None and "contradict" in both.error.evalue
-    assert len(loaded.execute("%responses history").stdout.strip().splitlines()) == 1
+    assert len(history_lines(loaded)) == 1
 
 
 def test_named_threads_keep_separate_context(loaded: KernelSession, emulator: Emulator) -> None:
