@@ -358,6 +358,15 @@ def _opened(conversation: Conversation, verb: str) -> None:
     )
 
 
+@command("wait", "wait until every detached turn (--detach) has ended")
+def wait(session: Session, args: Any) -> None:
+    ended = session.wait()
+    if not ended:
+        print("No detached turn is running.")
+    else:
+        print(f"{ended} detached turn{'s' * (ended != 1)} ended.")
+
+
 @command("models", "models the server offers")
 def models(session: Session, args: Any) -> None:
     names = session.connection.models()

@@ -16,6 +16,7 @@ from .answer_code import python_code
 from .backends import BACKENDS, Backend
 from .backends.base import MagicArgument
 from .caching import RETENTIONS
+from .cancel import Cancel
 from .config import ResponsesConfig
 from .conversation import Turn
 from .errors import JupyterResponsesError, OptionsError, OutputInvalid
@@ -110,6 +111,12 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         help="put the answer's Python code into a new cell below this one",
     ),
     argument(
+        "--detach",
+        action="store_true",
+        help="return the cell at once: the turn streams into it from a worker thread "
+        "(best with --background); %%responses wait waits for it",
+    ),
+    argument(
         "--compact",
         action="store_true",
         help="compact the conversation so far (the cell asks how): later turns send the "
@@ -169,6 +176,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
             request = build_request(
                 options, self.settings(), namespace, self.session.connection.files, shell=self.shell
             )
+            if args.detach:
+                self._detach(request, args, namespace)
+                return
             view = make_view(self.shell, self.render_interval, self.widgets)
             turn = self.session.run(request, view, cell_id=self.session.cell_id)
             show_versions(self.session, turn, view, self.widgets)
@@ -176,6 +186,23 @@ class ResponsesMagics(Magics, ResponsesConfig):
                 namespace[args.out] = answer_value(request, turn)
             if args.insert:
                 self._insert(turn.text)
+
+    def _detach(self, request: TurnRequest, args: Any, namespace: dict[str, Any]) -> None:
+        """``--detach``: the cell returns now; the turn streams into its output from a
+        worker thread, Stop stops it alone, ``-o`` is set when it ends."""
+        if args.insert:
+            raise OptionsError(
+                "--insert adds a cell when its turn ends, which a detached turn does after its "
+                "cell has returned: leave out one of them."
+            )
+        cancel = Cancel()
+        view = make_view(self.shell, self.render_interval, self.widgets, cancel)
+
+        def done(turn: Turn) -> None:
+            if args.out:
+                namespace[args.out] = answer_value(request, turn)
+
+        self.session.detach(request, view, cancel, self.session.cell_id, done)
 
     def _insert(self, answer: str) -> None:
         """``--insert``: the answer's Python code as the next cell. The kernel's
@@ -199,7 +226,8 @@ class ResponsesMagics(Magics, ResponsesConfig):
     @line_magic
     def responses(self, line: str) -> None:
         """%responses SUBCOMMAND [OPTIONS]: status, history, usage, checkout, new, threads,
-        use, resume, models, panel, export, import, import-assistant, fix, compact, help
+        use, resume, wait, models, panel, export, import, import-assistant, fix, compact,
+        help
         (``%responses help`` says more)."""
         name, _, rest = line.strip().partition(" ")
         entry = commands.COMMANDS.get(name or "status")

@@ -7,6 +7,7 @@ cut off, failed or interrupted, with whatever partial answer arrived.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 import time
@@ -67,6 +68,8 @@ class Session:
         self.listeners: list[TurnListener] = []
         self.connection = Connection(settings)
         self.panel: ChatPanel | None = None  # the one chat panel, made on first use
+        self._detached: list[threading.Thread] = []  # --detach turns' workers
+        self._detached_lock = threading.Lock()
 
     def close(self) -> None:
         """Let go of what the session holds open (the store); the extension's unload."""
@@ -279,6 +282,46 @@ class Session:
             view.finish(turn)
             self._changed(conversation, turn)
         return turn
+
+    # -- detached turns ----------------------------------------------------------------------
+    def detach(
+        self,
+        request: TurnRequest,
+        view: View,
+        cancel: Cancel,
+        cell_id: str | None,
+        done: Callable[[Turn], None] = lambda turn: None,
+    ) -> threading.Thread:
+        """Run ``request`` on a worker thread and return at once (``--detach``): the
+        view keeps drawing in the cell that asked (the thread runs in a copy of its
+        context, so the kernel routes output there), turns still take the session's
+        lock one at a time, and ``wait`` blocks until every detached turn has ended.
+        ``done`` gets the finished turn (``-o``); a failure is said in the cell."""
+
+        def work() -> None:
+            try:
+                done(self.run(request, view, cancel, cell_id))
+            except JupyterResponsesError as error:
+                print(f"{error.heading}: {error}", file=sys.stderr)
+
+        context = contextvars.copy_context()
+        thread = threading.Thread(
+            target=context.run, args=(work,), name="jupyter-responses-detached", daemon=True
+        )
+        with self._detached_lock:
+            self._detached = [t for t in self._detached if t.is_alive()] + [thread]
+        thread.start()
+        return thread
+
+    def wait(self, poll: float = 0.1) -> int:
+        """Block until every detached turn has ended; how many there were. Polls, so
+        a kernel interrupt stops the waiting (never the turns)."""
+        with self._detached_lock:
+            running = [t for t in self._detached if t.is_alive()]
+        for thread in running:
+            while thread.is_alive():
+                thread.join(poll)
+        return len(running)
 
     # -- background turns left running -----------------------------------------------------
     def unfinished(self) -> list[tuple[str, str]]:

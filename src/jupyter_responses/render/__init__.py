@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import View
 from .static import bundle
 
+if TYPE_CHECKING:
+    from ..cancel import Cancel
+
 __all__ = ["View", "bundle", "make_view"]
 
 
-def make_view(shell: Any, interval: float, widgets: bool = True) -> View:
+def make_view(
+    shell: Any, interval: float, widgets: bool = True, cancel: Cancel | None = None
+) -> View:
     """Widgets in Jupyter frontends (an updating HTML display if ``widgets`` is
-    off); plain streamed text in terminal IPython."""
+    off); plain streamed text in terminal IPython. ``cancel``: a detached turn's, which
+    the widgets' Stop sets (a kernel interrupt would not reach it)."""
     if getattr(shell, "kernel", None) is None:
         from .terminal import TerminalView
 
@@ -20,7 +26,7 @@ def make_view(shell: Any, interval: float, widgets: bool = True) -> View:
     if widgets:
         from .widget import WidgetView
 
-        return WidgetView(interval)
+        return WidgetView(interval, cancel=cancel)
     from .display import DisplayView
 
     return DisplayView(interval)

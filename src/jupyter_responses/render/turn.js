@@ -5,7 +5,8 @@
 // - a status line that shows signs of life: the time spent waiting for the first token,
 //   and how long the stream has been quiet once it stalls (the kernel is busy in the
 //   request, so the clock runs here);
-// - a Stop button that interrupts the kernel, which ends the turn as an interrupt does;
+// - a Stop button that interrupts the kernel, which ends the turn as an interrupt does
+//   (a detached turn's asks the kernel by message, which stops that turn alone);
 // - a Copy button on every code block, and beside it, where our JupyterLab extension
 //   runs, an Insert below button on Python (or unlabelled) blocks: in a cell's output
 //   it puts the code in a new cell under that cell; in the chat panel, under the
@@ -216,7 +217,16 @@ function render({ model, el }) {
   };
 
   const kernel = () => model.widget_manager?.kernel ?? null;
+  // A detached turn runs on a thread of the kernel while other cells run: an interrupt
+  // would land elsewhere, so its Stop asks the kernel by message instead.
+  const byMessage = () => model.get("stop_by_message");
   stop.addEventListener("click", async () => {
+    if (byMessage()) {
+      stop.disabled = true;
+      stop.textContent = "Stopping…";
+      model.send({ stop: true });
+      return;
+    }
     const target = kernel();
     if (!target?.interrupt) return;
     stop.disabled = true;
@@ -234,7 +244,7 @@ function render({ model, el }) {
     const running = model.get("running");
     const status = model.get("status");
     line.hidden = !running;
-    stop.hidden = !(running && model.get("stoppable") && kernel()?.interrupt);
+    stop.hidden = !(running && model.get("stoppable") && (byMessage() || kernel()?.interrupt));
     if (!running) return;
     const now = Date.now();
     if (status) {

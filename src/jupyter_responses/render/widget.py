@@ -38,6 +38,7 @@ from .static import html
 if TYPE_CHECKING:
     from IPython.display import DisplayHandle
 
+    from ..cancel import Cancel
     from ..conversation import Turn
     from ..streamed import Streamed
 
@@ -53,6 +54,8 @@ class TurnChrome(anywidget.AnyWidget):  # type: ignore[misc]
     running = traitlets.Bool(True).tag(sync=True)
     #: Whether Stop may interrupt the kernel (a cell's turn; the panel has its own Stop).
     stoppable = traitlets.Bool(False).tag(sync=True)
+    #: Stop sends a message (a detached turn: a kernel interrupt would land elsewhere).
+    stop_by_message = traitlets.Bool(False).tag(sync=True)
     #: Finds the saved answer that replaces the live view (``data-jr-turn``).
     turn_id = traitlets.Unicode("").tag(sync=True)
 
@@ -64,6 +67,7 @@ class WidgetView(LiveView):
         *,
         in_cell: bool = True,
         confirm: Callable[[str, str], bool] | None = None,
+        cancel: Cancel | None = None,
     ) -> None:
         import ipywidgets as w
 
@@ -73,6 +77,8 @@ class WidgetView(LiveView):
         # cannot work: the panel passes its own ``confirm`` (Approve / Deny), and a view
         # given none refuses, so a call is never run unasked.
         self._confirm = confirm or (ask_with_input if in_cell else _refuse)
+        #: A detached turn's Stop (``stop_by_message``): the chrome's message sets it.
+        self.cancel = cancel
         self.handle: DisplayHandle | None = None
         self._screen_widget: Any = None  # the panel's latest screenshot
         spare = _SPARE.pop() if in_cell and _SPARE else None
@@ -95,6 +101,9 @@ class WidgetView(LiveView):
         super().start(turn, streamed)
         self.chrome.turn_id = turn.id
         self.chrome.status = _waiting(turn)
+        self.chrome.stop_by_message = self.cancel is not None
+        if self.cancel is not None:
+            self.chrome.on_msg(self._stop_asked)
         if self.in_cell:
             from IPython.display import display
 
@@ -163,9 +172,16 @@ class WidgetView(LiveView):
         assert self.images is not None, "the panel's view has an images box"
         self.images.children = (*self.images.children, picture)
 
+    def _stop_asked(self, widget: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("stop") and self.cancel is not None:
+            self.cancel.set()
+
     def close(self) -> None:
         """The cell keeps the static bundle instead: the widgets are emptied and kept
         for the next cell's turn (one set is kept; any other is closed)."""
+        if self.cancel is not None:
+            self.chrome.on_msg(self._stop_asked, remove=True)
+            self.chrome.stop_by_message = False
         if self.in_cell and not _SPARE:
             with self.chrome.hold_sync():
                 self.chrome.status, self.chrome.running, self.chrome.turn_id = "", True, ""
