@@ -105,6 +105,10 @@ def _http(status: int, **error: Any) -> Replies:
     return _always(s.HTTPError(status, **error))
 
 
+#: Turn 2 (and those after it) as background responses, which survive a dropped
+#: connection: the stream is picked up where it broke.
+BACKGROUND = "%config ResponsesMagics.background = True"
+
 #: The advice for a dead port names where its URL was set (%config, in this matrix).
 CONFIG_HINT = "is %config ResponsesMagics.base_url right?"
 
@@ -161,6 +165,16 @@ FAULTS = [
     Fault("`resend_history = True` (for such servers)", _always(s.text(TEXT)), "",
           status="completed", partial=TEXT, chained=False, resends=True,
           config="%config ResponsesMagics.resend_history = True", apis=("responses",)),
+    Fault("background: disconnect after 3 words", _at(3, "disconnect_after", event_delay=0.02),
+          "", status="completed", partial=TEXT, shows="picked up where it broke",
+          config=BACKGROUND, apis=("responses",)),
+    Fault("background: disconnect before the last event",
+          _at("end", "disconnect_after", event_delay=0.02), "", status="completed",
+          partial=TEXT, shows="picked up where it broke", config=BACKGROUND,
+          apis=("responses",)),
+    Fault("background: disconnect before any event", _at("start", "disconnect_after"),
+          "closed the connection before the answer began", "ConnectionFailed",
+          config=BACKGROUND, apis=("responses",)),
 ]  # fmt: skip
 
 VIAS = {
@@ -353,7 +367,8 @@ def _run(
     path, here = PATHS[api], f"%config ResponsesMagics.base_url = {emu.url!r}"
     status = kernel.execute(
         f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}\n"
-        "%config ResponsesMagics.resend_history = False\n%responses new\n%responses status"
+        "%config ResponsesMagics.resend_history = False\n"
+        "%config ResponsesMagics.background = False\n%responses new\n%responses status"
     ).stdout
     found = re.search(r"\(conversation (\S+),", status)
     assert found, status
