@@ -24,8 +24,8 @@ sys.path.insert(0, str(HERE))
 
 from common import Row, table  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
-#: In the order of the issue: overhead, rendering, load time, first token, scale, panel,
-#: emulator.
+#: In the order of the issues: overhead, rendering, load time, first token, scale, panel,
+#: background resume, emulator.
 MODULES = [
     "overhead",
     "rendering",
@@ -33,6 +33,7 @@ MODULES = [
     "first_token",
     "scale",
     "stop_latency",
+    "resume",
     "emulator_rate",
 ]
 
