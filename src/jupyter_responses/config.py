@@ -48,6 +48,7 @@ class Settings:
     context_warn_at: float
     truncation: str
     background: bool
+    auto_compact: bool
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -178,6 +179,13 @@ class ResponsesConfig(Configurable):
         max=1.0,
         help="Warn before sending a turn that fills this share of the model's context "
         "window (0.8 = 80%; 0: never warn).",
+    ).tag(config=True)
+
+    auto_compact = Bool(
+        False,
+        help="Before a magic's turn that would fill context_warn_at of the model's window, "
+        "compact the conversation first (as %responses compact does, through the turn's "
+        "API), in the same cell.",
     ).tag(config=True)
 
     truncation = CaselessStrEnum(

@@ -176,6 +176,9 @@ class ResponsesMagics(Magics, ResponsesConfig):
             request = build_request(
                 options, self.settings(), namespace, self.session.connection.files, shell=self.shell
             )
+            if self.auto_compact and not request.compact and self.session.over_threshold(request):
+                # auto_compact: the conversation shrinks first, in this cell, then the turn
+                self._turn(backend, magic, "--compact", commands.COMPACT_PROMPT)
             if args.detach:
                 self._detach(request, args, namespace)
                 return

@@ -367,6 +367,19 @@ class Session:
         conversation.turns.setdefault(turn.id, turn)
         self.threads.save(conversation)
 
+    def over_threshold(self, request: TurnRequest) -> bool:
+        """Whether ``request``, sent next in its thread, would fill ``context_warn_at``
+        of its model's window (an estimate: what ``auto_compact`` acts on)."""
+        settings = self.settings()
+        size = window.size_of(request.model, settings.context_windows)
+        if size is None or not settings.context_warn_at:
+            return False
+        with self.lock:
+            history = self.threads.get(request.thread).context()
+        context = request.context["text"] if request.context else ""
+        new = [request.prompt, context, request.instructions or ""]
+        return bool(history) and _estimate(history, new) >= settings.context_warn_at * size
+
     def _fullness(
         self, request: TurnRequest, history: list[Turn], turn: Turn
     ) -> Iterator[ev.Event]:
@@ -376,13 +389,7 @@ class Session:
         size = window.size_of(request.model, settings.context_windows)
         if size is None or not settings.context_warn_at:
             return
-        last = history[-1].window if history else None
-        texts = [t for past in history for t in [*past.message_texts(), past.text]]
-        tokens = window.estimate(
-            last["used"] if last else None,
-            texts,
-            [*turn.message_texts(), request.instructions or ""],
-        )
+        tokens = _estimate(history, [*turn.message_texts(), request.instructions or ""])
         threshold = settings.context_warn_at * size
         if tokens < NEAR * threshold:
             return
@@ -457,6 +464,14 @@ def _restart(turn: Turn) -> None:
     turn.text, turn.reasoning, turn.refusal, turn.commentary = "", "", None, []
     turn.usage = type(turn.usage)()
     turn.started, turn.finished = time.time(), None
+
+
+def _estimate(history: list[Turn], new: list[str]) -> int:
+    """Tokens a turn sends after ``history`` with the texts ``new``: what the last turn
+    filled, as counted then (else the history's texts), plus the new texts."""
+    last = history[-1].window if history else None
+    sent = [t for past in history for t in [*past.message_texts(), past.text]]
+    return window.estimate(last["used"] if last else None, sent, new)
 
 
 #: How near the warning threshold an estimate must come for the server to be asked for
