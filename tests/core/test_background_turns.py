@@ -107,3 +107,29 @@ def test_a_turn_left_running_is_finished_by_a_later_session(
     assert done.wait(10)
     first.close()
     later.close()
+
+
+def test_without_streaming_it_polls_until_the_answer_is_there(
+    session: Session, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "POLL", 0.02)
+    emulator.enqueue(s.text(ANSWER, deltas=10, event_delay=0.02, queued_for=0.1))
+    turn = session.run(ask(session, no_stream=True), RecordingView())
+    assert turn.status == "completed" and turn.text == ANSWER and turn.background
+    polls = emulator.requests(f"/v1/responses/{turn.response_id}")
+    assert polls and all(r.method == "GET" and not r.query for r in polls)
+
+
+def test_stop_while_polling_cancels_on_the_server(
+    session: Session, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "POLL", 0.02)
+    emulator.enqueue(s.text(ANSWER, deltas=40, event_delay=0.05))
+    cancel = Cancel()
+    view = RecordingView()
+    threading.Timer(0.3, cancel.set).start()
+    with pytest.raises(Interrupted):
+        session.run(ask(session, no_stream=True), view, cancel)
+    turn = view.finished
+    assert turn is not None and turn.status == "interrupted"
+    assert emulator.requests(f"/v1/responses/{turn.response_id}/cancel")

@@ -121,3 +121,39 @@ def _tracked(stream: Iterable[Any], where: Progress) -> Iterator[Any]:
         if kind in TERMINAL:
             where.ended = True
         yield event
+
+
+#: Seconds between polls of a background response asked for without streaming.
+POLL = 0.5
+#: Statuses a polled background response ends in.
+_OVER = frozenset({"completed", "incomplete", "failed", "cancelled"})
+
+
+def background_polled(
+    client: OpenAI, kwargs: dict[str, Any], exchange: Exchange, cancel: Cancel | None
+) -> Iterator[ev.Event]:
+    """``--background --no-stream``: the response is created queued, then polled until
+    it ends (Stop and interrupts cancel it on the server, as when streamed); its final
+    state is read as a whole answer is."""
+    import openai
+
+    from .responses_stream import whole
+
+    response = client.responses.create(**kwargs)
+    yield ev.Running(response.id)
+    over = False
+    try:
+        while getattr(response, "status", None) not in _OVER:
+            if cancel is not None and cancel.requested:
+                break
+            time.sleep(POLL)
+            response = client.responses.retrieve(response.id)
+        over = getattr(response, "status", None) in _OVER
+    finally:
+        if not over:
+            with suppress(openai.OpenAIError):
+                client.responses.cancel(response.id)
+    if not over:  # Stop: said once more, so the session ends the turn as interrupted
+        yield ev.Note("Stopped: the background response was cancelled on the server.")
+        return
+    yield from whole(response, exchange)

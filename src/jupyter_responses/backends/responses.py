@@ -21,7 +21,7 @@ from .. import events as ev
 from ..cancel import Cancel, cutting
 from ..errors import NotFound, OptionsError
 from ..transcript import result_images
-from .background import background_events
+from .background import background_events, background_polled
 from .base import MagicArgument
 from .errors import StreamState, mapped_errors
 from .responses_stream import Exchange, compaction_events, events, whole
@@ -222,6 +222,9 @@ class ResponsesBackend:
     ) -> Iterator[ev.Event]:
         server = str(client.base_url)
         exchange = Exchange(server, connection.quirks, kwargs.get("previous_response_id"))
+        if not request.stream and request.background:
+            yield from background_polled(client, kwargs, exchange, cancel)
+            return
         if not request.stream:
             yield from whole(client.responses.create(**kwargs), exchange)
             return
