@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from . import script
+from .context_window import Override
 from .script import Scripted
 from .server import EmulatorServer
 from .state import EmulatorState, RecordedRequest
@@ -29,6 +30,9 @@ class Emulator:
 
     ``api_key``: when set, requests without that bearer token get OpenAI's 401 body.
     ``models``: when set, only these models exist (others get a 404 ``model_not_found``).
+    ``context_window``: input tokens every model takes (an int), or a size per model name
+    (a dict); else each model's real window (``context_window.WINDOWS``). A few thousand
+    lets a test reach the limit; settable later as ``emu.context_window``.
     """
 
     def __init__(
@@ -37,10 +41,20 @@ class Emulator:
         port: int = 0,
         api_key: str | None = None,
         models: list[str] | None = None,
+        context_window: Override = None,
     ) -> None:
         self.state = EmulatorState(api_key)
-        self._server = EmulatorServer((host, port), self.state, models)
+        self._server = EmulatorServer((host, port), self.state, models, context_window)
         self._thread: threading.Thread | None = None
+
+    @property
+    def context_window(self) -> Override:
+        """The context windows used instead of the real ones (``None``: the real ones)."""
+        return self._server.context_window
+
+    @context_window.setter
+    def context_window(self, value: Override) -> None:
+        self._server.context_window = value
 
     @property
     def url(self) -> str:
@@ -61,6 +75,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        self.state.stop_runs()  # background runs end first: their streams hold handlers
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
@@ -88,7 +103,8 @@ class Emulator:
             return [r for r in self.state.requests if path is None or r.path == path]
 
     def reset(self) -> None:
-        """Forget the script, stored responses, files and recorded requests."""
+        """Forget the script, stored responses (stopping background runs), files and
+        recorded requests."""
         self.state.reset()
 
     def stored_response(self, response_id: str) -> dict[str, Any] | None:

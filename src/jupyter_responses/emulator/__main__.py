@@ -22,12 +22,20 @@ def main(argv: list[str] | None = None) -> int:
         help="require the bearer token held in this environment variable (else any key works)",
     )
     parser.add_argument("--models", help="comma-separated model names; others get 404")
+    parser.add_argument(
+        "--context-window",
+        type=int,
+        metavar="TOKENS",
+        help="input tokens every model takes (default: each model's real window)",
+    )
     args = parser.parse_args(argv)
     key = os.environ.get(args.require_key_env) if args.require_key_env else None
     if args.require_key_env and not key:
         parser.error(f"environment variable {args.require_key_env} is not set")
     models = [m.strip() for m in args.models.split(",")] if args.models else None
-    emulator = Emulator(args.host, args.port, api_key=key, models=models)
+    emulator = Emulator(
+        args.host, args.port, api_key=key, models=models, context_window=args.context_window
+    )
     print(emulator.url, flush=True)
     try:
         emulator._server.serve_forever(poll_interval=0.2)

@@ -144,6 +144,12 @@ def dialogue_of(body: dict[str, Any]) -> Dialogue:
     )
 
 
+def prompt_of(body: dict[str, Any]) -> str:
+    """What a request puts in the model's context as the emulator counts it (its usage
+    and the context window): the messages as sent, in JSON."""
+    return json.dumps(body["messages"])
+
+
 def _called_name(call: dict[str, Any]) -> str:
     """The tool an assistant message's tool call names (a function or a custom tool)."""
     spec = call.get("function") or call.get("custom") or {}
@@ -188,7 +194,7 @@ class ChatRun:
     def usage(self) -> dict[str, Any]:
         given = self.reply.usage or {}
         reasoning = sum(i.tokens for i in self.reply.items if isinstance(i, Reasoning))
-        sent = json.dumps(self.body["messages"])
+        sent = prompt_of(self.body)
         completion = count_tokens(self._text() + "".join(_call_text(c) for _, _, c in self.calls))
         prompt = given.get("input_tokens", count_tokens(sent))
         completion = given.get("output_tokens", completion + reasoning)

@@ -223,6 +223,7 @@ def _echo(dialogue: Dialogue, last: Message) -> str:
         f"I received **{earlier}** earlier user {'turn' if earlier == 1 else 'turns'}"
         f" and {_plural(len(dialogue.messages), 'message')} in all.",
         "",
+        *_restored(dialogue),
         "You wrote:",
         "",
         *(f"> {line}" for line in (asked.strip() or "(nothing)").splitlines()[:20]),
@@ -251,6 +252,15 @@ def _echo(dialogue: Dialogue, last: Message) -> str:
         names = ", ".join(f"`{t.name}`" for t in dialogue.tools)
         lines += ["", f"Tools offered: {names} (name one in your prompt and I will call it)."]
     return "\n".join(lines)
+
+
+def _restored(dialogue: Dialogue) -> list[str]:
+    """A line saying how many of the messages a compaction item brought back (none:
+    no line), so a reader sees compacted history arrive."""
+    restored = sum(1 for m in dialogue.messages if m.counted_as is not None)
+    if not restored:
+        return []
+    return [f"{restored} of them came back from a compaction item.", ""]
 
 
 def _plural(count: int, noun: str) -> str:

@@ -25,6 +25,10 @@ class Message:
     attachments: int = 0  # images/files that came with a user message
     #: The text parts a message came in, when there were several (``text`` joins them).
     parts: list[str] = field(default_factory=list)
+    #: What the message takes up in the model's context when that is not ``text``:
+    #: set on the messages a compaction item restores (``compaction.py``), which count
+    #: as its short summary, not as the turns they were.
+    counted_as: str | None = None
 
 
 @dataclass

@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import computer_calls, conversations, custom_tools, tool_outputs
+from . import compaction, computer_calls, conversations, custom_tools, tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
 from .script import Reasoning, Reply, loosen
 from .state import EmulatorState, StoredResponse
-from .usage import count_tokens
+from .usage import count_tokens, prompt_text
 
 SSE = bytes
 
@@ -42,13 +42,20 @@ class ResponseRun:
             earlier = _messages(self.conversation.items, self.call_ids, state, assistant=True)
         store = bool(body.get("store", True))
         self.messages = earlier + _messages(self.input_items, self.call_ids, state, store=store)
+        #: How many of the oldest messages ``truncation: "auto"`` leaves out of the
+        #: model's context (``context_window.fit``); the stored chain keeps them.
+        self.dropped = 0
         self.response = _response_shell(body)
         if self.conversation is not None:
             self.response["conversation"] = {"id": self.conversation.conversation["id"]}
         self.sequence = 0
 
     def dialogue(self) -> Dialogue:
-        return dialogue_of(self.body, self.messages)
+        return dialogue_of(self.body, self.in_context())
+
+    def in_context(self) -> list[Message]:
+        """The messages the model reads: the whole chain less what truncation dropped."""
+        return self.messages[self.dropped :]
 
     # -- streaming -------------------------------------------------------------------
     def sse(self) -> Iterator[SSE]:
@@ -83,6 +90,9 @@ class ResponseRun:
 
     def _events(self) -> Iterator[dict[str, Any]]:
         yield {"type": "response.created", "response": dict(self.response)}
+        if self.response["status"] == "queued":  # background mode: queued until it starts
+            yield {"type": "response.queued", "response": dict(self.response)}
+            self.response["status"] = "in_progress"
         for _ in range(self.reply.unknown_events):
             yield {"type": "response.emulator_unknown", "note": "an event no client knows"}
         yield {"type": "response.in_progress", "response": dict(self.response)}
@@ -125,7 +135,7 @@ class ResponseRun:
     def _usage(self, output: list[dict[str, Any]], reply: Reply) -> dict[str, Any]:
         given = reply.usage or {}
         reasoning = sum(i.tokens for i in reply.items if isinstance(i, Reasoning))
-        prompt = (self.body.get("instructions") or "") + "".join(m.text for m in self.messages)
+        prompt = prompt_text(self.body.get("instructions"), self.in_context())
         inp = given.get("input_tokens", count_tokens(prompt))
         out = given.get("output_tokens", count_tokens(json.dumps(output)) + reasoning)
         cache = self.state.prompt_cache.use(
@@ -181,6 +191,8 @@ def validate(body: Any) -> None:
             elif isinstance(item, dict) and item.get("type") == "function_call_output":
                 where = f"input[{index}].output"
                 tool_outputs.check_output(item.get("output"), where, detail_required=False)
+            elif isinstance(item, dict) and item.get("type") == "compaction":
+                compaction.check_item(item, f"input[{index}]")
 
 
 #: What the API answers to JSON mode where no message says "json" (and the param it names).
@@ -315,6 +327,9 @@ def _messages(
             out.append(Message("tool", text, tool_name=name, attachments=attachments))
         elif kind in computer_calls.ITEMS:
             out.append(computer_calls.message(item, call_ids))
+        elif kind == "compaction":  # the turns it stands for, after the copies it folds in
+            restored = compaction.expand(item, out, call_ids)
+            out.extend(restored)
         elif kind == "reasoning" and not assistant and not item.get("encrypted_content"):
             with state.lock:
                 stored = item.get("id") in state.items
@@ -354,8 +369,8 @@ def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
         "id": new_id("resp"),
         "object": "response",
         "created_at": int(time.time()),
-        "status": "in_progress",
-        "background": False,
+        "status": "queued" if body.get("background") else "in_progress",
+        "background": bool(body.get("background")),
         "error": None,
         "incomplete_details": None,
         "instructions": body.get("instructions"),

@@ -263,12 +263,19 @@ class Reply:
       what was produced); ``failed`` (``response.failed`` with ``error_message``).
     * ``error_event_after``: after that many events, send an ``error`` event and stop.
     * ``disconnect_after``: after that many events, drop the connection without ending
-      the HTTP body (a cut-off stream).
+      the HTTP body (a cut-off stream). In background mode only the connection drops:
+      the run goes on, and ``GET /v1/responses/{id}?stream=true&starting_after=N``
+      resumes it (without ``stream``, the create request's answer is dropped instead).
     * ``first_byte_delay`` / ``event_delay``: seconds before the first byte / between events.
+      In background mode ``event_delay`` (with ``stall``) paces the run itself, so a
+      long reply (many deltas) lasts long enough to drop, resume, poll and cancel.
+    * ``queued_for``: in background mode, seconds the response stays ``queued`` (after
+      ``response.queued``) before it starts (``response.in_progress``).
     * ``stall_after`` / ``stall``: after that many events, go quiet for ``stall`` seconds
       with the connection open (a server thinking, or a stuck proxy), then go on.
     * ``malformed_after``: after that many stream events, send one whose data is not
-      JSON (a proxy that cut or mangled it), then go on.
+      JSON (a proxy that cut or mangled it), then go on (in background mode, on the
+      create request's stream; the run keeps the event as it was).
     * ``usage``: override token counts as ``{"input_tokens": .., "output_tokens": ..}``
       (and ``cached_tokens``, ``cache_write_tokens``: else the emulator's prompt cache,
       ``prompt_cache``, says them).
@@ -298,6 +305,7 @@ class Reply:
     disconnect_after: int | None = None
     first_byte_delay: float = 0.0
     event_delay: float = 0.0
+    queued_for: float = 0.0
     stall_after: int | None = None
     stall: float = 0.0
     malformed_after: int | None = None

@@ -21,7 +21,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import assistants, chat_api, conversations, default_model, responses_api, script
+from . import (
+    assistants,
+    background,
+    chat_api,
+    compaction,
+    computer_calls,
+    context_window,
+    conversations,
+    default_model,
+    responses_api,
+    script,
+)
 from .errors import ApiError, invalid, not_found
 from .state import EmulatorState, RecordedRequest, StoredFile
 
@@ -45,6 +56,9 @@ ROUTES: list[Route] = [
     ("GET", re.compile(r"/v1/responses/(?P<id>[^/]+)"), "get_response"),
     ("DELETE", re.compile(r"/v1/responses/(?P<id>[^/]+)"), "delete_response"),
     ("GET", re.compile(r"/v1/responses/(?P<id>[^/]+)/input_items"), "input_items"),
+    ("POST", re.compile(r"/v1/responses/input_tokens"), "count_input_tokens"),
+    ("POST", re.compile(r"/v1/responses/compact"), "compact_response"),
+    ("POST", re.compile(r"/v1/responses/(?P<id>[^/]+)/cancel"), "cancel_response"),
     ("POST", re.compile(r"/v1/chat/completions"), "chat_completion"),
     ("GET", re.compile(r"/v1/models"), "list_models"),
     ("GET", re.compile(r"/v1/models/(?P<model>[^/]+)"), "get_model"),
@@ -91,6 +105,7 @@ class Stream:
         self.stall_after = getattr(reply, "stall_after", None)
         self.stall = getattr(reply, "stall", 0.0)
         self.malformed_after = getattr(reply, "malformed_after", None)
+        self.live = getattr(reply, "live", False)  # flush every event (a background run)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -98,11 +113,17 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], state: EmulatorState, models: list[str] | None
+        self,
+        address: tuple[str, int],
+        state: EmulatorState,
+        models: list[str] | None,
+        window: context_window.Override = None,
     ) -> None:
         super().__init__(address, Handler)
         self.state = state
         self.models = models
+        #: Context windows to use instead of the table's (``context_window.size``).
+        self.context_window = window
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up mid-request is normal (cancel, timeout): stay quiet."""
@@ -178,7 +199,9 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(body, dict) and isinstance(body.get("file"), dict):
             recorded = {**body, "file": {k: v for k, v in body["file"].items() if k != "content"}}
         self.server.state.record(
-            RecordedRequest(method, path, recorded, auth.startswith("Bearer "), shown)
+            RecordedRequest(
+                method, path, recorded, auth.startswith("Bearer "), shown, query=dict(self.query)
+            )
         )
 
     def _authenticate(self) -> None:
@@ -245,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
                     size += len(MALFORMED_EVENT)
                 pending.append(chunk)
                 size += len(chunk)
-                if stream.event_delay:
+                if stream.event_delay or stream.live:
                     flush()
                     time.sleep(stream.event_delay)
                 elif size >= _FLUSH_BYTES:
@@ -294,19 +317,26 @@ class Handler(BaseHTTPRequestHandler):
 
         def check() -> None:
             responses_api.validate(body)
+            background.check(body)
+            context_window.check_truncation(body)
             self._check_model(body)
             runs.append(responses_api.ResponseRun(self.server.state, body))  # 404s, bad call ids
+            runs[0].dropped = self._fit(runs[0])  # over the window: truncated, or a 400
             runs[0].dialogue().check(responses_api.JSON_REFUSAL)
 
         scripted = self._scripted(check)
         run = runs[0]
         run.reply = scripted if scripted is not None else default_model.answer(run.dialogue())
+        if body.get("background"):
+            started = background.start(self.server.state, run)
+            return self._deliver(body, started, started.delivery)
         return self._deliver(body, run, run.reply)
 
     def chat_completion(self, body: Any) -> Any:
         def check() -> None:
             chat_api.validate(body)
             self._check_model(body)
+            context_window.check_chat(chat_api.prompt_of(body), self._window(body["model"]))
             chat_api.dialogue_of(body).check(chat_api.JSON_REFUSAL)
 
         scripted = self._scripted(check)
@@ -325,11 +355,48 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return run.final()
 
+    def _window(self, model: str) -> int:
+        return context_window.size(model, self.server.context_window)
+
+    def _fit(self, run: responses_api.ResponseRun) -> int:
+        """How many of the oldest messages ``run`` leaves out to fit the model's window."""
+        instructions, truncation = run.body.get("instructions"), run.body.get("truncation")
+        window = self._window(run.body["model"])
+        return context_window.fit(run.messages, instructions, window, truncation)
+
+    def count_input_tokens(self, body: Any) -> Any:
+        """What ``POST /v1/responses`` with this body would count as input (``model``
+        may be left out); over the window it still counts, unless truncation drops."""
+        if isinstance(body, dict) and not body.get("model"):
+            body = {**body, "model": DEFAULT_MODELS[0]}
+        responses_api.validate(body)
+        context_window.check_truncation(body)
+        self._check_model(body)
+        run = responses_api.ResponseRun(self.server.state, body)
+        if body.get("truncation") == "auto":
+            run.dropped = self._fit(run)
+        return context_window.counted(run.body.get("instructions"), run.in_context())
+
+    def compact_response(self, body: Any) -> Any:
+        """``POST /v1/responses/compact``: the chain and input, compacted."""
+        responses_api.validate(body)
+        self._check_model(body)
+        run = responses_api.ResponseRun(self.server.state, body)
+        earlier = computer_calls.chain_items(self.server.state, run.previous, run.conversation)
+        return compaction.compacted(run, [*earlier, *run.input_items])
+
     def get_response(self, body: Any, id: str) -> Any:
-        return responses_api.lookup(self.server.state, id).response
+        if self.query.get("stream") == "true":
+            chunks = background.stream(self.server.state, id, self.query.get("starting_after"))
+            return Stream(chunks, background.LIVE)
+        return background.current(self.server.state, id)
+
+    def cancel_response(self, body: Any, id: str) -> Any:
+        return background.cancel(self.server.state, id)
 
     def delete_response(self, body: Any, id: str) -> Any:
         responses_api.lookup(self.server.state, id)
+        background.forget(self.server.state, id)
         with self.server.state.lock:
             del self.server.state.responses[id]
         return {"id": id, "object": "response", "deleted": True}

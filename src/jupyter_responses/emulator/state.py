@@ -1,6 +1,7 @@
-"""Everything the emulator remembers: the script queue, stored responses, conversations,
-assistants and threads, uploaded files and the log of requests received. One lock
-guards it all; handlers run on server threads."""
+"""Everything the emulator remembers: the script queue, stored responses, background
+runs, conversations, assistants and threads, uploaded files and the log of requests
+received. One lock guards it all; handlers run on server threads (a background run's
+events are under its own lock, taken before this one)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dialogue import Message
 from .prompt_cache import PromptCache
 from .script import HTTPError, Scripted
+
+if TYPE_CHECKING:
+    from .background import BackgroundRun
 
 
 @dataclass
@@ -56,6 +60,7 @@ class RecordedRequest:
     authorized: bool
     headers: dict[str, str]
     time: float = field(default_factory=time.time)
+    query: dict[str, str] = field(default_factory=dict)  # the URL's, last value per name
 
 
 class EmulatorState:
@@ -74,6 +79,9 @@ class EmulatorState:
         self.assistants: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, StoredThread] = {}
         self.files: dict[str, StoredFile] = {}
+        #: Background responses (``background.py``) by id: their runs, events and lock.
+        #: A run's own lock comes before this one: stop runs only after releasing it.
+        self.background: dict[str, BackgroundRun] = {}
         self.requests: list[RecordedRequest] = []
         self.prompt_cache = PromptCache()  # locks itself
 
@@ -107,3 +115,14 @@ class EmulatorState:
             self.threads.clear()
             self.files.clear()
             self.requests.clear()
+            runs = list(self.background.values())
+            self.background.clear()
+        for run in runs:  # outside the lock (see ``background``)
+            run.stop()
+
+    def stop_runs(self) -> None:
+        """Stop every background run now (the emulator is stopping); keep the rest."""
+        with self.lock:
+            runs = list(self.background.values())
+        for run in runs:
+            run.stop()
