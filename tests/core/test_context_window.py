@@ -85,3 +85,27 @@ def test_status_shows_the_gauge(emulator: Emulator, capsys: Any) -> None:
     assert f"Context:       {window.gauge(turn.window)} (" in status
     assert "warned at 80%" in status
     session.close()
+
+
+def test_near_the_threshold_the_server_counts_the_turn(emulator: Emulator) -> None:
+    session = session_with(emulator, context_windows={"gpt-4.1": 3_000})
+    run(session, "responses", PAGE)
+    second = run(session, "responses", PAGE + " And the second page.")
+    (counted,) = emulator.requests("/v1/responses/input_tokens")
+    assert counted.body["previous_response_id"] and counted.body["model"] == "gpt-4.1"
+    sent = emulator.requests("/v1/responses")[-1].body
+    assert counted.body["input"] == sent["input"], "counted as it is then sent"
+    assert any("context window" in note for note in second.notes)
+    session.close()
+
+
+def test_over_the_window_truncation_auto_lets_the_server_drop_the_oldest(
+    emulator: Emulator,
+) -> None:
+    emulator.context_window = 1_500
+    session = session_with(emulator, truncation="auto")
+    for _ in range(3):
+        turn = run(session, "responses", PAGE)
+    assert turn.status == "completed"
+    assert emulator.requests("/v1/responses")[-1].body["truncation"] == "auto"
+    session.close()

@@ -240,8 +240,9 @@ def from_openai(
         )
     if code == "context_length_exceeded":
         return BadRequest(
-            f"The conversation is too long for this model ({tag}). Start afresh with --new, or "
-            "shorten the prompt.",
+            f"The conversation is too long for this model ({tag}). Start afresh with --new, "
+            "shrink it with %responses compact, let the server drop its oldest turns with "
+            "--truncation auto (%%respond), or shorten the prompt.",
             status,
             code,
             heading="Conversation too long",

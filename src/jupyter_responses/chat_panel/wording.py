@@ -35,7 +35,13 @@ _REWORDINGS: list[tuple[re.Pattern[str], str]] = [
         "Choose another in the Model box, which lists what the server offers.",
     ),
     # BadRequest (context too long)
-    (re.compile(r"Start afresh with --new\b"), "Start afresh with New chat"),
+    (
+        re.compile(
+            r"Start afresh with --new, shrink it with %responses compact, let the server "
+            r"drop its oldest turns with --truncation auto \(%%respond\),"
+        ),
+        "Start afresh with New chat, shrink it with %responses compact in a cell,",
+    ),
     # Tools: "--tools nope: no function named ..." is about the panel's Tools field
     (re.compile(r"^--tools (\S+):"), r"Tools field, \1:"),
     # "rename the function (or `del python`) and run the cell again."
