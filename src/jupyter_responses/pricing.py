@@ -13,14 +13,11 @@ the output tokens and billed as such.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from . import model_tables
 from .events import Usage
 
 if TYPE_CHECKING:
@@ -28,8 +25,6 @@ if TYPE_CHECKING:
 
 #: Prices are per this many tokens.
 PER_TOKENS = 1_000_000
-#: What a snapshot adds to its model's name.
-_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 _FIELDS = ("input", "cached_input", "output")
 
 
@@ -51,11 +46,9 @@ class PriceTable(TypedDict):
     models: dict[str, Price]
 
 
-@functools.cache
 def shipped() -> PriceTable:
     """The table in the package (read once)."""
-    text = resources.files(__package__).joinpath("data/prices.json").read_text("utf-8")
-    table: PriceTable = json.loads(text)
+    table: PriceTable = model_tables.shipped("prices.json")
     return table
 
 
@@ -90,11 +83,7 @@ def check_prices(value: Any) -> dict[str, Price]:
 
 def price_of(model: str, overrides: Mapping[str, Price] | None = None) -> Price | None:
     """The price of ``model`` (or of the model a snapshot of it is), overrides first."""
-    models = {**shipped()["models"], **(overrides or {})}
-    for name in (model, _SNAPSHOT.sub("", model)):
-        if name in models:
-            return models[name]
-    return None
+    return model_tables.for_model(model, shipped()["models"], overrides)
 
 
 def cost(usage: Usage, model: str, overrides: Mapping[str, Price] | None = None) -> float | None:

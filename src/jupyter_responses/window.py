@@ -12,18 +12,14 @@ from that plus the new message (four characters a token), and asked of the serve
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any, TypedDict
 
+from . import model_tables
 from .transcript import WindowRecord
 
 #: Characters per token, for estimates (the rule of thumb the emulator counts by too).
 CHARS_PER_TOKEN = 4
-_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
 class WindowTable(TypedDict):
@@ -33,10 +29,9 @@ class WindowTable(TypedDict):
     models: dict[str, int]
 
 
-@functools.cache
 def shipped() -> WindowTable:
-    text = resources.files(__package__).joinpath("data/context_windows.json").read_text("utf-8")
-    table: WindowTable = json.loads(text)
+    """The table in the package (read once)."""
+    table: WindowTable = model_tables.shipped("context_windows.json")
     return table
 
 
@@ -57,11 +52,7 @@ def check_windows(value: Any) -> dict[str, int]:
 
 def size_of(model: str, overrides: Mapping[str, int] | None = None) -> int | None:
     """The context window of ``model`` (or of the model a snapshot of it is)."""
-    sizes = {**shipped()["models"], **(overrides or {})}
-    for name in (model, _SNAPSHOT.sub("", model)):
-        if name in sizes:
-            return sizes[name]
-    return None
+    return model_tables.for_model(model, shipped()["models"], overrides)
 
 
 def tokens_of(text: str) -> int:
