@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
+from jupyter_responses.emulator.server import DEFAULT_MODELS
 
 from .conftest import LabServer, NotebookFactory
 from .lab import cell, open_lab, outputs, run
@@ -107,8 +108,8 @@ def test_the_model_box_offers_the_servers_models_and_takes_any_name(
     chat = cell(panel, 0).locator(".jr-panel")
     box = chat.locator("input.jr-model-input")
     expect(box).to_have_value("gpt-4.1")
-    # Shown, the box asks the kernel for the server's list (once).
-    expect(chat.locator("datalist option")).to_have_count(7)
+    # Shown, the box asks the kernel for the server's list (once): the emulator's models.
+    expect(chat.locator("datalist option")).to_have_count(len(DEFAULT_MODELS))
     assert "gpt-4o-mini" in chat.locator("datalist option").evaluate_all(
         "(options) => options.map((o) => o.value)"
     )
