@@ -36,8 +36,7 @@ def test_rerunning_a_cell_regenerates_its_turn_and_cells_below_follow(
     a2 = _response_ids(emulator)[3]
     assert below["previous_response_id"] == a2  # b follows the regenerated a
 
-    history = loaded.execute("%responses history").stdout
-    lines = history.strip().splitlines()
+    lines = history_lines(loaded)
     assert len(lines) == 2 and "first, take two" in lines[0] and "after the new" in lines[1]
     assert "↺ 1 other version" in lines[0]
     tree = loaded.execute("%responses history --all").stdout

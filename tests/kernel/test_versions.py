@@ -10,7 +10,7 @@ from typing import Any
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
-from .harness import CellResult, KernelSession
+from .harness import CellResult, KernelSession, history_lines
 from .recorded import requests
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -61,7 +61,7 @@ def _number(result: CellResult) -> int | None:
 
 
 def _history(kernel: KernelSession) -> list[str]:
-    return kernel.execute("%responses history").stdout.strip().splitlines()
+    return history_lines(kernel)
 
 
 def test_the_switcher_shows_and_switches_the_versions_of_a_rerun_cell(
