@@ -27,6 +27,7 @@ DEMOS = [
     "threads_and_export.ipynb",
     "notebook_context.ipynb",
     "feature_card.ipynb",
+    "long_work.ipynb",
 ]
 DEFAULT_OUT = "jupyter_responses_demo"
 

@@ -387,8 +387,8 @@ class Session:
         and counted by the server when the estimate comes near the threshold."""
         settings = self.settings()
         size = window.size_of(request.model, settings.context_windows)
-        if size is None or not settings.context_warn_at:
-            return
+        if size is None or not settings.context_warn_at or request.compact:
+            return  # a compaction sends it all to make it small: nothing to warn of
         tokens = _estimate(history, [*turn.message_texts(), request.instructions or ""])
         threshold = settings.context_warn_at * size
         if tokens < NEAR * threshold:

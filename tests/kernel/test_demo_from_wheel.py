@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMOS = ("quickstart", "tools_and_files", "threads_and_export", "notebook_context", "feature_card")
+DEMOS = (
+    "quickstart",
+    "tools_and_files",
+    "threads_and_export",
+    "notebook_context",
+    "feature_card",
+    "long_work",
+)
 PACKAGED = [f"jupyter_responses/notebooks/{name}.ipynb" for name in DEMOS] + [
     "jupyter_responses/notebooks/make_samples.py"
 ]
