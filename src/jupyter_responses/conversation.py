@@ -259,10 +259,3 @@ class Conversation:
         if turn_id not in self.turns:
             raise LookupError(f"No turn {turn_id!r} in this conversation.")
         self.head = turn_id
-
-    def usage(self) -> Usage:
-        """Tokens of every turn, on every branch: all of them were paid for."""
-        total = Usage()
-        for turn in self.turns.values():
-            total = total + turn.usage
-        return total
