@@ -94,6 +94,7 @@ def status(session: Session, args: Any) -> None:
         f"               this session {pricing.totals(_session_turns(session))}\n"
         f"Context:       {_fullness(session, conversation)}\n"
         f"Caching:       {_caching(settings, conversation)}\n"
+        f"State:         {_state(conversation, settings.server_conversations)}\n"
         f"Saved to:      {saved_to}"
     )
     quirks = session.connection.quirks.of(url)
@@ -127,6 +128,18 @@ def history(session: Session, args: Any) -> None:
 def _session_turns(session: Session) -> list[Turn]:
     """Every turn of every thread open in this session."""
     return [turn for c in session.threads.open.values() for turn in c.turns.values()]
+
+
+def _state(conversation: Conversation, everywhere: bool) -> str:
+    """Where the thread's state lives: here, or in a server-side conversation."""
+    from . import server_threads
+
+    if not (conversation.server_state or everywhere):
+        return "local (each turn chains to the last, or resends the history)"
+    held = server_threads.latest(conversation)
+    if held is None:
+        return "on the server (the next %%respond turn starts a server-side conversation)"
+    return f"on the server, in conversation {held} (%responses import-conversation {held})"
 
 
 def _fullness(session: Session, conversation: Conversation) -> str:
@@ -294,8 +307,22 @@ def new(session: Session, args: Any) -> None:
     print(f"Started a new conversation in thread {conversation.name!r}.")
 
 
-@command("threads", "open threads, then saved conversations to resume")
+@command(
+    "threads",
+    "[--server | --local] open threads, then saved conversations to resume; --server keeps "
+    "the current thread's state on the server (Conversations API), --local stops that",
+    argument(
+        "--server",
+        action="store_true",
+        help="keep the current thread's state in server-side conversations from its next "
+        "%%respond turn on (another machine can continue it: %responses import-conversation)",
+    ),
+    argument("--local", action="store_true", help="send the current thread's turns as before"),
+)
 def threads(session: Session, args: Any) -> None:
+    if args.server or args.local:
+        _server_state(session, args.server and not args.local)
+        return
     registry = session.threads
     print("Open threads:")
     for name, conversation in registry.open.items():
@@ -311,6 +338,28 @@ def threads(session: Session, args: Any) -> None:
                   f"{_short(entry.title, 40)}")  # fmt: skip
     if registry.save_error:
         print(registry.save_error)
+
+
+def _server_state(session: Session, on: bool) -> None:
+    from . import server_threads
+
+    conversation = session.conversation
+    conversation.server_state = on
+    session.threads.save(conversation)
+    if not on:
+        print(f"Thread {conversation.name!r} is local again: its turns chain as before.")
+        return
+    held = server_threads.latest(conversation)
+    where = (
+        f"continues the server-side conversation {held}"
+        if held
+        else "copies this branch into a new server-side conversation"
+    )
+    print(
+        f"Thread {conversation.name!r} keeps its state on the server: its next %%respond turn "
+        f"{where}. %responses status shows the conversation's id, which "
+        "%responses import-conversation opens on another machine."
+    )
 
 
 def _summary(conversation_id: str, turns: int) -> str:
@@ -452,6 +501,19 @@ def import_assistant(session: Session, args: Any) -> None:
     from .assistant_import import import_into, summary
 
     print(summary(import_into(session, args.assistant, args.thread, args.name)))
+
+
+@command(
+    "import-conversation",
+    "CONVERSATION_ID [--name NAME] a server-side conversation (Conversations API, e.g. "
+    "another machine's thread) as a new thread that continues it",
+    argument("conversation", metavar="CONVERSATION_ID", help="the conversation's id (conv_...)"),
+    argument("--name", metavar="NAME", help="the new thread's name (default: from the id)"),
+)
+def import_conversation(session: Session, args: Any) -> None:
+    from .server_threads import import_into, summary
+
+    print(summary(import_into(session, args.conversation, args.name)))
 
 
 #: What ``%responses fix`` asks, over the failing cell and what it depends on (-c fix).

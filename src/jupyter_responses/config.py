@@ -49,6 +49,7 @@ class Settings:
     truncation: str
     background: bool
     auto_compact: bool
+    server_conversations: bool
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -201,6 +202,14 @@ class ResponsesConfig(Configurable):
         "the server works on it apart from the connection, a dropped connection picks up "
         "where it broke, Stop and interrupts cancel it on the server. Chat Completions has "
         "no background mode.",
+    ).tag(config=True)
+
+    server_conversations = Bool(
+        False,
+        help="Keep every thread's state on the server, in the Conversations API (per thread: "
+        "%responses threads --server): a %%respond turn continues the thread's server-side "
+        "conversation, which another machine can continue (%responses import-conversation). "
+        "Chat Completions turns in such a thread resend the history as always.",
     ).tag(config=True)
 
     db_path = Unicode(

@@ -94,6 +94,9 @@ class Turn:
     notes: list[str] = field(default_factory=list)
     response_id: str | None = None
     stored: bool = False
+    #: The server-side conversation (Conversations API) holding this turn's items, in a
+    #: thread that keeps its state there (``Conversation.server_state``).
+    server_conversation: str | None = None
     #: Run by the server apart from the connection (``--background``): while ``running``
     #: and saved so, a later kernel can finish it (``%responses resume``).
     background: bool = False
@@ -142,6 +145,9 @@ class Conversation:
     turns: dict[str, Turn] = field(default_factory=dict)
     head: str | None = None
     created: float = field(default_factory=time.time)
+    #: Its turns on the Responses API go through server-side conversations
+    #: (``server_threads``), which another machine can continue.
+    server_state: bool = False
 
     def branch(self, tip: str | None = None) -> list[Turn]:
         """Turns from the root to ``tip`` (default: the head), oldest first."""

@@ -174,6 +174,14 @@ class Running:
 
 
 @dataclass(frozen=True)
+class ServerConversation:
+    """This turn's items go into the server-side conversation ``conversation_id`` (a
+    thread that keeps its state there: ``server_threads``)."""
+
+    conversation_id: str
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the user should know that is not the answer (e.g. history resent)."""
 
@@ -223,6 +231,7 @@ Event = (
     | Citation
     | Image
     | Usage
+    | ServerConversation
     | Running
     | Note
     | Retrying

@@ -118,6 +118,7 @@ def to_notebook(conversation: Conversation, transcript: bool = False) -> Any:
             "name": conversation.name,
             "title": conversation.title,
             "system": conversation.system,
+            "server_state": conversation.server_state,
             "created": conversation.created,
             "exported": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },

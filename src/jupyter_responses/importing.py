@@ -112,6 +112,7 @@ def _from_notebook(path: Path) -> Conversation:
         turns=turns,
         head=chain[-1].id,
         created=meta.get("created", chain[0].started),
+        server_state=bool(meta.get("server_state", False)),
     )
     if meta.get("conversation"):
         conversation.id = str(meta["conversation"])

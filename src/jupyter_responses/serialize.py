@@ -62,6 +62,7 @@ def conversation_to_dict(conversation: Conversation) -> dict[str, Any]:
         "system": conversation.system,
         "head": conversation.head,
         "created": conversation.created,
+        "server_state": conversation.server_state,
         "turns": [turn_to_dict(turn) for turn in conversation.turns.values()],
     }
 
@@ -81,6 +82,7 @@ def conversation_from_dict(data: dict[str, Any]) -> Conversation:
         turns={turn.id: turn for turn in turns},
         head=data["head"],
         created=data["created"],
+        server_state=bool(data.get("server_state", False)),
     )
     missing = {t.parent for t in turns if t.parent is not None} - set(conversation.turns)
     if missing or (conversation.head is not None and conversation.head not in conversation.turns):

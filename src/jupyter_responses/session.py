@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import caching, pricing, window
+from . import caching, pricing, server_threads, window
 from . import events as ev
 from .backends import BACKENDS, Connection
 from .cancel import Cancel
@@ -202,11 +202,16 @@ class Session:
         self, request: TurnRequest, view: View, cancel: Cancel | None, cell_id: str | None
     ) -> Turn:
         """``run``, holding the lock."""
+        conversation = self.threads.get(request.thread)
+        server_state = self.settings().server_conversations or (
+            conversation.server_state and not request.new
+        )
+        request = replace(request, server_state=server_state)
         BACKENDS[request.api].validate(request)
         self.connection.client()  # no key and no server: say so before anything changes
-        conversation = self.threads.get(request.thread)
         if request.new:
             conversation = self.threads.fresh(conversation.name)
+        conversation.server_state = server_state
         parent = self.parent_for(conversation, request.fork, cell_id)
         if request.system is not None:
             conversation.system = request.system or None
@@ -214,6 +219,9 @@ class Session:
             request,
             instructions=conversation.system,
             cache_key=caching.resolve(request.cache_key, conversation.id),
+            server_conversation=server_threads.continuable(conversation, parent)
+            if server_state
+            else None,
         )
         history = conversation.context(parent) if parent is not None else []
         turn = Turn(
@@ -574,6 +582,8 @@ class _Recorder:
         elif isinstance(event, ev.Running):
             turn.response_id, turn.background = event.response_id, True
             self.running(turn)
+        elif isinstance(event, ev.ServerConversation):
+            turn.server_conversation = event.conversation_id
         elif isinstance(event, ev.Note):
             turn.notes.append(event.text)
         elif isinstance(event, ev.Citation):

@@ -68,6 +68,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX conversations_updated ON conversations(updated DESC);
     CREATE INDEX turns_order ON turns(conversation_id, seq);
     """,
+    # 3: a thread that keeps its state in server-side conversations (Conversations API).
+    """
+    ALTER TABLE conversations ADD COLUMN server_state INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -228,12 +232,13 @@ class Store:
                 try:
                     self._db.execute(
                         "INSERT INTO conversations (id, format, name, title, system, head, "
-                        "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        "created, updated, server_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT(id) DO UPDATE SET format = excluded.format, "
                         "name = excluded.name, title = excluded.title, system = excluded.system, "
-                        "head = excluded.head, updated = excluded.updated",
+                        "head = excluded.head, updated = excluded.updated, "
+                        "server_state = excluded.server_state",
                         (row["id"], row["format"], row["name"], row["title"], row["system"],
-                         row["head"], row["created"], time.time()),
+                         row["head"], row["created"], time.time(), int(row["server_state"])),
                     )  # fmt: skip
                     self._db.executemany(
                         "INSERT INTO turns (conversation_id, turn_id, parent, started, seq, data) "
@@ -261,7 +266,8 @@ class Store:
         with self._lock:
             try:
                 found = self._db.execute(
-                    "SELECT id, format, name, title, system, head, created FROM conversations "
+                    "SELECT id, format, name, title, system, head, created, server_state "
+                    "FROM conversations "
                     "WHERE id = ? OR (? != '' AND substr(id, 1, ?) = ?) ORDER BY id = ? DESC",
                     (ref, ref, len(ref), ref, ref),
                 ).fetchall()
@@ -274,7 +280,7 @@ class Store:
                     raise LookupError(
                         f"{ref!r} matches {len(found)} saved conversations; give more of the id."
                     )
-                cid, fmt, name, title, system, head, created = found[0]
+                cid, fmt, name, title, system, head, created, server_state = found[0]
                 rows = self._db.execute(
                     "SELECT data FROM turns WHERE conversation_id = ? ORDER BY seq", (cid,)
                 ).fetchall()
@@ -282,7 +288,7 @@ class Store:
                 raise self._error("read", error, f"conversation {ref!r} from") from None
         data: dict[str, Any] = {
             "format": fmt, "id": cid, "name": name, "title": title, "system": system,
-            "head": head, "created": created,
+            "head": head, "created": created, "server_state": bool(server_state),
         }  # fmt: skip
         try:
             data["turns"] = [json.loads(text) for (text,) in rows]

@@ -71,6 +71,11 @@ class TurnRequest:
     compact: bool = False
     #: Run on the server apart from the connection (``--background``, Responses).
     background: bool = False
+    #: The thread keeps its state in server-side conversations (``server_threads``);
+    #: ``server_conversation`` is the one this turn may continue (``None``: a new one,
+    #: made of the branch so far). Set by the session, which knows the thread.
+    server_state: bool = False
+    server_conversation: str | None = None
 
 
 @dataclass(frozen=True)

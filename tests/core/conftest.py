@@ -28,9 +28,8 @@ def settings_for(emulator: Emulator, **changes: Any) -> Settings:
     """The traits' defaults, pointed at ``emulator``, saving nothing to disk, and with
     no retries (faults are seen at once)."""
     defaults = ResponsesConfig().settings()
-    return dataclasses.replace(
-        defaults, base_url=emulator.url, db_path=":memory:", max_retries=0, **changes
-    )
+    changes = {"db_path": ":memory:", **changes}
+    return dataclasses.replace(defaults, base_url=emulator.url, max_retries=0, **changes)
 
 
 @pytest.fixture

@@ -62,12 +62,15 @@ def _full_turn(prompt: str, **fields: object) -> Turn:
 
 def _forked() -> Conversation:
     """root -> a -> (b, then a fork c -> d); the head on d."""
-    conversation = Conversation(name="work", system="Be brief.\nAnd kind.", created=1_700_000_000.0)
+    conversation = Conversation(
+        name="work", system="Be brief.\nAnd kind.", created=1_700_000_000.0, server_state=True
+    )
     root = _full_turn("First {question}\n\n  indented\n1. item")
     a = _full_turn("Second", api="chat", images=[PNG, PNG], refusal="no")
     b = _full_turn("Third (abandoned)")
     c = _full_turn("Third again *", status="failed", error="The stream ended early.", text="")
     d = _full_turn("", schema='{"type": "object"}', text='{"a": 1}', magic="panel")
+    d.server_conversation = "conv_0123456789"  # a server-side thread's, carried on
     for turn, parent in ((root, None), (a, root), (b, a), (c, a), (d, c)):
         turn.parent = parent.id if parent else None
         conversation.append(turn)
@@ -91,7 +94,7 @@ def test_a_notebook_imports_back_as_its_branch(tmp_path: Path, transcript: bool)
     assert [turn_to_dict(t) for t in restored.branch()] == [turn_to_dict(t) for t in branch]
     assert list(restored.turns) == [t.id for t in branch] and restored.head == branch[-1].id
     assert restored.branch()[1].images == [PNG, PNG]
-    for field in ("id", "name", "title", "system", "created"):
+    for field in ("id", "name", "title", "system", "created", "server_state"):
         assert getattr(restored, field) == getattr(conversation, field), field
 
 

@@ -198,10 +198,21 @@ def test_a_version_1_file_is_migrated_with_its_data_intact(tmp_path: Path) -> No
 
     store = Store(path)
     with sqlite3.connect(path) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
     assert _indexes(path) == {"conversations_updated", "turns_order"}
     assert conversation_to_dict(store.load(conversation.id)) == conversation_to_dict(conversation)
     assert [s.turns for s in store.listing()] == [3]
+    assert store.load(conversation.id).server_state is False  # migration 3's default
+
+
+def test_a_server_side_thread_is_saved_as_one(tmp_path: Path) -> None:
+    conversation = _branched()
+    conversation.server_state = True
+    next(iter(conversation.turns.values())).server_conversation = "conv_abc"
+    Store(tmp_path / "c.sqlite3").save(conversation)
+    loaded = Store(tmp_path / "c.sqlite3").load(conversation.id)
+    assert loaded.server_state is True
+    assert next(iter(loaded.turns.values())).server_conversation == "conv_abc"
 
 
 def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:

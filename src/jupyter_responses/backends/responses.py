@@ -10,7 +10,7 @@ server that ignores ``previous_response_id`` gets the whole history from then on
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -93,11 +93,17 @@ class ResponsesBackend:
 
     def validate(self, request: TurnRequest) -> None:
         """Everything a turn can ask for, the Responses API can carry, but a background
-        response that is not stored (the server keeps it to be picked up again)."""
+        response or a server-side thread that is not stored (the server keeps them)."""
         if request.background and not request.store:
             raise OptionsError(
                 "--background needs the response stored on the server (it is picked up "
                 "again from there): leave out --no-store, or the store trait's False."
+            )
+        if request.server_state and not request.store:
+            raise OptionsError(
+                "This thread keeps its state on the server (Conversations API), which --no-store "
+                "would not allow: leave out --no-store (or set the store trait to True), or "
+                "start a local thread with --new after %responses threads --local."
             )
 
     def warm(self, connection: Connection | None) -> None:
@@ -136,6 +142,11 @@ class ResponsesBackend:
         chain = not connection.quirks.has(server, "ignores_previous_response_id")
         with mapped_errors(client, request.model) as state:
             sources = Sources(connection.files, server, connection.quirks)
+            if request.server_state and turn.server_conversation is None:
+                held = request.server_conversation
+                if held is None:
+                    held = yield from _server_conversation(client, history, sources)
+                yield ev.ServerConversation(held)  # the turn records it: later rounds use it
             kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
             yield from sources.upload(client, kwargs)
             try:
@@ -261,8 +272,15 @@ def request_kwargs(
     """
     sources = sources or Sources()
     kwargs: dict[str, Any] = {"model": request.model, "store": request.store}
-    previous = _chain_point(request, history, turn) if chain else None
-    if previous is not None and turn.response_id:
+    held = turn.server_conversation or request.server_conversation
+    if not request.server_state:
+        held = None
+    previous = _chain_point(request, history, turn) if chain and not request.server_state else None
+    if held is not None:  # the server-side conversation holds everything before
+        kwargs["conversation"] = held
+        asked = [_user_item(turn, sources)]
+        kwargs["input"] = _trailing_outputs(turn) if turn.response_id else asked
+    elif previous is not None and turn.response_id:
         kwargs["previous_response_id"] = previous
         kwargs["input"] = _trailing_outputs(turn)
     elif previous is not None:
@@ -431,6 +449,26 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
         # A computer call left unanswered (denied) would have to be answered first.
         return None if _unanswerable(last.output) else last.response_id
     return None
+
+
+#: Most items one request may add to a server-side conversation (the API's limit).
+CONVERSATION_ITEMS_PER_REQUEST = 20
+
+
+def _server_conversation(
+    client: OpenAI, history: list[Turn], sources: Sources
+) -> Generator[ev.Event, None, str]:
+    """A new server-side conversation holding the branch so far (as its items, resent
+    as history would be), in requests of at most 20 items; returns its id."""
+    items = [item for past in history for item in _turn_items(past, sources)]
+    carrier: dict[str, Any] = {"input": items}
+    yield from sources.upload(client, carrier)  # documents the branch attached
+    items = carrier["input"]
+    step = CONVERSATION_ITEMS_PER_REQUEST
+    created = client.conversations.create(items=items[:step])
+    for start in range(step, len(items), step):
+        client.conversations.items.create(created.id, items=items[start : start + step])
+    return str(created.id)
 
 
 def _computer_call_item(item: ProviderItem) -> dict[str, Any]:
