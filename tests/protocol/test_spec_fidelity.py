@@ -146,3 +146,22 @@ def test_uploaded_file_matches_the_spec(emulator: Emulator, client) -> None:
     validate_request("POST", "/v1/files", {"purpose": recorded["purpose"], "file": b"%PDF-1.4"})
     again = client.files.retrieve(uploaded.id)
     validate_response("GET", f"/v1/files/{uploaded.id}", 200, again.model_dump(exclude_unset=True))
+
+
+def test_chat_choices_of_n_match_the_spec(emulator: Emulator, raw: Raw) -> None:
+    """``n``: interleaved chunks of three choices, and a whole body with three."""
+    body = {**CHAT_BODY, "n": 3, "stream_options": {"include_usage": True}}
+    validate_request("POST", "/v1/chat/completions", {**body, "stream": True})
+    for _ in range(2):
+        emulator.enqueue(*(copy.deepcopy(CHAT_CASES[name].reply) for name in list(CHAT_CASES)[:3]))
+        if _ == 0:
+            events = raw.events("/v1/chat/completions", body)
+            indexes = set()
+            for _, data in events[:-1]:
+                validate_chat_chunk(data)
+                indexes.update(choice["index"] for choice in data["choices"])
+            assert indexes == {0, 1, 2} and events[-1][1] == "[DONE]"
+        else:
+            code, whole = raw.json("POST", "/v1/chat/completions", {**CHAT_BODY, "n": 3})
+            validate_response("POST", "/v1/chat/completions", code, whole)
+            assert [choice["index"] for choice in whole["choices"]] == [0, 1, 2]

@@ -66,6 +66,12 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("/conversations/{conversation_id}/items/{item_id}", "delete"),
     ("/files", "post"),
     ("/files/{file_id}", "get"),
+    ("/files/{file_id}/content", "get"),
+    # the Batch API (what jupyter_responses.map --batch runs)
+    ("/batches", "post"),
+    ("/batches", "get"),
+    ("/batches/{batch_id}", "get"),
+    ("/batches/{batch_id}/cancel", "post"),
     # the Assistants API, as far as %responses import-assistant reads it
     ("/assistants", "post"),
     ("/assistants/{assistant_id}", "get"),

@@ -16,13 +16,15 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from . import script
+from . import batch_lines, script
+from .batches import BatchSpeed
 from .context_window import Override
+from .rate_limits import Limits, RateLimits
 from .script import Scripted
 from .server import EmulatorServer
 from .state import EmulatorState, RecordedRequest
 
-__all__ = ["Emulator", "RecordedRequest", "script"]
+__all__ = ["BatchSpeed", "Emulator", "RateLimits", "RecordedRequest", "script"]
 
 
 class Emulator:
@@ -33,6 +35,12 @@ class Emulator:
     ``context_window``: input tokens every model takes (an int), or a size per model name
     (a dict); else each model's real window (``context_window.WINDOWS``). A few thousand
     lets a test reach the limit; settable later as ``emu.context_window``.
+    ``rate_limits``: ``RateLimits(requests_per_minute=..., tokens_per_minute=...)`` for
+    every model (or a ``{model: RateLimits}`` dict): answers carry OpenAI's
+    ``x-ratelimit-*`` headers and a request over a limit gets its 429 (``rate_limits.py``);
+    settable later as ``emu.rate_limits``.
+    ``batch_speed``: how long a Batch API batch spends validating, on each line and
+    finalizing (``BatchSpeed``; default: no wait); settable later as ``emu.batch_speed``.
     """
 
     def __init__(
@@ -42,9 +50,14 @@ class Emulator:
         api_key: str | None = None,
         models: list[str] | None = None,
         context_window: Override = None,
+        rate_limits: Limits = None,
+        batch_speed: BatchSpeed | None = None,
     ) -> None:
         self.state = EmulatorState(api_key)
         self._server = EmulatorServer((host, port), self.state, models, context_window)
+        self._server.batch_lines = batch_lines.answerer(self._server)
+        self.state.rate_limiter.limits = rate_limits
+        self.batch_speed = batch_speed or BatchSpeed()
         self._thread: threading.Thread | None = None
 
     @property
@@ -55,6 +68,24 @@ class Emulator:
     @context_window.setter
     def context_window(self, value: Override) -> None:
         self._server.context_window = value
+
+    @property
+    def rate_limits(self) -> Limits:
+        """The limits requests are held to (``None``: none); setting them refills."""
+        return self.state.rate_limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, value: Limits) -> None:
+        self.state.rate_limiter.limits = value
+
+    @property
+    def batch_speed(self) -> BatchSpeed:
+        """How long batches created from now on take (``BatchSpeed``)."""
+        return self._server.batch_speed
+
+    @batch_speed.setter
+    def batch_speed(self, value: BatchSpeed) -> None:
+        self._server.batch_speed = value
 
     @property
     def url(self) -> str:
@@ -103,8 +134,9 @@ class Emulator:
             return [r for r in self.state.requests if path is None or r.path == path]
 
     def reset(self) -> None:
-        """Forget the script, stored responses (stopping background runs), files and
-        recorded requests."""
+        """Forget the script, stored responses (stopping background runs), batches
+        (stopping them), files and recorded requests; refill the rate limits (which stay
+        set, as the context window does)."""
         self.state.reset()
 
     def stored_response(self, response_id: str) -> dict[str, Any] | None:

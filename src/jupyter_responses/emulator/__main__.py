@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import Emulator
+from . import Emulator, RateLimits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,13 +28,32 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TOKENS",
         help="input tokens every model takes (default: each model's real window)",
     )
+    parser.add_argument(
+        "--requests-per-minute",
+        type=int,
+        metavar="N",
+        help="rate-limit every model to N requests a minute (OpenAI's headers and 429s)",
+    )
+    parser.add_argument(
+        "--tokens-per-minute",
+        type=int,
+        metavar="N",
+        help="rate-limit every model to N tokens a minute",
+    )
     args = parser.parse_args(argv)
     key = os.environ.get(args.require_key_env) if args.require_key_env else None
     if args.require_key_env and not key:
         parser.error(f"environment variable {args.require_key_env} is not set")
     models = [m.strip() for m in args.models.split(",")] if args.models else None
+    limited = args.requests_per_minute is not None or args.tokens_per_minute is not None
+    limits = RateLimits(args.requests_per_minute, args.tokens_per_minute) if limited else None
     emulator = Emulator(
-        args.host, args.port, api_key=key, models=models, context_window=args.context_window
+        args.host,
+        args.port,
+        api_key=key,
+        models=models,
+        context_window=args.context_window,
+        rate_limits=limits,
     )
     print(emulator.url, flush=True)
     try:

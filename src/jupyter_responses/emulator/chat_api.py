@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import tool_outputs
+from . import logprobs, sampling, tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid
 from .prompt_cache import PromptCache
@@ -37,6 +37,7 @@ def validate(body: Any) -> None:
         raise invalid("The request body must be a JSON object.")
     if not isinstance(body.get("model"), str) or not body["model"]:
         raise invalid("you must provide a model parameter", "model")
+    sampling.check_chat(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise invalid(
@@ -54,6 +55,36 @@ def validate(body: Any) -> None:
         if isinstance(message, dict):
             tool_outputs.check_chat_message(message, index)
     _check_tool_pairs(messages)
+    _check_n(body.get("n"))
+
+
+#: Most choices one request may ask for (``n``).
+MOST_CHOICES = 128
+
+
+def _check_n(n: Any) -> None:
+    if n is None:
+        return
+    if type(n) is not int:
+        raise invalid(
+            f"Invalid type for 'n': expected an integer, but got {type(n).__name__} instead.",
+            "n",
+            "invalid_type",
+        )
+    if n < 1:
+        raise invalid(
+            f"Invalid 'n': integer below minimum value. Expected a value >= 1, but got {n} "
+            "instead.",
+            "n",
+            "integer_below_min_value",
+        )
+    if n > MOST_CHOICES:
+        raise invalid(
+            f"Invalid 'n': integer above maximum value. Expected a value <= {MOST_CHOICES}, "
+            f"but got {n} instead.",
+            "n",
+            "integer_above_max_value",
+        )
 
 
 #: What the API answers to JSON mode where no message says "json" (and the param it names).
@@ -159,10 +190,13 @@ def _called_name(call: dict[str, Any]) -> str:
 class ChatRun:
     """One ``POST /v1/chat/completions`` after validation."""
 
-    def __init__(self, body: dict[str, Any], reply: Reply, cache: PromptCache) -> None:
+    def __init__(
+        self, body: dict[str, Any], reply: Reply, cache: PromptCache, index: int = 0
+    ) -> None:
         self.body = body
         self.reply = reply
         self.cache = cache
+        self.index = index  # which choice this run is (``n``: ``ChatChoices``)
         self.id = "chatcmpl-" + new_id("x")[2:31]
         self.created = int(time.time())
         self.calls = [
@@ -188,16 +222,39 @@ class ChatRun:
         refusals = [i.text for i in self.reply.items if isinstance(i, Refusal)]
         return "".join(refusals) if refusals else None
 
+    def _annotations(self) -> list[dict[str, Any]]:
+        """The answer's ``url_citation`` annotations (a search model's sources)."""
+        return [
+            {
+                "type": "url_citation",
+                "url_citation": {
+                    "url": c.url,
+                    "title": c.title,
+                    "start_index": c.start,
+                    "end_index": c.end,
+                },
+            }
+            for item in self.reply.items
+            if isinstance(item, Text)
+            for c in item.citations
+            if isinstance(c, Citation)
+        ]
+
     def _finish_reason(self) -> str:
         return "tool_calls" if self.calls else _FINISH[self.reply.status]
 
-    def usage(self) -> dict[str, Any]:
+    def written(self) -> tuple[int, int]:
+        """The tokens this choice wrote, and of them the reasoning's."""
         given = self.reply.usage or {}
         reasoning = sum(i.tokens for i in self.reply.items if isinstance(i, Reasoning))
-        sent = prompt_of(self.body)
         completion = count_tokens(self._text() + "".join(_call_text(c) for _, _, c in self.calls))
+        return given.get("output_tokens", completion + reasoning), reasoning
+
+    def usage(self) -> dict[str, Any]:
+        given = self.reply.usage or {}
+        sent = prompt_of(self.body)
         prompt = given.get("input_tokens", count_tokens(sent))
-        completion = given.get("output_tokens", completion + reasoning)
+        completion, reasoning = self.written()
         cache = self.cache.use(self.body["model"], self.body.get("prompt_cache_key"), sent, prompt)
         return {
             "prompt_tokens": prompt,
@@ -223,34 +280,23 @@ class ChatRun:
             "role": "assistant",
             "content": self._text() if not self._refusal() else None,
             "refusal": self._refusal(),
-            "annotations": [
-                {
-                    "type": "url_citation",
-                    "url_citation": {
-                        "url": c.url,
-                        "title": c.title,
-                        "start_index": c.start,
-                        "end_index": c.end,
-                    },
-                }
-                for item in self.reply.items
-                if isinstance(item, Text)
-                for c in item.citations
-                if isinstance(c, Citation)
-            ],
+            "annotations": self._annotations(),
         }
         raw = "".join(i.raw for i in self.reply.items if isinstance(i, Reasoning))
         if self.reply.chat_reasoning_field and raw:
             message[self.reply.chat_reasoning_field] = raw
         if self.calls:
             message["tool_calls"] = [_tool_call(cid, c) for _, cid, c in self.calls]
+        pieces = [
+            p for i in self.reply.items if isinstance(i, Text) for p in split(i.text, i.deltas)
+        ]
         body = {
             **self._head("chat.completion"),
             "choices": [
                 {
-                    "index": 0,
+                    "index": self.index,
                     "message": message,
-                    "logprobs": None,
+                    "logprobs": self._logprobs(pieces),
                     "finish_reason": self._finish_reason(),
                 }
             ],
@@ -264,15 +310,26 @@ class ChatRun:
             "object": kind,
             "created": self.created,
             "model": self.body["model"],
-            "service_tier": "default",
+            "service_tier": sampling.served_tier(self.body),
             "system_fingerprint": "fp_emulator",
         }
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
-        chunk = {
-            **self._head("chat.completion.chunk"),
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
+    def _logprobs(self, pieces: list[str], start: int = 0) -> dict[str, Any] | None:
+        """A choice's ``logprobs``: the pieces' tokens when the request asked for them
+        (``logprobs: true``), each with ``top_logprobs`` alternatives; else ``None``."""
+        if self.body.get("logprobs") is not True:
+            return None
+        tokens = logprobs.scored(pieces, self.body.get("top_logprobs") or 0, start)
+        return {"content": logprobs.byte_entries(tokens), "refusal": None}
+
+    def _chunk(
+        self,
+        delta: dict[str, Any],
+        finish: str | None = None,
+        scored: dict[str, Any] | None = None,
+    ) -> bytes:
+        choice = {"index": self.index, "delta": delta, "logprobs": scored, "finish_reason": finish}
+        chunk = {**self._head("chat.completion.chunk"), "choices": [choice]}
         if self._include_usage():
             chunk["usage"] = None
         return self._data(chunk)
@@ -289,16 +346,21 @@ class ChatRun:
         for _ in range(self.reply.unknown_events):
             yield self._data({**self._head("chat.completion.chunk"), "emulator_unknown": {}})
         field = self.reply.chat_reasoning_field
+        tokens = 0  # answer tokens so far (each piece is one: logprobs)
         for item in self.reply.items:
             if isinstance(item, Reasoning) and item.raw and field:
                 for piece in split(item.raw, item.deltas):
                     yield self._chunk({field: piece})
             elif isinstance(item, Text):
                 for piece in split(item.text, item.deltas):
-                    yield self._chunk({"content": piece})
+                    yield self._chunk({"content": piece}, None, self._logprobs([piece], tokens))
+                    tokens += 1
             elif isinstance(item, Refusal):
                 for piece in split(item.text, None):
                     yield self._chunk({"refusal": piece})
+        annotations = self._annotations()
+        if annotations:  # as a search model sends them: a chunk of their own, after the text
+            yield self._chunk({"annotations": annotations})
         for index, call_id, call in self.calls:
             assert isinstance(call, FunctionCall)  # custom calls are refused when streaming
             head = {
@@ -332,6 +394,53 @@ class ChatRun:
         if self._include_usage():
             final = {**self._head("chat.completion.chunk"), "choices": [], "usage": self.usage()}
             yield self._data(final)
+        yield b"data: [DONE]\n\n"
+
+
+class ChatChoices:
+    """``n`` > 1: one completion whose choices are runs of their own replies (the first
+    the one asked for, the others the next scripted or the default model's). A stream
+    interleaves their chunks, a choice's chunk at a time, as the API does; the usage
+    counts the prompt once and what every choice wrote."""
+
+    def __init__(self, body: dict[str, Any], replies: list[Reply], cache: PromptCache) -> None:
+        self.runs = [ChatRun(body, reply, cache, index) for index, reply in enumerate(replies)]
+        first = self.runs[0]
+        for run in self.runs[1:]:
+            run.id, run.created = first.id, first.created
+
+    def _usage(self) -> dict[str, Any]:
+        usage = self.runs[0].usage()
+        for run in self.runs[1:]:
+            completion, reasoning = run.written()
+            usage["completion_tokens"] += completion
+            usage["completion_tokens_details"]["reasoning_tokens"] += reasoning
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return usage
+
+    def final(self) -> dict[str, Any]:
+        bodies = [run.final() for run in self.runs]
+        return {
+            **bodies[0],
+            "choices": [choice for body in bodies for choice in body["choices"]],
+            "usage": self._usage(),
+        }
+
+    def sse(self) -> Iterator[bytes]:
+        streams = [run._deltas() for run in self.runs]
+        while streams:
+            for stream in list(streams):
+                chunk = next(stream, None)
+                if chunk is None:
+                    streams.remove(stream)
+                else:
+                    yield chunk
+        for run in self.runs:
+            yield run._chunk({}, run._finish_reason())
+        first = self.runs[0]
+        if first._include_usage():
+            final = {**first._head("chat.completion.chunk"), "choices": [], "usage": self._usage()}
+            yield first._data(final)
         yield b"data: [DONE]\n\n"
 
 

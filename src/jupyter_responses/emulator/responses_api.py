@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from . import compaction, computer_calls, conversations, custom_tools, tool_outputs
+from . import compaction, computer_calls, conversations, custom_tools, mcp, sampling, tool_outputs
 from .dialogue import Dialogue, Message, Tool
 from .errors import ApiError, invalid, not_found
 from .responses_events import OutputBuilder, new_id
@@ -36,6 +36,8 @@ class ResponseRun:
         self.input_items = _input_items(body, state)
         earlier_items = computer_calls.chain_items(state, self.previous, self.conversation)
         computer_calls.check_answers(self.input_items, earlier_items)
+        #: Remote MCP: its servers, and the approval requests this request answers.
+        self.mcp = mcp.McpPlan(state, body, earlier_items, self.input_items)
         self.call_ids = dict(self.previous.call_ids) if self.previous else {}
         earlier = list(self.previous.messages) if self.previous else []
         if self.conversation is not None:
@@ -97,7 +99,10 @@ class ResponseRun:
             yield {"type": "response.emulator_unknown", "note": "an event no client knows"}
         yield {"type": "response.in_progress", "response": dict(self.response)}
         builder = OutputBuilder(
-            self.body.get("include") or [], self.call_ids, self.reply.missing_done
+            self.body.get("include") or [],
+            self.call_ids,
+            self.reply.missing_done,
+            self.body.get("top_logprobs") or 0,
         )
         yield from builder.events(self.reply.items)
         self._finish(builder.output)
@@ -115,6 +120,7 @@ class ResponseRun:
         if reply.obfuscation:
             usage["cost"] = 0.00042
         self.response.update(status=reply.final_status or status, output=output, usage=usage)
+        self.response["service_tier"] = sampling.served_tier(self.body)  # as served, at last
         if status == "incomplete":
             self.response["incomplete_details"] = {"reason": "max_output_tokens"}
         if status == "failed":
@@ -163,6 +169,7 @@ def validate(body: Any) -> None:
         raise invalid("The request body must be a JSON object.")
     if not isinstance(body.get("model"), str) or not body["model"]:
         raise invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter")
+    sampling.check_responses(body)
     if "input" in body and not isinstance(body["input"], str | list):
         raise invalid("Invalid type for 'input': expected a string or an array of items.", "input")
     for index, tool in enumerate(body.get("tools") or []):
@@ -182,6 +189,8 @@ def validate(body: Any) -> None:
             custom_tools.check_declaration(tool, f"tools[{index}]")
         if tool.get("type") in computer_calls.TOOL_TYPES:
             computer_calls.check_declaration(tool, f"tools[{index}]")
+        if tool.get("type") == "mcp":
+            mcp.check_declaration(tool, f"tools[{index}]")
     if isinstance(body.get("input"), list):
         for index, item in enumerate(body["input"]):
             if isinstance(item, dict) and item.get("type") in _CUSTOM_ITEMS:
@@ -193,6 +202,8 @@ def validate(body: Any) -> None:
                 tool_outputs.check_output(item.get("output"), where, detail_required=False)
             elif isinstance(item, dict) and item.get("type") == "compaction":
                 compaction.check_item(item, f"input[{index}]")
+            elif isinstance(item, dict) and item.get("type") in mcp.ITEMS:
+                mcp.check_item(item, f"input[{index}]")
 
 
 #: What the API answers to JSON mode where no message says "json" (and the param it names).
@@ -327,6 +338,8 @@ def _messages(
             out.append(Message("tool", text, tool_name=name, attachments=attachments))
         elif kind in computer_calls.ITEMS:
             out.append(computer_calls.message(item, call_ids))
+        elif kind in mcp.ITEMS:
+            out.extend(mcp.messages(item))
         elif kind == "compaction":  # the turns it stands for, after the copies it folds in
             restored = compaction.expand(item, out, call_ids)
             out.extend(restored)
@@ -381,7 +394,7 @@ def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": body.get("previous_response_id"),
         "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
-        "service_tier": "default",
+        "service_tier": body.get("service_tier") or "auto",  # as asked, until served
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),
         "text": {
@@ -394,7 +407,7 @@ def _response_shell(body: dict[str, Any]) -> dict[str, Any]:
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),
         "metadata": body.get("metadata") or {},
-        **({"user": body["user"]} if body.get("user") else {}),
+        **{k: body[k] for k in ("user", "safety_identifier") if body.get(k)},
     }
 
 
@@ -403,6 +416,8 @@ def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
         return {"description": None, "parameters": None, "strict": True, **tool}
     if tool.get("type") == "custom":
         return {"format": {"type": "text"}, **tool}
+    if tool.get("type") == "mcp":
+        return mcp.echoed(tool)
     return dict(tool)
 
 

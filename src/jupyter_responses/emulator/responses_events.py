@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+from . import logprobs
 from .script import (
     Citation,
     CodeInterpreter,
@@ -24,6 +25,7 @@ from .script import (
     FunctionCall,
     ImageGeneration,
     Item,
+    McpApprovalRequest,
     McpCall,
     McpListTools,
     RawItem,
@@ -34,6 +36,10 @@ from .script import (
 )
 
 Event = dict[str, Any]
+
+TEXT_DELTA = "response.output_text.delta"
+#: The ``include`` path that asks for the answer's token log probabilities.
+LOGPROBS = "message.output_text.logprobs"
 
 
 def new_id(prefix: str) -> str:
@@ -68,13 +74,20 @@ class OutputBuilder:
 
     ``include`` is the request's ``include`` list: like the real service, built-in tool
     results are only returned when asked for (encrypted reasoning always is, as the spec
-    says it is "populated by default").
+    says it is "populated by default"), and so are the answer's token log probabilities
+    (``message.output_text.logprobs``), each with ``top_logprobs`` alternatives.
     """
 
     def __init__(
-        self, include: list[str], call_ids: dict[str, str], missing_done: list[int] | None = None
+        self,
+        include: list[str],
+        call_ids: dict[str, str],
+        missing_done: list[int] | None = None,
+        top_logprobs: int = 0,
     ) -> None:
         self.include = set(include)
+        self.top_logprobs = top_logprobs
+        self.tokens = 0  # answer tokens scored so far (their positions)
         self.output: list[dict[str, Any]] = []
         self.call_ids = call_ids  # call_id -> function name, shared with the store
         self.missing_done = set(missing_done or ())  # items sent without item.done
@@ -108,8 +121,11 @@ class OutputBuilder:
         }
         where = {"item_id": message["id"], "output_index": index, "content_index": 0}
         yield {"type": "response.content_part.added", **where, "part": dict(part)}
-        for delta in split(item.text, item.deltas):
-            yield {"type": "response.output_text.delta", **where, "delta": delta, "logprobs": []}
+        pieces = split(item.text, item.deltas)
+        tokens = self._scored(pieces)
+        for number, delta in enumerate(pieces):
+            scored = logprobs.event_entries(tokens[number : number + 1])
+            yield {"type": TEXT_DELTA, **where, "delta": delta, "logprobs": scored}
         for number, annotation in enumerate(annotations):
             yield {
                 "type": "response.output_text.annotation.added",
@@ -117,10 +133,20 @@ class OutputBuilder:
                 "annotation_index": number,
                 "annotation": annotation,
             }
-        yield {"type": "response.output_text.done", **where, "text": item.text, "logprobs": []}
+        scored = logprobs.event_entries(tokens)
+        yield {"type": "response.output_text.done", **where, "text": item.text, "logprobs": scored}
         part = {**part, "text": item.text, "annotations": annotations}
+        part["logprobs"] = logprobs.byte_entries(tokens)
         yield {"type": "response.content_part.done", **where, "part": part}
         yield self._done(index, {**message, "status": "completed", "content": [part]})
+
+    def _scored(self, pieces: list[str]) -> list[logprobs.Scored]:
+        """The pieces' token log probabilities, when the request asked for them."""
+        if LOGPROBS not in self.include:
+            return []
+        tokens = logprobs.scored(pieces, self.top_logprobs, self.tokens)
+        self.tokens += len(tokens)
+        return tokens
 
     def _refusal(self, item: Refusal, index: int) -> Iterator[Event]:
         message = _message_shell()
@@ -342,7 +368,9 @@ class OutputBuilder:
         yield self._done(index, done)
 
     def _mcpcall(self, item: McpCall, index: int) -> Iterator[Event]:
-        shell = {
+        """As the API streams an MCP call: the item, ``mcp_call.in_progress``, its
+        arguments, then ``completed`` with the output (or ``failed`` with the error)."""
+        shell: dict[str, Any] = {
             "id": new_id("mcp"),
             "type": "mcp_call",
             "status": "in_progress",
@@ -352,16 +380,34 @@ class OutputBuilder:
             "output": None,
             "error": None,
         }
+        if item.approval_request_id:
+            shell["approval_request_id"] = item.approval_request_id
         where = {"item_id": shell["id"], "output_index": index}
         yield self._added(index, shell)
         yield {"type": "response.mcp_call.in_progress", **where}
-        yield {"type": "response.mcp_call_arguments.delta", **where, "delta": item.arguments}
+        for delta in split(item.arguments, item.deltas) or [""]:
+            yield {"type": "response.mcp_call_arguments.delta", **where, "delta": delta}
         yield {"type": "response.mcp_call_arguments.done", **where, "arguments": item.arguments}
+        done = {**shell, "status": "completed", "arguments": item.arguments}
+        if item.error:
+            yield {"type": "response.mcp_call.failed", **where}
+            error = {"type": "mcp_tool_execution_error", "content": [_text_part(item.error)]}
+            yield self._done(index, {**done, "status": "failed", "error": error})
+            return
         yield {"type": "response.mcp_call.completed", **where}
-        yield self._done(
-            index,
-            {**shell, "status": "completed", "arguments": item.arguments, "output": item.output},
-        )
+        yield self._done(index, {**done, "output": item.output})
+
+    def _mcpapprovalrequest(self, item: McpApprovalRequest, index: int) -> Iterator[Event]:
+        """As the API sends an approval request: the whole item, added and done."""
+        request = {
+            "id": item.id or new_id("mcpr"),
+            "type": "mcp_approval_request",
+            "server_label": item.server_label,
+            "name": item.name,
+            "arguments": item.arguments,
+        }
+        yield self._added(index, request)
+        yield self._done(index, dict(request))
 
     def _mcplisttools(self, item: McpListTools, index: int) -> Iterator[Event]:
         shell = {
@@ -373,6 +419,10 @@ class OutputBuilder:
         where = {"item_id": shell["id"], "output_index": index}
         yield self._added(index, shell)
         yield {"type": "response.mcp_list_tools.in_progress", **where}
+        if item.error:
+            yield {"type": "response.mcp_list_tools.failed", **where}
+            yield self._done(index, {**shell, "error": item.error})
+            return
         yield {"type": "response.mcp_list_tools.completed", **where}
         tools = [
             {"name": name, "input_schema": {"type": "object", "properties": {}}}
@@ -422,6 +472,11 @@ def _computer_action(action: dict[str, Any]) -> dict[str, Any]:
     if action.get("type") == "double_click":
         return {"keys": None, **action}
     return dict(action)
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    """An MCP content block of text (what an MCP tool's error says)."""
+    return {"type": "text", "text": text}
 
 
 def _message_shell() -> dict[str, Any]:

@@ -3,6 +3,9 @@
 Tests (and the offline demo) enqueue these; each ``POST /v1/responses`` or
 ``POST /v1/chat/completions`` takes the next one, in order. With nothing queued the
 deterministic default model answers instead (see ``default_model``).
+``POST /v1/responses/compact`` takes the next one too, for its faults only (an
+``HTTPError``, a ``Reply``'s ``first_byte_delay`` or ``disconnect_after``): the
+compaction it answers is always its own.
 
 Every type here is a plain dataclass that round-trips through JSON (``to_json`` /
 ``from_json``), so an emulator running in another process can be scripted over HTTP
@@ -209,20 +212,48 @@ class ImageGeneration:
 
 @dataclass
 class McpCall:
-    """A remote MCP tool call (Responses only)."""
+    """A remote MCP tool call (Responses only): the server ran ``name`` with
+    ``arguments`` (JSON) and it returned ``output``, or failed with ``error`` (then the
+    call ``failed``, its error an ``mcp_tool_execution_error`` saying so). Played as
+    OpenAI plays it: for a server of the request that asks first (``require_approval``
+    not ``never``) a call runs only once the user approved it (an answered approval
+    request's id becomes its ``approval_request_id``); until then it is asked about
+    instead (an ``McpApprovalRequest``), and a call the user denied is not made.
+    ``deltas``: how many stream deltas its arguments come in."""
 
     server_label: str
     name: str
     arguments: str = "{}"
     output: str = ""
+    error: str = ""
+    approval_request_id: str | None = None
+    deltas: int = 1
+
+
+@dataclass
+class McpApprovalRequest:
+    """An ``mcp_approval_request`` (Responses only): the server asks the user before it
+    runs ``name`` with ``arguments``, and the response ends there. Approved in a later
+    request (an ``mcp_approval_response``), the call runs and returns ``output`` (or
+    fails with ``error``); denied, it is not run. For a server of the request that never
+    asks it is an ``McpCall`` at once. ``id``: made up when ``None``."""
+
+    server_label: str
+    name: str
+    arguments: str = "{}"
+    output: str = ""
+    error: str = ""
+    id: str | None = None
 
 
 @dataclass
 class McpListTools:
-    """An ``mcp_list_tools`` item: the tools a remote MCP server offers (Responses only)."""
+    """An ``mcp_list_tools`` item: the tools a remote MCP server offers (Responses
+    only), or, with ``error``, why it could not list them (``mcp_list_tools.failed``)."""
 
     server_label: str
     tools: list[str] = field(default_factory=list)
+    error: str = ""
 
 
 @dataclass
@@ -250,6 +281,7 @@ Item = (
     | CodeInterpreter
     | ImageGeneration
     | McpCall
+    | McpApprovalRequest
     | McpListTools
     | RawItem
 )
@@ -395,6 +427,7 @@ _TYPES: dict[str, type] = {
         CodeInterpreter,
         ImageGeneration,
         McpCall,
+        McpApprovalRequest,
         McpListTools,
         RawItem,
         Reply,

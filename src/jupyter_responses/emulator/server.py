@@ -24,12 +24,14 @@ from urllib.parse import parse_qs, urlsplit
 from . import (
     assistants,
     background,
+    batches,
     chat_api,
     compaction,
     computer_calls,
     context_window,
     conversations,
     default_model,
+    rate_limits,
     responses_api,
     script,
 )
@@ -89,6 +91,10 @@ ROUTES: list[Route] = [
     ("POST", re.compile(r"/v1/files"), "upload_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)"), "get_file"),
     ("GET", re.compile(r"/v1/files/(?P<id>[^/]+)/content"), "file_content"),
+    ("POST", re.compile(r"/v1/batches"), "create_batch"),
+    ("GET", re.compile(r"/v1/batches"), "list_batches"),
+    ("GET", re.compile(r"/v1/batches/(?P<id>[^/]+)"), "get_batch"),
+    ("POST", re.compile(r"/v1/batches/(?P<id>[^/]+)/cancel"), "cancel_batch"),
     ("POST", re.compile(r"/_emulator/script"), "control_script"),
     ("GET", re.compile(r"/_emulator/requests"), "control_requests"),
     ("POST", re.compile(r"/_emulator/reset"), "control_reset"),
@@ -111,6 +117,10 @@ class Stream:
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: How long a batch takes (``batches.BatchSpeed``), and what answers its lines
+    #: (``batch_lines.answerer``, which imports this module: ``Emulator`` sets it).
+    batch_speed = batches.BatchSpeed()
+    batch_lines: batches.Answer | None = None
 
     def __init__(
         self,
@@ -135,6 +145,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    #: TCP_NODELAY: headers and body go out in two writes, and with Nagle on the second
+    #: waits for the client's delayed ACK (~40 ms a request on a kept-alive connection).
+    disable_nagle_algorithm = True
     server: EmulatorServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -153,6 +166,7 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
         self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.limit_headers: dict[str, str] = {}  # x-ratelimit-* (rate_limits.py)
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         try:
             for verb, pattern, name in ROUTES:
@@ -162,6 +176,9 @@ class Handler(BaseHTTPRequestHandler):
                     if url.path.startswith("/v1/"):
                         self._record(method, url.path, body)
                         self._authenticate()
+                        self.limit_headers = rate_limits.admit(
+                            self.server.state.rate_limiter, name, body
+                        )
                     result = getattr(self, name)(body, **match.groupdict())
                     break
             else:
@@ -228,7 +245,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", content_type)
         self.send_header("x-request-id", "req_" + secrets.token_hex(16))
         self.send_header("openai-processing-ms", "1")
-        for key, value in (extra or {}).items():
+        for key, value in {**self.limit_headers, **(extra or {})}.items():
             self.send_header(key, value)
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -326,7 +343,11 @@ class Handler(BaseHTTPRequestHandler):
 
         scripted = self._scripted(check)
         run = runs[0]
-        run.reply = scripted if scripted is not None else default_model.answer(run.dialogue())
+        if scripted is not None:
+            run.reply = run.mcp.faithful(scripted)
+        else:  # an approval answered (mcp.py), or the default model, listing MCP tools
+            answered = run.mcp.answer() or default_model.answer(run.dialogue())
+            run.reply = run.mcp.faithful(answered, listing=True)
         if body.get("background"):
             started = background.start(self.server.state, run)
             return self._deliver(body, started, started.delivery)
@@ -343,9 +364,14 @@ class Handler(BaseHTTPRequestHandler):
         reply = (
             scripted if scripted is not None else default_model.answer(chat_api.dialogue_of(body))
         )
-        return self._deliver(
-            body, chat_api.ChatRun(body, reply, self.server.state.prompt_cache), reply
-        )
+        cache = self.server.state.prompt_cache
+        if (body.get("n") or 1) > 1:  # the other choices: the next scripted replies, if any
+            replies = [reply]
+            for _ in range(body["n"] - 1):
+                more = self.server.state.next_reply()
+                replies.append(more or default_model.answer(chat_api.dialogue_of(body)))
+            return self._deliver(body, chat_api.ChatChoices(body, replies, cache), reply)
+        return self._deliver(body, chat_api.ChatRun(body, reply, cache), reply)
 
     def _deliver(self, body: dict[str, Any], run: Any, reply: Any) -> Any:
         if body.get("stream"):
@@ -378,10 +404,22 @@ class Handler(BaseHTTPRequestHandler):
         return context_window.counted(run.body.get("instructions"), run.in_context())
 
     def compact_response(self, body: Any) -> Any:
-        """``POST /v1/responses/compact``: the chain and input, compacted."""
-        responses_api.validate(body)
-        self._check_model(body)
-        run = responses_api.ResponseRun(self.server.state, body)
+        """``POST /v1/responses/compact``: the chain and input, compacted. It takes the
+        next scripted answer for its faults only (an ``HTTPError``; a ``Reply``'s
+        ``first_byte_delay``, or ``disconnect_after``: the connection drops before the
+        answer): what it answers is the server's own compaction."""
+        runs: list[responses_api.ResponseRun] = []
+
+        def check() -> None:
+            responses_api.validate(body)
+            self._check_model(body)
+            runs.append(responses_api.ResponseRun(self.server.state, body))
+
+        scripted = self._scripted(check)
+        if getattr(scripted, "disconnect_after", None) is not None:
+            self._drop_connection()
+            return None
+        run = runs[0]
         earlier = computer_calls.chain_items(self.server.state, run.previous, run.conversation)
         return compaction.compacted(run, [*earlier, *run.input_items])
 
@@ -509,6 +547,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(content)))
         self.end_headers()
         self.wfile.write(content)
+
+    # -- the Batch API (batches.py) -----------------------------------------------------
+    def create_batch(self, body: Any) -> Any:
+        answer = self.server.batch_lines
+        if answer is None:  # a server made without ``Emulator``
+            raise ApiError(501, "This server runs no batches.", "server_error", None)
+        return batches.create(self.server.state, body, self.server.batch_speed, answer)
+
+    def list_batches(self, body: Any) -> Any:
+        return batches.listing(self.server.state, self.query)
+
+    def get_batch(self, body: Any, id: str) -> Any:
+        return batches.retrieve(self.server.state, id)
+
+    def cancel_batch(self, body: Any, id: str) -> Any:
+        return batches.cancel(self.server.state, id)
 
     # -- control (not part of OpenAI's API) --------------------------------------------
     def control_script(self, body: Any) -> Any:

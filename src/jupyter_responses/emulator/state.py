@@ -1,7 +1,8 @@
 """Everything the emulator remembers: the script queue, stored responses, background
-runs, conversations, assistants and threads, uploaded files and the log of requests
-received. One lock guards it all; handlers run on server threads (a background run's
-events are under its own lock, taken before this one)."""
+runs, batches, rate-limit buckets, conversations, assistants and threads, uploaded files
+and the log of requests received. One lock guards it all; handlers run on server
+threads (a background run's events, and a batch, are under their own lock, taken before
+this one)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from .dialogue import Message
 from .prompt_cache import PromptCache
-from .script import HTTPError, Scripted
+from .rate_limits import RateLimiter
+from .script import HTTPError, Reply, Scripted
 
 if TYPE_CHECKING:
     from .background import BackgroundRun
+    from .batches import BatchRun
 
 
 @dataclass
@@ -83,7 +86,13 @@ class EmulatorState:
         #: A run's own lock comes before this one: stop runs only after releasing it.
         self.background: dict[str, BackgroundRun] = {}
         self.requests: list[RecordedRequest] = []
+        #: What each MCP call the emulator asked about returns once approved (``mcp.py``):
+        #: approval request id -> (output, error).
+        self.mcp_outputs: dict[str, tuple[str, str]] = {}
         self.prompt_cache = PromptCache()  # locks itself
+        #: Batch API batches (``batches.py``) by id, oldest first; stopped like ``background``.
+        self.batches: dict[str, BatchRun] = {}
+        self.rate_limiter = RateLimiter()  # locks itself (``rate_limits.py``)
 
     def enqueue(self, *items: Scripted) -> None:
         with self.lock:
@@ -100,6 +109,16 @@ class EmulatorState:
                 return HTTPError(**{**head.__dict__, "times": 1})
             return self.queue.popleft()
 
+    def next_reply(self) -> Reply | None:
+        """Take the next scripted answer if it is a ``Reply`` (another choice of the same
+        request); anything else stays queued for the next request."""
+        with self.lock:
+            head = self.queue[0] if self.queue else None
+            if isinstance(head, Reply):
+                self.queue.popleft()
+                return head
+            return None
+
     def record(self, request: RecordedRequest) -> None:
         with self.lock:
             self.requests.append(request)
@@ -115,14 +134,23 @@ class EmulatorState:
             self.threads.clear()
             self.files.clear()
             self.requests.clear()
+            self.mcp_outputs.clear()
             runs = list(self.background.values())
             self.background.clear()
+            batches = list(self.batches.values())
+            self.batches.clear()
         for run in runs:  # outside the lock (see ``background``)
             run.stop()
+        for batch in batches:
+            batch.stop()
+        self.rate_limiter.refill()
 
     def stop_runs(self) -> None:
         """Stop every background run now (the emulator is stopping); keep the rest."""
         with self.lock:
             runs = list(self.background.values())
+            batches = list(self.batches.values())
         for run in runs:
             run.stop()
+        for batch in batches:
+            batch.stop()
