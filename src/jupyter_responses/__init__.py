@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0.dev0"
-__all__ = ["__version__", "load_ipython_extension", "panel", "unload_ipython_extension"]
+__all__ = ["__version__", "load_ipython_extension", "map", "panel", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -70,3 +70,31 @@ def unload_ipython_extension(ipython: Any) -> None:
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics.session.note_cell)
         magics.session.close()
+    _close_local_servers()
+
+
+def _close_local_servers() -> None:
+    """Stop the ``--mcp-local`` servers this kernel started (if it started any: the
+    module, and the ``mcp`` SDK, are not imported for nothing)."""
+    import sys
+
+    local = sys.modules.get(f"{__name__}.mcp_local")
+    if local is not None:
+        local.SERVERS.close()
+
+
+def map(prompt: str, rows: Any, **options: Any) -> Any:
+    """One prompt over every row of a table: ``rows`` (a pandas or polars DataFrame, a
+    list of dicts, any iterable) back with an ``answer`` column (with ``schema``, a
+    column per field) and an ``error`` column, in the input's form and order.
+
+    ``prompt`` is filled per row as a cell is (``{column}``, ``{row}``, any
+    expression). Options: ``api`` (default: the ``api`` trait), ``model``, ``schema`` (a
+    pydantic model or JSON-schema dict), ``instructions``, ``temperature``,
+    ``max_tokens``, ``reasoning``, ``concurrency`` (requests at once, default 8, kept
+    within the server's rate limits), ``batch`` (through the Batch API: half the price,
+    for jobs that may take hours), ``progress``. Each row's result is saved as it ends:
+    running the same map again sends only the rows not answered yet."""
+    from .maps import map_rows
+
+    return map_rows(prompt, rows, **options)

@@ -32,12 +32,18 @@ class ItemKind:
     """One output item type a tool produces, and how it is shown.
 
     ``named``: the item calls one of the server's own tools by name (an MCP server's),
-    so its title is ``server.name`` rather than ``label``."""
+    so its title is ``server.name`` rather than ``label``. ``asks``: the item is a
+    question for the user (an MCP approval request): its call waits for the answer,
+    which the kernel sends back, and the tool that answers it is the server that asks
+    (its ``server`` field). ``resend``: how the item goes back as an input item when
+    history is resent (``None``: it is not; its text already stands in the answer)."""
 
     label: str
     icon: str
     read: Callable[[ProviderItem], CallDetail]
     named: bool = False
+    asks: bool = False
+    resend: Callable[[ProviderItem], ProviderItem] | None = None
 
 
 def _no_options(options: BuiltinOptions) -> dict[str, Any]:
@@ -53,7 +59,9 @@ class BuiltinSpec:
     stream events that carry the code a call writes as it is written, in
     ``code_language``; ``selectable``: named with ``--tools`` (MCP servers come from
     ``--mcp`` instead); ``implied_by``: options that ask for the tool without its
-    name (``--vector-store`` means file search)."""
+    name (``--vector-store`` means file search). ``chat_fields``: how Chat Completions
+    carries the tool for a model, as the request fields it adds (``OptionsError`` for a
+    model that cannot); ``None``: it cannot at all (``%%chat`` refuses the tool)."""
 
     name: str
     items: Mapping[str, ItemKind]
@@ -63,6 +71,7 @@ class BuiltinSpec:
     code_language: str = ""
     selectable: bool = True
     implied_by: Callable[[BuiltinOptions], bool] = lambda options: False
+    chat_fields: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,13 @@ def item_kind(item_type: str) -> ItemKind:
     if found is not None:
         return found[1]
     return ItemKind(item_type.removesuffix("_call").replace("_", " "), "🧰", _unknown)
+
+
+def resent(item: ProviderItem) -> ProviderItem | None:
+    """``item`` as an input item when history is resent, if its declaration resends
+    it (``ItemKind.resend``); ``None``: it is left out."""
+    kind = item_kind(text_of(item.get("type")))
+    return kind.resend(item) if kind.resend is not None else None
 
 
 def implied(options: BuiltinOptions) -> list[BuiltinSpec]:
@@ -240,6 +256,34 @@ def _mcp_list_tools(item: ProviderItem) -> CallDetail:
     return detail
 
 
+def _fields(item: ProviderItem, names: tuple[str, ...]) -> ProviderItem:
+    """The fields of ``item`` an input item of its type takes, those that are set."""
+    return {name: item[name] for name in names if item.get(name) is not None}
+
+
+def _resend_mcp_call(item: ProviderItem) -> ProviderItem:
+    """An MCP call as input: what it ran and returned, so a resent history does not
+    ask the server to run an approved call again. Its ``error`` goes back only as the
+    object the API takes (older servers sent a string)."""
+    fields = ("type", "id", "server_label", "name", "arguments", "approval_request_id")
+    sent = _fields(item, (*fields, "output", "status"))
+    if isinstance(item.get("error"), dict):
+        sent["error"] = item["error"]
+    return sent
+
+
+def _resend_mcp_list_tools(item: ProviderItem) -> ProviderItem:
+    """The tools a server listed, as input: the server need not list them again."""
+    sent = _fields(item, ("type", "id", "server_label", "error"))
+    keys = ("name", "input_schema", "description", "annotations")
+    sent["tools"] = [_fields(tool, keys) for tool in dicts_of(item.get("tools"))]
+    return sent
+
+
+def _resend_mcp_approval_request(item: ProviderItem) -> ProviderItem:
+    return _fields(item, ("type", "id", "server_label", "name", "arguments"))
+
+
 def _file_search_options(options: BuiltinOptions) -> dict[str, Any]:
     if not options.vector_stores:
         raise OptionsError(
@@ -248,11 +292,29 @@ def _file_search_options(options: BuiltinOptions) -> dict[str, Any]:
     return {"vector_store_ids": list(options.vector_stores)}
 
 
+#: The Chat Completions models that search the web (``web_search_options``); their
+#: snapshots (``gpt-4o-search-preview-2025-03-11``) are named after them.
+CHAT_SEARCH_MODELS = ("gpt-4o-search-preview", "gpt-4o-mini-search-preview", "gpt-5-search-api")
+
+
+def _web_search_chat(options: Mapping[str, Any], model: str) -> dict[str, Any]:
+    """Chat Completions searches only with a search model, which takes
+    ``web_search_options`` (``{}``: the server's defaults) and cites its sources as
+    ``url_citation`` annotations on the message."""
+    if not any(name in model for name in CHAT_SEARCH_MODELS):
+        raise OptionsError(
+            f"web_search on Chat Completions needs a search model "
+            f"({', '.join(CHAT_SEARCH_MODELS)}), not {model}: pick one with -m, or use %%respond."
+        )
+    return {"web_search_options": {}}
+
+
 WEB_SEARCH = register(
     BuiltinSpec(
         "web_search",
         {"web_search_call": ItemKind("web search", "🔎", _web_search)},
         include=("web_search_call.action.sources",),
+        chat_fields=_web_search_chat,
     )
 )
 FILE_SEARCH = register(
@@ -280,23 +342,20 @@ IMAGE_GENERATION = register(
         {"image_generation_call": ItemKind("image generation", "🖼", _image_generation)},
     )
 )
+#: A remote MCP server (``--mcp``; its tool object is ``mcp_remote.RemoteMcpServer``):
+#: the tools it lists, the calls it runs, and the calls it asks the user about first.
 MCP = register(
     BuiltinSpec(
         "mcp",
         {
-            "mcp_call": ItemKind("MCP", "🔌", _mcp_call, named=True),
-            "mcp_list_tools": ItemKind("MCP tools", "🔌", _mcp_list_tools),
+            "mcp_call": ItemKind("MCP", "🔌", _mcp_call, named=True, resend=_resend_mcp_call),
+            "mcp_list_tools": ItemKind(
+                "MCP tools", "🔌", _mcp_list_tools, resend=_resend_mcp_list_tools
+            ),
+            "mcp_approval_request": ItemKind(  # the padlock: a call that needs a yes first
+                "MCP", "🔐", _mcp_call, named=True, asks=True, resend=_resend_mcp_approval_request
+            ),
         },
         selectable=False,
     )
 )
-
-
-def mcp_server(spec: str) -> BuiltinTool:
-    """``--mcp LABEL=URL``: a remote MCP server the model may use."""
-    label, sep, url = spec.partition("=")
-    if not sep or not label.strip() or not url.startswith(("http://", "https://")):
-        raise OptionsError(f"--mcp needs LABEL=URL with an http(s) URL, not {spec!r}.")
-    return BuiltinTool(
-        MCP, {"server_label": label.strip(), "server_url": url, "require_approval": "never"}
-    )

@@ -18,6 +18,8 @@ from traitlets.config import Configurable
 
 from .backends import BACKENDS, DEFAULT_API
 from .caching import RETENTIONS
+from .errors import OptionsError
+from .parameters import SERVICE_TIERS, SUMMARIES, VERBOSITIES, safety_identifier
 from .pricing import Price, check_prices
 from .window import check_windows
 
@@ -50,6 +52,10 @@ class Settings:
     background: bool
     auto_compact: bool
     server_conversations: bool
+    verbosity: str
+    reasoning_summary: str
+    service_tier: str
+    safety_identifier: str
 
     def effective_base_url(self) -> str:
         """Where requests go: the trait, else ``OPENAI_BASE_URL``, else OpenAI."""
@@ -211,6 +217,45 @@ class ResponsesConfig(Configurable):
         "conversation, which another machine can continue (%responses import-conversation). "
         "Chat Completions turns in such a thread resend the history as always.",
     ).tag(config=True)
+
+    verbosity = CaselessStrEnum(
+        ("", *VERBOSITIES),
+        default_value="",
+        help="How much the model writes, on both APIs (--verbosity per cell): 'low', "
+        "'medium' or 'high' (text.verbosity / verbosity); '' = the model's own.",
+    ).tag(config=True)
+
+    reasoning_summary = CaselessStrEnum(
+        ("", *SUMMARIES),
+        default_value="auto",
+        help="The reasoning summary a %%respond turn with --reasoning asks for "
+        "(--reasoning-summary per cell): 'auto', 'concise' or 'detailed'; '' = none. "
+        "Chat Completions has no summaries and leaves it out.",
+    ).tag(config=True)
+
+    service_tier = CaselessStrEnum(
+        ("", *SERVICE_TIERS),
+        default_value="",
+        help="How requests are served, on both APIs (--service-tier per cell): 'auto', "
+        "'default', 'flex', 'scale', 'priority' or 'fast'; '' = not sent (the project's "
+        "setting). The footer says the tier that served a turn when it is not 'default'.",
+    ).tag(config=True)
+
+    safety_identifier = Unicode(
+        "",
+        help="Sent as safety_identifier with every request (both APIs), so OpenAI can tell "
+        "one end user of your application from another when it looks into abuse. Give a "
+        "hash of the user's id (e.g. hashlib.sha256(email.encode()).hexdigest()), never the "
+        "id itself; at most 64 characters; '' = not sent. It goes into the request only: "
+        "no output, export or saved turn holds it.",
+    ).tag(config=True)
+
+    @validate("safety_identifier")
+    def _safety_identifier_checked(self, proposal: Any) -> str:
+        try:
+            return safety_identifier(proposal["value"]) or ""
+        except OptionsError as error:
+            raise TraitError(str(error)) from None
 
     db_path = Unicode(
         "",

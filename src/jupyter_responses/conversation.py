@@ -19,6 +19,7 @@ from .transcript import (
     CitationRecord,
     ContextRecord,
     Entry,
+    LogprobRecord,
     TurnStatus,
     WindowRecord,
 )
@@ -104,6 +105,11 @@ class Turn:
     #: Dollars, priced when the turn ended (``pricing``); ``None``: the model's price
     #: was not known then.
     cost: float | None = None
+    #: The service tier that served it, as the server said (``flex``, ``priority``...).
+    service_tier: str | None = None
+    #: Its answer's tokens as the server scored them (``--logprobs``; at most
+    #: ``logprobs.MAX_TOKENS``).
+    logprobs: list[LogprobRecord] = field(default_factory=list)
     #: How full the model's context window was after it (``None``: size or counts
     #: unknown); the next turn sends at least that much.
     window: WindowRecord | None = None

@@ -15,6 +15,7 @@
     ├── StreamFailed         an ``error`` event or ``response.failed`` mid-stream, or
     │                        data that is not JSON
     ├── ToolRoundsExceeded   the model still wanted tools after --max-tool-rounds rounds
+    ├── McpServerFailed      a --mcp-local server could not be started, reached or listed
     ├── OutputInvalid        a structured answer does not parse against its --schema
     └── Interrupted          the user interrupted (kernel interrupt, panel Stop)
 
@@ -163,6 +164,10 @@ class StreamFailed(JupyterResponsesError):
 
 class ToolRoundsExceeded(JupyterResponsesError):
     heading = "Too many tool rounds"
+
+
+class McpServerFailed(JupyterResponsesError):
+    heading = "MCP server unavailable"
 
 
 class OutputInvalid(JupyterResponsesError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .transcript import CallDetail, Entry, TurnStatus
+from .transcript import CallDetail, Entry, LogprobRecord, TurnStatus
 
 # Events are frozen, except the deltas, which are made once per token: ``slots`` and
 # no ``frozen`` (whose ``__init__`` sets each field through ``object.__setattr__``) make
@@ -64,7 +64,9 @@ class ToolCallDelta:
 class ToolCallDone:
     """A finished call. For built-ins, ``detail`` carries what they report in neutral
     fields (query, sources, code, logs, hits...; see ``builtin_tools``), ``output``
-    their result text and ``error`` their failure, where there is one."""
+    their result text and ``error`` their failure, where there is one. ``waiting``: a
+    built-in's call that waits for the user's answer before the server runs it (an MCP
+    approval request), as a function call waits to be run."""
 
     call_id: str
     name: str
@@ -73,6 +75,7 @@ class ToolCallDone:
     detail: CallDetail = field(default_factory=lambda: CallDetail())
     output: str | None = None
     error: str | None = None
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,14 @@ class ToolResult:
     seconds: float = 0.0
     denied: bool = False
     images: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Logprobs:
+    """Answer tokens as the server scored them (``--logprobs``), in order: each its log
+    probability and likeliest alternatives. Recorded on the turn (within a bound)."""
+
+    tokens: tuple[LogprobRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,16 @@ class Running:
 
 
 @dataclass(frozen=True)
+class BackgroundStatus:
+    """Where a background response stands on the server before its answer flows:
+    ``queued`` (waiting for the server to take it up) or ``in_progress``. Shown on the
+    live line, so a long queue reads as waiting on the server, not as silence; not
+    recorded."""
+
+    status: str
+
+
+@dataclass(frozen=True)
 class ServerConversation:
     """This turn's items go into the server-side conversation ``conversation_id`` (a
     thread that keeps its state there: ``server_threads``)."""
@@ -209,6 +230,7 @@ class Completed:
     ``store``), so the next turn may chain to it. ``entries`` is what came back as
     neutral transcript entries (see ``conversation.Turn.output``), built by the backend
     from the final object, so history can be rebuilt exactly for either API.
+    ``service_tier`` is the tier that served it, as the server said (``None``: not said).
     """
 
     status: TurnStatus = "completed"
@@ -216,6 +238,7 @@ class Completed:
     stored: bool = False
     entries: tuple[Entry, ...] = ()
     model: str | None = None
+    service_tier: str | None = None
 
 
 Event = (
@@ -229,10 +252,12 @@ Event = (
     | ToolRunning
     | ToolResult
     | Citation
+    | Logprobs
     | Image
     | Usage
     | ServerConversation
     | Running
+    | BackgroundStatus
     | Note
     | Retrying
     | Completed

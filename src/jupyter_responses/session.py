@@ -12,12 +12,12 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import caching, pricing, server_threads, window
+from . import caching, logprobs, pricing, server_threads, window
 from . import events as ev
 from .backends import BACKENDS, Connection
 from .cancel import Cancel
@@ -45,6 +45,10 @@ from .transcript import (
 )
 from .turn_request import TurnRequest
 
+ENDED_EARLY = (
+    "The stream ended before the answer was complete; the partial answer is kept. Re-run "
+    "the cell to retry."
+)
 INTERRUPTED = (
     "Interrupted: the partial answer is kept in the conversation (marked interrupted) and "
     "will not be sent as context."
@@ -198,10 +202,89 @@ class Session:
                 "panel's) to finish: nothing was sent."
             ) from None
 
+    def run_candidates(
+        self,
+        request: TurnRequest,
+        views: list[View],
+        cancel: Cancel | None = None,
+        cell_id: str | None = None,
+    ) -> list[Turn]:
+        """``-n N``: N answers to one prompt, streamed side by side (one per view), which
+        become N sibling turns, versions of one another; the first that completed is the
+        head. One candidate failing leaves the others; all failing fails the cell, and a
+        Stop or an interrupt stops them all (each kept as far as it came)."""
+        try:
+            with self.lock:
+                return self._candidates(request, views, cancel or Cancel(), cell_id)
+        except KeyboardInterrupt:
+            raise Interrupted("Interrupted: %responses history shows what was recorded.") from None
+
+    def _candidates(
+        self, request: TurnRequest, views: list[View], stop: Cancel, cell_id: str | None
+    ) -> list[Turn]:
+        conversation, request, parent = self._begin(request, cell_id)
+        history = conversation.context(parent) if parent is not None else []
+        turns = [_new_turn(request, parent, cell_id) for _ in views]
+        # Only the first may continue the thread's server-side conversation: the others
+        # are forks of it, each copied into a conversation of its own.
+        requests = [request, *[replace(request, server_conversation=None)] * (len(views) - 1)]
+        saving = partial(self._save_running, conversation)
+        recorders = [_Recorder(turn, request.store, stop, saving) for turn in turns]
+        for view, recorder in zip(views, recorders, strict=True):
+            view.start(recorder.turn, recorder.streamed)
+        streams = BACKENDS[request.api].candidates(self.connection, requests, history, turns, stop)
+        errors: dict[int, BaseException] = {}
+        try:
+            with self.connection.retries_shown_to(views[0].update):
+                for index, event in streams:
+                    if stop.requested:
+                        raise _Cancelled
+                    if isinstance(event, BaseException):
+                        errors.setdefault(index, event)
+                        _failed(turns[index], event)
+                    else:
+                        recorders[index].apply(event)
+                        views[index].update(event)
+        except (KeyboardInterrupt, _Cancelled):
+            stop.set()
+            for turn in turns:
+                turn.status = "interrupted" if turn.status == "running" else turn.status
+            raise Interrupted(INTERRUPTED) from None
+        finally:
+            streams.close()
+            for index, turn in enumerate(turns):
+                if turn.status == "running":  # its stream ended without the answer's end
+                    _failed(turn, errors.setdefault(index, StreamFailed(ENDED_EARLY)))
+            for view, recorder in zip(views, recorders, strict=True):
+                self._settle(conversation, recorder, view)
+            answered = [t for t in turns if t.in_context()]
+            conversation.checkout((answered or turns)[0].id)
+            self.threads.save(conversation)
+            self._changed(conversation)
+        if not answered:
+            raise errors.get(0) or StreamFailed(ENDED_EARLY)
+        return turns
+
     def _run(
         self, request: TurnRequest, view: View, cancel: Cancel | None, cell_id: str | None
     ) -> Turn:
         """``run``, holding the lock."""
+        conversation, request, parent = self._begin(request, cell_id)
+        history = conversation.context(parent) if parent is not None else []
+        turn = _new_turn(request, parent, cell_id)
+
+        def work(recorder: _Recorder) -> None:
+            recorder.consume(self._fullness(request, history, turn), view)
+            self._rounds(request, history, turn, recorder, view)
+
+        return self._recorded(conversation, turn, request, view, cancel, work)
+
+    def _begin(
+        self, request: TurnRequest, cell_id: str | None
+    ) -> tuple[Conversation, TurnRequest, str | None]:
+        """Where a turn goes (the conversation, and the parent ``parent_for`` chooses)
+        and its request as sent there; checked before anything changes, then the
+        changes it asks for (``--new``, ``-s``) made."""
         conversation = self.threads.get(request.thread)
         server_state = self.settings().server_conversations or (
             conversation.server_state and not request.new
@@ -223,25 +306,7 @@ class Session:
             if server_state
             else None,
         )
-        history = conversation.context(parent) if parent is not None else []
-        turn = Turn(
-            api=request.api,
-            model=request.model,
-            prompt=request.prompt,
-            parent=parent,
-            instructions=request.instructions,
-            attachments=[a.record() for a in request.attachments],
-            context=request.context,
-            schema=request.schema.name if request.schema else None,
-            cell_id=cell_id,
-            magic=request.magic,
-        )
-
-        def work(recorder: _Recorder) -> None:
-            recorder.consume(self._fullness(request, history, turn), view)
-            self._rounds(request, history, turn, recorder, view)
-
-        return self._recorded(conversation, turn, request, view, cancel, work)
+        return conversation, request, parent
 
     def _recorded(
         self,
@@ -275,21 +340,27 @@ class Session:
             for tool in request.tools:
                 if isinstance(tool, LocalTool):
                     tool.end_turn()  # the computer's browser closes, however the turn ended
-            recorder.close()
-            _settle_calls(turn)
-            settings = self.settings()
-            turn.cost = pricing.cost(turn.usage, turn.model, settings.prices)
-            # A compaction's usage counts what it compacted, not what it left to send.
-            size = None if turn.compacts() else window.size_of(turn.model, settings.context_windows)
-            turn.window = recorder.window(size)
-            conversation.append(turn)
-            self._cell_turns.add(turn.id)
-            self.threads.save(conversation)
-            if self.threads.save_error:
-                print(self.threads.save_error, file=sys.stderr)
-            view.finish(turn)
-            self._changed(conversation, turn)
+            self._settle(conversation, recorder, view)
         return turn
+
+    def _settle(self, conversation: Conversation, recorder: _Recorder, view: View) -> None:
+        """However a turn ended: it is recorded (text, calls, cost, window), appended
+        (the head now), saved, and its view finished."""
+        turn = recorder.turn
+        recorder.close()
+        _settle_calls(turn)
+        settings = self.settings()
+        turn.cost = pricing.cost(turn.usage, turn.model, settings.prices)
+        # A compaction's usage counts what it compacted, not what it left to send.
+        size = None if turn.compacts() else window.size_of(turn.model, settings.context_windows)
+        turn.window = recorder.window(size)
+        conversation.append(turn)
+        self._cell_turns.add(turn.id)
+        self.threads.save(conversation)
+        if self.threads.save_error:
+            print(self.threads.save_error, file=sys.stderr)
+        view.finish(turn)
+        self._changed(conversation, turn)
 
     # -- detached turns ----------------------------------------------------------------------
     def detach(
@@ -432,10 +503,7 @@ class Session:
                 backend.stream(self.connection, request, history, turn, recorder.cancel), view
             )
             if turn.status == "running":
-                raise StreamFailed(
-                    "The stream ended before the answer was complete; the partial answer is "
-                    "kept. Re-run the cell to retry."
-                )
+                raise StreamFailed(ENDED_EARLY)
             pending = pending_calls(turn.output)
             if not pending:
                 return
@@ -466,11 +534,47 @@ FINISHED_NOTE = (
 )
 
 
+def record(turn: Turn, events: Iterable[ev.Event]) -> Turn:
+    """``turn`` as ``events`` make it, shown nowhere and kept in no conversation: a
+    mapped row's answer (``maps``)."""
+    recorder = _Recorder(turn, store=False)
+    for event in events:
+        recorder.apply(event)
+    recorder.close()
+    _settle_calls(turn)
+    return turn
+
+
+def _failed(turn: Turn, error: BaseException) -> None:
+    """Record why a turn failed, as ``_recorded`` does for one it was running."""
+    turn.status = "failed" if turn.status == "running" else turn.status
+    if isinstance(error, JupyterResponsesError):
+        turn.error = str(error)
+    else:
+        turn.error = f"{type(error).__name__}: {error}"
+
+
+def _new_turn(request: TurnRequest, parent: str | None, cell_id: str | None) -> Turn:
+    return Turn(
+        api=request.api,
+        model=request.model,
+        prompt=request.prompt,
+        parent=parent,
+        instructions=request.instructions,
+        attachments=[a.record() for a in request.attachments],
+        context=request.context,
+        schema=request.schema.name if request.schema else None,
+        cell_id=cell_id,
+        magic=request.magic,
+    )
+
+
 def _restart(turn: Turn) -> None:
     """Empty what streamed into ``turn`` before: its replay brings it all again."""
     turn.output, turn.calls, turn.citations, turn.images = [], [], [], []
     turn.text, turn.reasoning, turn.refusal, turn.commentary = "", "", None, []
     turn.usage = type(turn.usage)()
+    turn.logprobs = []
     turn.started, turn.finished = time.time(), None
 
 
@@ -591,6 +695,8 @@ class _Recorder:
             if event.file:
                 cited["file"] = event.file
             turn.citations.append(cited)
+        elif isinstance(event, ev.Logprobs):
+            logprobs.keep(turn.logprobs, event.tokens)
         elif isinstance(event, ev.Image):
             turn.images.append(image_record(event.data, event.mime))
             if event.call_id:  # it goes back to the model with that call's result
@@ -615,7 +721,8 @@ class _Recorder:
             if event.kind == "function":
                 call["status"] = "requested"
             else:
-                call["status"] = "error" if event.error else "done"
+                waits = event.waiting  # a question for the user: answered before it runs
+                call["status"] = "error" if event.error else "requested" if waits else "done"
                 call["detail"], call["output"], call["error"] = (
                     event.detail,
                     event.output,
@@ -630,7 +737,8 @@ class _Recorder:
             for mime, data in event.images:  # shown by the tool itself: recorded here
                 turn.images.append(image_record(data, mime))
                 images.append(len(turn.images) - 1)
-            turn.output.append(result_entry(turn.output, event.call_id, event.output, images))
+            ran = not event.denied and event.error is None
+            turn.output.append(result_entry(turn.output, event.call_id, event.output, images, ran))
             call = self._call(event.call_id, event.name)
             call["status"] = "denied" if event.denied else "error" if event.error else "done"
             call["output"], call["error"] = event.output, event.error
@@ -640,6 +748,7 @@ class _Recorder:
             turn.response_id = event.response_id
             turn.stored = bool(event.response_id) and event.stored and self.store
             turn.output.extend(event.entries)
+            turn.service_tier = event.service_tier or turn.service_tier
 
     def window(self, size: int | None) -> WindowRecord | None:
         """How full the last request left a window of ``size`` tokens: its input and

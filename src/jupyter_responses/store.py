@@ -21,12 +21,14 @@ script to change the schema; never edit one that has shipped.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,33 @@ MIGRATIONS: list[str] = [
     # 3: a thread that keeps its state in server-side conversations (Conversations API).
     """
     ALTER TABLE conversations ADD COLUMN server_state INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 4: prompts mapped over tables (maps/): a map is its prompt and parameters (its id
+    # hashes them), each row's result is saved as it ends (keyed by the row's content),
+    # and a map sent through the Batch API keeps its batch to collect later.
+    """
+    CREATE TABLE maps (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT,
+        title           TEXT NOT NULL,
+        api             TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        total           INTEGER NOT NULL,
+        batch_id        TEXT,
+        batch_status    TEXT,
+        created         REAL NOT NULL,
+        updated         REAL NOT NULL
+    );
+    CREATE TABLE map_rows (
+        map_id  TEXT NOT NULL REFERENCES maps(id) ON DELETE CASCADE,
+        row_key TEXT NOT NULL,
+        result  TEXT,
+        error   TEXT,
+        usage   TEXT,
+        cost    REAL,
+        PRIMARY KEY (map_id, row_key)
+    );
+    CREATE INDEX maps_updated ON maps(updated DESC);
     """,
 ]
 
@@ -328,6 +357,13 @@ class Store:
             except sqlite3.Error as error:
                 raise self._error("read", error, "the unfinished turns in") from None
         return [(str(cid), str(tid)) for cid, tid in rows]
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The file's connection, held alone: for the tables others own in this file
+        (``maps.saved``), whose schema the migrations above also keep."""
+        with self._lock:
+            yield self._db
 
     def close(self) -> None:
         """Close the connection (idempotent); in WAL mode this also checkpoints."""

@@ -29,6 +29,7 @@ from . import builtin_tools
 from .builtin_tools import BuiltinOptions, BuiltinTool
 from .computer.tool import COMPUTER, ComputerOptions, ComputerTool, computer_tool
 from .errors import OptionsError
+from .mcp_remote import remote_servers
 from .schemas import SCHEMA_MAPS
 from .tool_calls import LocalToolDefaults, Outcome, run_call, run_pending, unanswered
 from .tool_results import MAX_RESULT_CHARS, MAX_TABLE_ROWS, ToolImage, serialize
@@ -224,7 +225,7 @@ def resolve_tools(
     for spec in builtin_tools.implied(options):
         if spec.name not in names:
             tools.append(builtin_tools.builtin(spec.name, options))
-    tools.extend(builtin_tools.mcp_server(spec) for spec in mcp_servers)
+    tools.extend(remote_servers(mcp_servers))  # the other MCP options: mcp_options
     return tuple(tools)
 
 

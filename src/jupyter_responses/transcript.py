@@ -149,9 +149,40 @@ class CompactionEntry(_CompactionRequired, total=False):
     messages: list[str]
 
 
-#: A call the kernel runs, and its result.
-LocalCallEntry = FunctionCallEntry | CustomCallEntry | ComputerCallEntry
-LocalResultEntry = FunctionCallOutputEntry | CustomCallOutputEntry | ComputerCallOutputEntry
+class ApprovalRequestEntry(TypedDict):
+    """A call a server's own tool wants to make, waiting for the user's yes (a remote
+    MCP server's tool, where the server asks first). ``name`` is the tool that answers
+    it, the server as the request offers it (its label); ``tool`` the server's tool it
+    would run, with ``arguments``; ``item`` the question as the server sent it, to be
+    resent."""
+
+    type: Literal["approval_request"]
+    call_id: str
+    name: str
+    tool: str
+    arguments: str
+    item: ProviderItem
+
+
+class _ApprovalRequired(TypedDict):
+    type: Literal["approval"]
+    call_id: str
+    output: str  # what was decided, in words
+    approve: bool
+
+
+class ApprovalEntry(_ApprovalRequired, total=False):
+    """The user's answer to an ``approval_request``: the server runs the call only
+    when ``approve``. (``images`` is never set: no image answers a question.)"""
+
+    images: list[int]
+
+
+#: A call the kernel runs (or, for an approval request, answers), and its result.
+LocalCallEntry = FunctionCallEntry | CustomCallEntry | ComputerCallEntry | ApprovalRequestEntry
+LocalResultEntry = (
+    FunctionCallOutputEntry | CustomCallOutputEntry | ComputerCallOutputEntry | ApprovalEntry
+)
 
 
 class ReasoningEntry(TypedDict):
@@ -182,6 +213,8 @@ Entry = (
     | CompactionEntry
     | ReasoningEntry
     | BuiltinEntry
+    | ApprovalRequestEntry
+    | ApprovalEntry
 )
 
 
@@ -193,6 +226,7 @@ def pending_calls(entries: list[Entry]) -> list[LocalCallEntry]:
         if e["type"] == "function_call_output"
         or e["type"] == "custom_call_output"
         or e["type"] == "computer_call_output"
+        or e["type"] == "approval"
     }
     return [
         e
@@ -201,19 +235,23 @@ def pending_calls(entries: list[Entry]) -> list[LocalCallEntry]:
             e["type"] == "function_call"
             or e["type"] == "custom_call"
             or e["type"] == "computer_call"
+            or e["type"] == "approval_request"
         )
         and e["call_id"] not in answered
     ]
 
 
 def result_entry(
-    entries: list[Entry], call_id: str, output: str, images: list[int]
+    entries: list[Entry], call_id: str, output: str, images: list[int], ran: bool = True
 ) -> LocalResultEntry:
     """The entry that answers call ``call_id`` of ``entries``, of the type that answers
     its type (a function's by default). A computer call's result acknowledges the
-    call's safety checks: it ran only after the user approved them."""
+    call's safety checks: it ran only after the user approved them. An approval
+    request's answer approves it when it ``ran`` (the user said yes), else refuses."""
     call = next((e for e in pending_calls(entries) if e["call_id"] == call_id), None)
     entry: LocalResultEntry
+    if call is not None and call["type"] == "approval_request":
+        return {"type": "approval", "call_id": call_id, "output": output, "approve": ran}
     if call is not None and call["type"] == "custom_call":
         entry = {"type": "custom_call_output", "call_id": call_id, "output": output}
     elif call is not None and call["type"] == "computer_call":
@@ -246,6 +284,22 @@ class WindowRecord(TypedDict):
 
     used: int
     size: int
+
+
+class AlternativeRecord(TypedDict):
+    """A token the model could have written at a position, and its log probability."""
+
+    token: str
+    logprob: float
+
+
+class LogprobRecord(TypedDict):
+    """One token of the answer as the server scored it (``--logprobs``): the token, its
+    log probability, and the likeliest alternatives at that position (``top``)."""
+
+    token: str
+    logprob: float
+    top: list[AlternativeRecord]
 
 
 class Source(TypedDict):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .caching import OFF, RETENTIONS
 from .errors import OptionsError
 from .interpolate import interpolate
+from .parameters import PARAMETERS, RequestParameters, resolve
 
 if TYPE_CHECKING:
     from .attachments import Attachment, FileStore
@@ -76,6 +77,14 @@ class TurnRequest:
     #: made of the branch so far). Set by the session, which knows the thread.
     server_state: bool = False
     server_conversation: str | None = None
+    #: Answers asked for side by side (``-n``), each a version of the turn.
+    candidates: int = 1
+    #: The declared request parameters' values (``parameters.py``: verbosity, service
+    #: tier, tool choice, logprobs...), given or from their traits; out of ``repr``, as
+    #: ``safety_identifier`` is among them.
+    parameters: RequestParameters = field(default_factory=lambda: RequestParameters(), repr=False)
+    #: Which of ``parameters`` were given (the rest come from traits).
+    parameters_given: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,11 @@ class TurnOptions:
     no_store: bool = False
     vector_store: list[str] = field(default_factory=list)
     mcp: list[str] = field(default_factory=list)
+    mcp_local: list[str] = field(default_factory=list)
+    mcp_approve: list[str] = field(default_factory=list)
+    mcp_header: list[str] = field(default_factory=list)
+    mcp_auth: list[str] = field(default_factory=list)
+    mcp_tools: list[str] = field(default_factory=list)
     computer_url: str | None = None
     computer_env: str | None = None
     context: list[str] = field(default_factory=list)
@@ -116,14 +130,19 @@ class TurnOptions:
     truncation: str | None = None
     compact: bool = False
     background: bool = False
+    candidates: int | None = None
+    #: The declared request parameters' options, by name (``parameters.PARAMETERS``).
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parsed(cls, api: str, prompt: str, magic: str, args: Any) -> TurnOptions:
         """From a parsed option line (an ``argparse.Namespace``): every option it has
-        that is a field here (an option left out is ``None``: the default)."""
-        names = {f.name for f in fields(cls)} - {"api", "prompt", "magic"}
+        that is a field here (an option left out is ``None``: the default), and the
+        declared parameters' options into ``parameters``."""
+        names = {f.name for f in fields(cls)} - {"api", "prompt", "magic", "parameters"}
         given = {k: v for k, v in vars(args).items() if k in names and v is not None}
-        return cls(api=api, prompt=prompt, magic=magic, **given)
+        declared = {k: v for k, v in vars(args).items() if k in PARAMETERS and v is not None}
+        return cls(api=api, prompt=prompt, magic=magic, parameters=declared, **given)
 
 
 def build_request(
@@ -141,6 +160,7 @@ def build_request(
     the backend's to refuse (``Backend.validate``, run by the session)."""
     from .backends import BACKENDS
     from .computer.tool import COMPUTER, ComputerOptions
+    from .mcp_options import mcp_options, mcp_tools
     from .schemas import resolve_schema
     from .tools import resolve_tools
 
@@ -173,7 +193,10 @@ def build_request(
         )
     url = options.computer_url or (None if options.computer_env else settings.computer_url or None)
     computer = ComputerOptions(url, options.computer_env)
-    tools = resolve_tools(options.tools, namespace, options.vector_store, options.mcp, computer)
+    tools = resolve_tools(options.tools, namespace, options.vector_store, (), computer)
+    tools += mcp_tools(mcp_options(options), [getattr(tool, "name", "") for tool in tools])
+    store = settings.store and not options.no_store
+    parameters, given = resolve(options.parameters, settings, tools, store)
     schema = resolve_schema(options.schema, namespace) if options.schema else None
     where = cwd or Path.cwd()
     attachments = tuple(files.add(spec, where) for spec in options.file)
@@ -208,7 +231,34 @@ def build_request(
         truncation=options.truncation or settings.truncation,
         compact=options.compact,
         background=options.background or settings.background,
+        candidates=_candidates(options, bool(tools)),
+        parameters=parameters,
+        parameters_given=given,
     )
+
+
+def _candidates(options: TurnOptions, tools: bool) -> int:
+    """``-n``: how many answers; what runs one turn at a time is refused with it."""
+    from .backends.candidates import MOST
+
+    count = 1 if options.candidates is None else options.candidates
+    if not 1 <= count <= MOST:
+        raise OptionsError(f"-n takes 1 to {MOST} candidates, not {count}.")
+    one_at_a_time = [
+        name
+        for name, given in (
+            ("--tools", tools),
+            ("--background", options.background),
+            ("--compact", options.compact),
+        )
+        if given
+    ]
+    if count > 1 and one_at_a_time:
+        raise OptionsError(
+            f"-n asks for {count} answers side by side, and {one_at_a_time[0]} runs one turn "
+            "at a time: leave out one of them."
+        )
+    return count
 
 
 def _cache_key(given: str | None, setting: str) -> str | None:

@@ -206,3 +206,48 @@ def test_what_breaks_the_spec_is_named(
     result = kernel.execute("%%chat --temperature 5\nToo hot.", allow_errors=True)
     assert too_hot in result.error.evalue
     assert "string" in kernel.execute("%responses models").stdout
+
+
+#: The request parameters of ``parameters.py`` on %%respond, each line one request.
+RESPOND_PARAMETERS = (
+    "%%respond --verbosity low --reasoning max --reasoning-summary detailed --service-tier flex "
+    "--top-p 0.5 --logprobs 3 --metadata team=data --metadata 'run=7'\nHello.",
+    "%%respond --tools get_weather get_time --tool-choice get_time --no-parallel-tools "
+    "--max-tool-calls 2\nWeather?",
+    "%%respond --tools get_weather web_search --tool-choice web_search\nSearch.",
+    "%%respond --tools get_weather get_time code_interpreter --tool-choice code_interpreter\nRun.",
+    "%%respond --tools get_weather get_time web_search --allowed-tools get_time,web_search "
+    "--tool-choice required\nOne of them.",
+)
+#: The same on %%chat (and what only Chat has: --seed, --stop, web_search_options).
+CHAT_PARAMETERS = (
+    "%%chat --verbosity high --service-tier priority --top-p 0.3 --seed 42 --stop END "
+    "--stop '##' --logprobs 2 --metadata team=data\nHello",
+    "%%chat --tools get_weather get_time --tool-choice get_time --no-parallel-tools\nLook.",
+    "%%chat --tools get_weather get_time --allowed-tools get_weather --tool-choice required\nGo.",
+    "%%chat -m gpt-4o-search-preview --tools web_search get_time\nSearch.",
+)
+
+
+def test_respond_request_parameters(kernel_at: KernelAt, prism: Server) -> None:
+    """Every request parameter's Responses shape (verbosity, summary, tier, tool choice
+    in each form, allowed tools, logprobs, metadata, the safety identifier) is one
+    OpenAI's published spec accepts."""
+    kernel = kernel_on(kernel_at, prism)
+    kernel.execute('%config ResponsesMagics.safety_identifier = "9f86d081884c7d65"')
+    seen = Seen(prism)
+    for cell in RESPOND_PARAMETERS:
+        assert LANDSCAPE in kernel.execute(cell).html, cell
+    assert seen.rejected() == [] and seen.received("/responses") == len(RESPOND_PARAMETERS)
+
+
+def test_chat_request_parameters(kernel_at: KernelAt, prism_repaired: Server) -> None:
+    # Each answer calls the tool "string" (made up from the schema), which is not run,
+    # so each cell makes two requests: the second resends the call and its error.
+    kernel = kernel_on(kernel_at, prism_repaired)
+    kernel.execute('%config ResponsesMagics.safety_identifier = "9f86d081884c7d65"')
+    seen = Seen(prism_repaired)
+    for cell in CHAT_PARAMETERS:
+        assert NOT_OFFERED.search(kernel.execute(cell).html), cell
+    assert seen.rejected() == []
+    assert seen.received("/chat/completions") == 2 * len(CHAT_PARAMETERS)

@@ -239,7 +239,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
                     "type": "mcp",
                     "server_label": "docs",
                     "server_url": "https://mcp.example/sse",
-                    "require_approval": "never",
+                    "require_approval": "always",
                 }
             ]
         },

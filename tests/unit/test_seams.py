@@ -1,6 +1,7 @@
 """The package's seams hold: no import cycles between its modules, and no module outside
-``backends/`` and the tool declarations names an API or a Responses output item type
-(those differences are the backends' and the declarations' to own)."""
+``backends/``, the tool declarations and the request parameter declarations names an
+API or a Responses output item type (those differences are the backends' and the
+declarations' to own)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from jupyter_responses.backends import BACKENDS
 from jupyter_responses.transcript import Entry
 
 PACKAGE = Path(jupyter_responses.__file__).parent
-#: Where naming APIs and item types is the job.
-OWNERS = ("backends/", "builtin_tools.py", "emulator/", "notebooks/")
+#: Where naming APIs and item types is the job (``parameters.py``: how each API carries
+#: a request parameter, declared per API as built-in tools are).
+OWNERS = ("backends/", "builtin_tools.py", "parameters.py", "emulator/", "notebooks/")
 
 
 def _modules() -> dict[str, Path]:

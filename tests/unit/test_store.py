@@ -198,8 +198,8 @@ def test_a_version_1_file_is_migrated_with_its_data_intact(tmp_path: Path) -> No
 
     store = Store(path)
     with sqlite3.connect(path) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
-    assert _indexes(path) == {"conversations_updated", "turns_order"}
+        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
+    assert _indexes(path) == {"conversations_updated", "turns_order", "maps_updated"}
     assert conversation_to_dict(store.load(conversation.id)) == conversation_to_dict(conversation)
     assert [s.turns for s in store.listing()] == [3]
     assert store.load(conversation.id).server_state is False  # migration 3's default

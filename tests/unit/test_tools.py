@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from jupyter_responses import events as ev
 from jupyter_responses.builtin_tools import FILE_SEARCH
 from jupyter_responses.errors import OptionsError
+from jupyter_responses.mcp_remote import RemoteMcpServer
 from jupyter_responses.tools import (
     MAX_RESULT_CHARS,
     BuiltinTool,
@@ -135,7 +136,7 @@ def test_resolve_tools_names_builtins_and_refuses_the_rest() -> None:
     tools = resolve_tools(
         ["paint", "web_search", "paint"], namespace, ["vs_1"], ["docs=https://m.example/sse"]
     )
-    assert [type(t) for t in tools] == [FunctionTool, BuiltinTool, BuiltinTool, BuiltinTool]
+    assert [type(t) for t in tools] == [FunctionTool, BuiltinTool, BuiltinTool, RemoteMcpServer]
     assert tools[2] == BuiltinTool(FILE_SEARCH, {"vector_store_ids": ["vs_1"]})
     assert tools[3].options["server_label"] == "docs"  # type: ignore[union-attr]
     with pytest.raises(OptionsError, match="no function named `print`"):

@@ -283,10 +283,9 @@ def test_without_widgets_a_regenerated_turn_gets_a_one_line_note(
 ) -> None:
     session = _session()
     _a, b1, _c1, b2, c2 = _rerun_b(Tree(session.conversation))
-    view = SimpleNamespace(handle=None)
-    show_versions(session, b2, view, widgets=True)  # type: ignore[arg-type]  # no answer display
-    show_versions(session, b1, view, widgets=False)  # type: ignore[arg-type]
-    show_versions(session, c2, view, widgets=False)  # type: ignore[arg-type]  # one version
+    show_versions(session, b2, None, widgets=True)  # no answer display
+    show_versions(session, b1, None, widgets=False)
+    show_versions(session, c2, None, widgets=False)  # one version
     assert capsys.readouterr().out.splitlines() == [
         "↺ Version 2 of 2 of this cell's answer: %responses history --all lists them.",
         "↺ Version 1 of 2 of this cell's answer: %responses history --all lists them.",

@@ -7,7 +7,9 @@ the connection drops (``APIConnectionError`` mid-stream, or a stream that ends b
 terminal event), the stream is retrieved again from the event after the last one seen
 (``responses.retrieve(id, stream=True, starting_after=N)``): no delta is lost and none
 comes twice. The id is announced as soon as it is known (``events.Running``: the
-session saves it, so a turn left running by a dead kernel can be found and finished).
+session saves it, so a turn left running by a dead kernel can be found and finished),
+and so is where the run stands until it answers (``events.BackgroundStatus``: queued,
+then in progress), which the live views show.
 
 Stop and a kernel interrupt mean stop: the run is cancelled on the server
 (``responses.cancel``), which would otherwise go on working (and billing). A failure
@@ -51,6 +53,7 @@ class Progress:
 
     response_id: str | None = None
     sequence: int = -1
+    status: str = ""  # the last status announced (``STATUSES``)
     ended: bool = False
     resumes: int = 0
 
@@ -107,7 +110,8 @@ def background_events(
 
 def _tracked(stream: Iterable[Any], where: Progress) -> Iterator[Any]:
     """``stream``'s events, noting the response id (then announced as ``Running``, an
-    event of ours the translation passes on), the position and the end."""
+    event of ours the translation passes on), its status before it answers (announced
+    as ``BackgroundStatus`` when it changes), the position and the end."""
     for event in stream:
         sequence = getattr(event, "sequence_number", None)
         if isinstance(sequence, int):
@@ -118,10 +122,20 @@ def _tracked(stream: Iterable[Any], where: Progress) -> Iterator[Any]:
             if isinstance(made, str) and made:
                 where.response_id = made
                 yield ev.Running(made)
+        if kind in _STATUS_EVENTS:
+            status = getattr(getattr(event, "response", None), "status", None)
+            if status in STATUSES and status != where.status:
+                where.status = status
+                yield ev.BackgroundStatus(status)
         if kind in TERMINAL:
             where.ended = True
         yield event
 
+
+#: Events whose response says where the run stands before it answers, and the statuses
+#: announced from them (``queued``: not taken up yet; then ``in_progress``).
+_STATUS_EVENTS = frozenset({"response.created", "response.queued", "response.in_progress"})
+STATUSES = ("queued", "in_progress")
 
 #: Seconds between polls of a background response asked for without streaming.
 POLL = 0.5
@@ -141,9 +155,13 @@ def background_polled(
 
     response = client.responses.create(**kwargs)
     yield ev.Running(response.id)
+    said = ""
     over = False
     try:
-        while getattr(response, "status", None) not in _OVER:
+        while (status := getattr(response, "status", None)) not in _OVER:
+            if status in STATUSES and status != said:
+                said = status
+                yield ev.BackgroundStatus(status)
             if cancel is not None and cancel.requested:
                 break
             time.sleep(POLL)

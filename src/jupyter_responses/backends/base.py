@@ -3,7 +3,7 @@ the magics and the panel need to offer it (its magic, its label, its own options
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -77,3 +77,31 @@ class Backend(Protocol):
         turn: Turn,
         cancel: Cancel | None = None,
     ) -> Iterator[Event]: ...
+
+    def candidates(
+        self,
+        connection: Connection,
+        requests: list[TurnRequest],
+        history: list[Turn],
+        turns: list[Turn],
+        cancel: Cancel,
+    ) -> Generator[Candidate, None, None]:
+        """``-n``: one answer per turn of ``turns`` (the same prompt; ``requests[i]`` is
+        turn ``i``'s), as ``(i, event)`` in arrival order, or ``(i, error)`` when turn
+        ``i``'s request failed (the others go on). Closing the generator stops them."""
+        ...
+
+    def batch_line(self, request: TurnRequest, turn: Turn) -> tuple[str, dict[str, Any]]:
+        """``turn`` as one request of a Batch API file: the endpoint's path (as the
+        batch names it, ``/v1/...``) and the body, as ``stream`` would send it unstreamed
+        with no history (a mapped row)."""
+        ...
+
+    def read_body(self, connection: Connection, body: dict[str, Any]) -> Iterator[Event]:
+        """The events of an answer that came as JSON (a Batch API result line's body),
+        as ``stream`` reads the answer to an unstreamed request."""
+        ...
+
+
+#: One event of one candidate (its index), or the error that ended it.
+Candidate = tuple[int, "Event | BaseException"]

@@ -10,20 +10,21 @@ without it (once, and never sent it again), and chunks missing ``choices``, ``de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import caching
+from .. import caching, parameters
 from .. import events as ev
-from ..cancel import Cancel, cutting
+from ..builtin_tools import BuiltinTool
+from ..cancel import Cancel
 from ..computer.actions import describe, read_action
 from ..errors import OptionsError
-from ..lenient import text_of
 from ..transcript import result_images
-from .base import MagicArgument
-from .errors import StreamState, mapped_errors
+from .base import Candidate, MagicArgument
+from .chat_stream import streamed, whole
+from .errors import mapped_errors
 
 if TYPE_CHECKING:
     from ..attachments import FileStore
@@ -43,11 +44,46 @@ class ChatBackend:
     options: tuple[MagicArgument, ...] = ()
 
     def validate(self, request: TurnRequest) -> None:
+        """What Chat Completions cannot carry, refused before anything is sent: a tool
+        it has no form for (a built-in one its declaration does not carry, or not for
+        this model), a document by URL, a request parameter it lacks."""
+        builtins = [tool for tool in request.tools if isinstance(tool, BuiltinTool)]
         for tool in request.tools:
-            _tool_param(tool)
+            if not isinstance(tool, BuiltinTool):
+                _tool_param(tool)
+        # The tools Chat never carries are said first, then those it cannot carry for
+        # this model.
+        for tool in sorted(builtins, key=lambda tool: tool.spec.chat_fields is not None):
+            _builtin_fields(tool, request.model)
+        parameters.check_carried(self.api, request)
         for attachment in request.attachments:
             if attachment.kind == "document" and attachment.url:
                 raise OptionsError(_DOCUMENT_URL.format(url=attachment.url))
+
+    def batch_line(self, request: TurnRequest, turn: Turn) -> tuple[str, dict[str, Any]]:
+        return "/v1/chat/completions", request_kwargs(request, [], turn)
+
+    def read_body(self, connection: Connection, body: dict[str, Any]) -> Iterator[ev.Event]:
+        from openai._models import construct_type
+        from openai.types.chat import ChatCompletion
+
+        yield from whole(construct_type(type_=ChatCompletion, value=body))
+
+    def candidates(
+        self,
+        connection: Connection,
+        requests: list[TurnRequest],
+        history: list[Turn],
+        turns: list[Turn],
+        cancel: Cancel,
+    ) -> Generator[Candidate, None, None]:
+        """One request with ``n``: its choices are the candidates (``chat_choices``)."""
+        from .chat_choices import candidates
+
+        request = requests[0]
+        kwargs = request_kwargs(request, history, turns[0], connection.files)
+        client = connection.client()
+        return candidates(client, kwargs, request.model, request.stream, len(turns), cancel)
 
     def compact(
         self,
@@ -113,7 +149,7 @@ class ChatBackend:
             kwargs.pop("stream_options", None)
         with mapped_errors(client, request.model) as state:
             if not request.stream:
-                yield from _whole(client.chat.completions.create(**kwargs))
+                yield from whole(client.chat.completions.create(**kwargs))
                 return
             try:
                 stream = client.chat.completions.create(stream=True, **kwargs)
@@ -125,7 +161,7 @@ class ChatBackend:
                 yield ev.Note(NO_STREAM_OPTIONS_NOTE.format(host=host))
                 del kwargs["stream_options"]
                 stream = client.chat.completions.create(stream=True, **kwargs)
-            yield from _streamed(stream, state, cancel)
+            yield from streamed(stream, state, cancel, bool(kwargs.get("logprobs")))
 
 
 NO_STREAM_OPTIONS_NOTE = (
@@ -151,8 +187,12 @@ def request_kwargs(
         messages.append({"role": "user", "content": _user_content(past, files)})
         messages.extend(_entry_messages(past.output, past.images))
     kwargs: dict[str, Any] = {"model": request.model, "messages": messages}
-    if request.tools:
-        kwargs["tools"] = [_tool_param(tool) for tool in request.tools]
+    functions = [tool for tool in request.tools if not isinstance(tool, BuiltinTool)]
+    if functions:
+        kwargs["tools"] = [_tool_param(tool) for tool in functions]
+    for tool in request.tools:  # a built-in tool Chat carries its own way (web search)
+        if isinstance(tool, BuiltinTool):
+            kwargs.update(_builtin_fields(tool, request.model))
     if request.schema is not None:
         kwargs["response_format"] = {
             "type": "json_schema",
@@ -171,6 +211,7 @@ def request_kwargs(
     if request.reasoning:
         kwargs["reasoning_effort"] = request.reasoning
     kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
+    parameters.apply(ChatBackend.api, request, kwargs)  # verbosity, tool choice, seed...
     return kwargs
 
 
@@ -178,6 +219,19 @@ _DOCUMENT_URL = (
     "--file {url}: Chat Completions cannot take a document by URL. Download it and pass "
     "the path, or use %%respond."
 )
+
+
+def _builtin_fields(tool: BuiltinTool, model: str) -> dict[str, Any]:
+    """The request fields a built-in tool becomes, where its declaration says Chat
+    Completions carries it (for this model); else ``OptionsError``."""
+    carried = tool.spec.chat_fields
+    if carried is None:
+        raise OptionsError(
+            f"{tool.type} is a built-in tool of the Responses API: use %%respond for it. "
+            "Chat Completions can only call your own Python functions (and search the web "
+            "with a search model: --tools web_search)."
+        )
+    return carried(tool.options, model)
 
 
 def _tool_param(tool: Tool) -> dict[str, Any]:
@@ -292,166 +346,3 @@ def _result_images(entry: LocalResultEntry, name: str, images: list[str]) -> lis
     said = "The image" if len(urls) == 1 else f"The {len(urls)} images"
     label = {"type": "text", "text": f"{said} {name} returned (call {entry['call_id']}):"}
     return [label, *({"type": "image_url", "image_url": {"url": url}} for url in urls)]
-
-
-def _streamed(stream: Any, state: StreamState, cancel: Cancel | None) -> Iterator[ev.Event]:
-    text: list[str] = []
-    refusal: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    finish: str | None = None
-    model: str | None = None
-    message = ""  # the completion's id: tells this request's message from other rounds'
-    state.answered = True
-    try:
-        with cutting(cancel, stream.response):
-            for chunk in stream:  # the per-delta path: each lookup here counts
-                state.started = True
-                if not message:  # the first chunk that says them names them all
-                    model = getattr(chunk, "model", None) or model
-                    message = text_of(getattr(chunk, "id", None))
-                if getattr(chunk, "usage", None) is not None:
-                    yield _usage(chunk.usage)
-                choices = getattr(chunk, "choices", None)
-                if not choices:
-                    continue
-                choice = choices[0]
-                delta = getattr(choice, "delta", None)
-                thought = _raw_reasoning(delta)
-                if thought:
-                    yield ev.ReasoningDelta(thought, message)
-                content = getattr(delta, "content", None)
-                if content and isinstance(content, str):
-                    text.append(content)
-                    yield ev.TextDelta(content, message)
-                said_no = getattr(delta, "refusal", None)
-                if said_no and isinstance(said_no, str):
-                    refusal.append(said_no)
-                    yield ev.RefusalDelta(said_no)
-                tool_calls = getattr(delta, "tool_calls", None)
-                if tool_calls:
-                    for call in tool_calls:
-                        yield from _call_delta(calls, call)
-                finish = getattr(choice, "finish_reason", None) or finish
-    finally:
-        stream.close()
-    yield from _finish("".join(text), "".join(refusal), list(calls.values()), finish, model)
-
-
-#: Where servers for open-weight models put raw reasoning in a Chat message or delta
-#: (vLLM and DeepSeek: ``reasoning_content``; OpenRouter: ``reasoning``); not in the
-#: SDK's types, so read as the extra fields they are.
-_REASONING_FIELDS = ("reasoning_content", "reasoning")
-
-
-def _raw_reasoning(message: Any) -> str:
-    """Read from the model's field and extra dicts, not by ``getattr``: on a pydantic
-    model a missing name goes through ``__getattr__`` and an exception, per delta (a
-    tenth of a 100k-delta stream's time)."""
-    fields = getattr(message, "__dict__", None) or {}
-    extra = getattr(message, "__pydantic_extra__", None) or {}
-    if not extra and _REASONING_FIELDS[0] not in fields and _REASONING_FIELDS[1] not in fields:
-        return ""  # the per-delta case: neither field sent
-    for name in _REASONING_FIELDS:
-        value = fields.get(name) or extra.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _call_delta(calls: dict[int, dict[str, Any]], call: Any) -> Iterator[ev.Event]:
-    index = _call_index(calls, call)
-    state = calls.get(index)
-    function = getattr(call, "function", None)
-    if state is None:
-        state = calls[index] = {
-            "call_id": call.id or f"call_{index}",
-            "name": "",
-            "arguments": "",
-        }
-        state["name"] = (function.name if function else None) or ""
-        yield ev.ToolCallStarted(state["call_id"], state["name"])
-    if function and function.arguments:
-        state["arguments"] += function.arguments
-        yield ev.ToolCallDelta(state["call_id"], function.arguments)
-
-
-def _call_index(calls: dict[int, dict[str, Any]], call: Any) -> int:
-    """The call a delta belongs to: its ``index``; servers that leave it out start a
-    call with an ``id`` and continue it without one."""
-    index = getattr(call, "index", None)
-    if isinstance(index, int):
-        return index
-    if call.id:
-        known = [i for i, state in calls.items() if state["call_id"] == call.id]
-        return known[0] if known else len(calls)
-    return max(calls) if calls else 0
-
-
-def _finish(
-    text: str, refusal: str, calls: list[dict[str, Any]], finish: str | None, model: str | None
-) -> Iterator[ev.Event]:
-    entries: list[Entry] = []
-    if text:
-        entries.append({"type": "message", "text": text})
-    if refusal:
-        entries.append({"type": "refusal", "text": refusal})
-    for call in calls:
-        yield ev.ToolCallDone(call["call_id"], call["name"], call["arguments"])
-        entry: FunctionCallEntry = {
-            "type": "function_call",
-            "call_id": call["call_id"],
-            "name": call["name"],
-            "arguments": call["arguments"],
-        }
-        entries.append(entry)
-    yield ev.Completed(
-        status="incomplete" if finish == "length" else "completed",
-        entries=tuple(entries),
-        model=model,
-    )
-
-
-def _usage(usage: Any) -> ev.Usage:
-    details = getattr(usage, "completion_tokens_details", None)
-    cache = getattr(usage, "prompt_tokens_details", None)
-    return ev.Usage(
-        usage.prompt_tokens or 0,
-        usage.completion_tokens or 0,
-        getattr(details, "reasoning_tokens", None) or 0,
-        getattr(cache, "cached_tokens", None) or 0,
-        getattr(cache, "cache_write_tokens", None) or 0,
-    )
-
-
-def _whole(completion: Any) -> Iterator[ev.Event]:
-    choices = getattr(completion, "choices", None) or []
-    choice = choices[0] if choices else None
-    message = getattr(choice, "message", None)
-    content = getattr(message, "content", None)
-    content = content if isinstance(content, str) else ""
-    said_no = getattr(message, "refusal", None)
-    said_no = said_no if isinstance(said_no, str) else ""
-    message_id = text_of(getattr(completion, "id", None))
-    thought = _raw_reasoning(message)
-    if thought:
-        yield ev.ReasoningDelta(thought, message_id)
-    if content:
-        yield ev.TextDelta(content, message_id)
-    if said_no:
-        yield ev.RefusalDelta(said_no)
-    for annotation in getattr(message, "annotations", None) or []:
-        cited = getattr(annotation, "url_citation", None)
-        if cited is not None and cited.url:
-            yield ev.Citation(cited.url, cited.title or cited.url)
-    calls = []
-    for number, call in enumerate(getattr(message, "tool_calls", None) or []):
-        function = getattr(call, "function", None)
-        name = (function.name if function else None) or ""
-        call_id = call.id or f"call_{number}"
-        yield ev.ToolCallStarted(call_id, name)
-        arguments = (function.arguments if function else None) or ""
-        calls.append({"call_id": call_id, "name": name, "arguments": arguments})
-    if getattr(completion, "usage", None) is not None:
-        yield _usage(completion.usage)
-    finish = getattr(choice, "finish_reason", None)
-    yield from _finish(content, said_no, calls, finish, getattr(completion, "model", None))

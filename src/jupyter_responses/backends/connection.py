@@ -74,13 +74,20 @@ class ServerQuirks:
 
 
 class Connection:
-    def __init__(self, settings: Callable[[], Settings]) -> None:
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        on_response: Callable[[Any], None] | None = None,
+    ) -> None:
+        """``on_response``: told of every answer (an ``httpx`` response, headers read,
+        body not): a map paces itself by the rate-limit headers."""
         self.settings = settings
         self.files = FileStore()
         self.quirks = ServerQuirks()
         self._clients: dict[tuple[str, str | None, str, float, int], OpenAI] = {}
         self._lock = threading.Lock()
         self._retries = _Retries()
+        self._on_response = on_response
 
     def client(self) -> OpenAI:
         """The client for the settings as they are now (made once per configuration);
@@ -107,7 +114,8 @@ class Connection:
                     max_retries=settings.max_retries,
                     event_hooks={
                         "request": [self._retries.sending],
-                        "response": [self._retries.answered],
+                        "response": [self._retries.answered]
+                        + ([self._on_response] if self._on_response else []),
                     },
                     base_url_source=source,
                     retry_listener=self._retries.waiting,

@@ -184,6 +184,11 @@ def from_openai(
             "began. Re-run the cell to retry.",
             heading="Connection closed",
         )
+    if isinstance(error, openai.APIConnectionError) and _hung_up(error):
+        return ConnectionFailed(
+            f"{host} closed the connection before it answered. Re-run the cell to retry.",
+            heading="Connection closed",
+        )
     if isinstance(error, openai.APIConnectionError):
         return ConnectionFailed(
             f"Could not reach {safe_url(base_url)} (or it closed the connection mid-answer). "
@@ -248,6 +253,25 @@ def from_openai(
             heading="Conversation too long",
         )
     return BadRequest(f"{host} rejected the request ({tag}): {message}.", status, code)
+
+
+#: What the HTTP client raises when a server it reached closed the connection before its
+#: response was whole (by class name: the SDK's HTTP library may come under another name).
+_HUNG_UP = frozenset({"RemoteProtocolError", "ReadError"})
+
+
+def _hung_up(error: BaseException) -> bool:
+    """Whether ``error`` (a connection error with no answer) came from a server that was
+    reached and then closed the connection (not one that could not be reached: then
+    the advice is to check its URL)."""
+    seen = error.__cause__ or error.__context__
+    for _ in range(8):  # the SDK's error, its HTTP library's, the transport's
+        if seen is None:
+            return False
+        if type(seen).__name__ in _HUNG_UP:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def from_bad_json(

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from IPython.core.magic_arguments import argument
 
-from .. import builtin_tools, caching
+from .. import builtin_tools, caching, parameters
 from .. import events as ev
 from ..cancel import Cancel, cutting
-from ..errors import NotFound, OptionsError
+from ..errors import NotFound, OptionsError, safe_url
 from ..transcript import result_images
 from .background import background_events, background_polled
-from .base import MagicArgument
+from .base import Candidate, MagicArgument
+from .candidates import side_by_side
 from .errors import StreamState, mapped_errors
 from .responses_stream import Exchange, compaction_events, events, whole
 
@@ -62,7 +64,23 @@ class ResponsesBackend:
             "--mcp",
             action="append",
             metavar="LABEL=URL",
-            help="a remote MCP server the model may use (repeatable)",
+            help="a remote MCP server the model may use, reached by OpenAI (repeatable); "
+            "LABEL=connector:ID for one of OpenAI's connectors (connector_googledrive...); "
+            "each call is asked about first (see --mcp-approve)",
+        ),
+        argument(
+            "--mcp-approve",
+            action="append",
+            metavar="[LABEL=]always|never",
+            help="whether the server asks you before each call of its tools (default always); "
+            "never: it runs them unasked; without LABEL= for every --mcp server",
+        ),
+        argument(
+            "--mcp-auth",
+            action="append",
+            metavar="LABEL=ENV_VAR",
+            help="the OAuth token --mcp server LABEL (or connector) gets as its authorization, "
+            "read from the environment variable ENV_VAR when the request is sent; never saved",
         ),
         argument(
             "--background",
@@ -93,7 +111,9 @@ class ResponsesBackend:
 
     def validate(self, request: TurnRequest) -> None:
         """Everything a turn can ask for, the Responses API can carry, but a background
-        response or a server-side thread that is not stored (the server keeps them)."""
+        response or a server-side thread that is not stored (the server keeps them), and
+        the request parameters it has no such thing for (``--seed``, ``--stop``)."""
+        parameters.check_carried(self.api, request)
         if request.background and not request.store:
             raise OptionsError(
                 "--background needs the response stored on the server (it is picked up "
@@ -147,6 +167,7 @@ class ResponsesBackend:
                 if held is None:
                     held = yield from _server_conversation(client, history, sources)
                 yield ev.ServerConversation(held)  # the turn records it: later rounds use it
+                request = replace(request, server_conversation=held)  # this round uses it
             kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
             yield from sources.upload(client, kwargs)
             try:
@@ -161,6 +182,28 @@ class ResponsesBackend:
                 kwargs = request_kwargs(request, history, turn, chain=False, sources=sources)
                 yield from sources.upload(client, kwargs)
                 yield from self._run(client, connection, request, kwargs, state, cancel)
+
+    def candidates(
+        self,
+        connection: Connection,
+        requests: list[TurnRequest],
+        history: list[Turn],
+        turns: list[Turn],
+        cancel: Cancel,
+    ) -> Generator[Candidate, None, None]:
+        """The Responses API has no ``n``: one request per candidate, side by side."""
+        return side_by_side(self.stream, connection, requests, history, turns, cancel)
+
+    def batch_line(self, request: TurnRequest, turn: Turn) -> tuple[str, dict[str, Any]]:
+        return "/v1/responses", request_kwargs(request, [], turn, chain=False)
+
+    def read_body(self, connection: Connection, body: dict[str, Any]) -> Iterator[ev.Event]:
+        from openai._models import construct_type
+        from openai.types.responses import Response
+
+        response = construct_type(type_=Response, value=body)
+        server = str(connection.client().base_url)
+        yield from whole(response, Exchange(server, connection.quirks))
 
     def compact(
         self,
@@ -186,7 +229,12 @@ class ResponsesBackend:
             try:
                 compacted = client.responses.compact(model=request.model, **kwargs)
             except openai.NotFoundError as error:
-                raise NotFound(NO_COMPACTION.format(url=client.base_url)) from error
+                if getattr(error, "code", None) == "model_not_found":
+                    raise  # the model is missing, not the endpoint: said as for any turn
+                url = safe_url(str(client.base_url).rstrip("/"))
+                raise NotFound(
+                    NO_COMPACTION.format(url=url), 404, heading="No compaction endpoint"
+                ) from error
         yield from compaction_events(compacted, len(history), request.model)
 
     def reattach(
@@ -307,7 +355,7 @@ def request_kwargs(
     if request.max_tokens is not None:
         kwargs["max_output_tokens"] = request.max_tokens
     if request.reasoning:
-        kwargs["reasoning"] = {"effort": request.reasoning, "summary": "auto"}
+        kwargs["reasoning"] = {"effort": request.reasoning}  # the summary: parameters.py
         if not request.store:
             include.append("reasoning.encrypted_content")
     if include:
@@ -317,6 +365,7 @@ def request_kwargs(
     if request.background:
         kwargs["background"] = True
     kwargs.update(caching.request_params(request.cache_key, request.cache_retention))
+    parameters.apply(ResponsesBackend.api, request, kwargs)  # verbosity, tool choice...
     return kwargs
 
 
@@ -505,6 +554,7 @@ def _trailing_outputs(turn: Turn) -> list[dict[str, Any]]:
             "function_call_output",
             "custom_call_output",
             "computer_call_output",
+            "approval",
         ):
             break
         item = _entry_item(entry, turn.images)
@@ -521,13 +571,23 @@ def _turn_items(turn: Turn, sources: Sources) -> list[dict[str, Any]]:
         return [*kept, dict(compacted["item"])]
     items = [_user_item(turn, sources)]
     left_out = _unanswerable(turn.output)
+    live = turn.status == "running"  # the turn whose rounds these are
     for entry in turn.output:
         if entry.get("call_id") in left_out:
             continue
+        if not live and entry["type"] in _SERVER_EXCHANGE:
+            continue  # a finished turn's server tool exchange: its answer says what came of it
         item = _entry_item(entry, turn.images)
         if item is not None:
             items.append(item)
     return items
+
+
+#: Entries of a remote server's tool exchange (an MCP server's listing, questions, the
+#: user's answers and its calls): resent within their own turn, whose later rounds need
+#: them (the server runs an approved call once, and only where its question and answer
+#: are in the input), never as history: the turn's answer says what came of them.
+_SERVER_EXCHANGE = ("approval_request", "approval", "builtin")
 
 
 def _unanswerable(entries: list[Entry]) -> set[str]:
@@ -604,4 +664,23 @@ def _entry_item(entry: Entry, images: list[str]) -> dict[str, Any] | None:
     if entry["type"] == "reasoning" and (entry.get("item") or {}).get("encrypted_content"):
         item = entry["item"]
         return {k: item[k] for k in ("type", "id", "summary", "encrypted_content") if k in item}
-    return None  # refusals, built-in tool items: their text already stands in the answer
+    return _asked_item(entry)
+
+
+def _asked_item(entry: Entry) -> dict[str, Any] | None:
+    """An MCP approval request and the user's answer to it, and the built-in items
+    whose declaration resends them (an MCP server's tool list and its calls, so the
+    server neither lists again nor reruns an approved call); other built-in items,
+    and refusals, are not resent: their text already stands in the answer."""
+    if entry["type"] == "approval_request":
+        return builtin_tools.resent(entry["item"])
+    if entry["type"] == "approval":
+        answer = {
+            "type": "mcp_approval_response",
+            "approval_request_id": entry["call_id"],
+            "approve": entry["approve"],
+        }
+        return answer if entry["approve"] else {**answer, "reason": entry["output"]}
+    if entry["type"] == "builtin":
+        return builtin_tools.resent(entry["item"])
+    return None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import builtin_tools
+from .. import builtin_tools, logprobs
 from .. import events as ev
 from ..computer.tool import COMPUTER
 from ..errors import StreamFailed
@@ -61,6 +61,7 @@ class Exchange:
     reasoned: set[str] = field(default_factory=set)  # reasoning item ids that streamed
     cited: set[tuple[str, str]] = field(default_factory=set)  # (message id, source)
     done: set[str] = field(default_factory=set)  # item ids whose item.done arrived
+    scored: set[tuple[str, int]] = field(default_factory=set)  # (message id, part) logprobs
     streaming: str | None = None  # the message whose text streams now
     pieces: list[str] = field(default_factory=list)  # and its list in ``streamed``
 
@@ -100,8 +101,9 @@ def text_delta(event: Any, exchange: Exchange) -> ev.TextDelta | None:
 
 def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
     """One streamed event; kinds that carry nothing to show are ignored. An event of
-    ours among the server's (``background`` says a response runs) passes as it is."""
-    if isinstance(event, ev.Running):
+    ours among the server's (``background`` says a response runs, and where it
+    stands) passes as it is."""
+    if isinstance(event, ev.Running | ev.BackgroundStatus):
         yield event
         return
     kind = getattr(event, "type", None)
@@ -131,6 +133,11 @@ def translate(event: Any, exchange: Exchange) -> Iterator[ev.Event]:
         delta = text_of(getattr(event, "delta", None))
         if item_id and delta:  # without an item id the arguments come whole at the end
             yield ev.ToolCallDelta(exchange.calls.get(item_id, item_id), delta)
+    elif kind == "response.output_text.done":  # the part's token logprobs, all at once
+        scored = logprobs.read(getattr(event, "logprobs", None))
+        if scored:
+            exchange.scored.add((item_id, getattr(event, "content_index", 0)))
+            yield ev.Logprobs(tuple(scored))
     elif kind == "response.output_text.annotation.added":
         annotation = getattr(event, "annotation", None)
         if annotation is not None:
@@ -253,6 +260,7 @@ def finished(response: Any, exchange: Exchange) -> Iterator[ev.Event]:
         stored=bool(getattr(response, "store", True)) and not unchained,
         entries=tuple(entries),
         model=getattr(response, "model", None),
+        service_tier=text_of(getattr(response, "service_tier", None)) or None,
     )
 
 
@@ -340,9 +348,14 @@ def _reconcile_message(
         exchange.text.append(full[len(streamed) :])
         yield ev.TextDelta(full[len(streamed) :], message, phase)
     refused_before = bool(exchange.refused)
-    for part in parts:
+    for index, part in enumerate(parts):
         for annotation in dicts_of(part.get("annotations")):
             yield from _citation(annotation, message, exchange)
+        # Token logprobs that did not come with the part's output_text.done (a whole
+        # response, a stream cut short), from the final response.
+        scored = [] if (message, index) in exchange.scored else logprobs.read(part.get("logprobs"))
+        if scored:
+            yield ev.Logprobs(tuple(scored))
         refused = part.get("type") == "refusal" and text_of(part.get("refusal"))
         if refused and not refused_before:
             yield ev.RefusalDelta(part["refusal"])
@@ -392,7 +405,8 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
         yield ev.ToolCallDone(call_id, item.name or "", said or "")
         return
     data = as_dict(item) if data is None else data
-    detail = builtin_tools.item_kind(item.type).read(data)
+    kind = builtin_tools.item_kind(item.type)
+    detail = kind.read(data)
     linked = []
     for url in detail.pop("images", []):
         inline = _INLINE_IMAGE.fullmatch(url)
@@ -403,7 +417,7 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
     if linked:
         detail["images"] = linked
     arguments = data.get("arguments") or data.get("input")  # a custom tool's is its input
-    output, error = data.get("output"), data.get("error")
+    output = data.get("output")
     yield ev.ToolCallDone(
         item.id,
         getattr(item, "name", None) or item.type,
@@ -411,8 +425,26 @@ def _item_done(item: Any, data: ProviderItem | None = None) -> Iterator[ev.Event
         item.type,
         detail,
         output if isinstance(output, str) else None,
-        error if isinstance(error, str) and error else None,
+        _error_text(data.get("error")) or None,
+        waiting=kind.asks,
     )
+
+
+def _error_text(error: Any) -> str:
+    """What a built-in's ``error`` says: a string, or an error object's ``message``
+    (an MCP protocol or HTTP error) or its text ``content`` (an MCP tool's own error),
+    else the object as JSON."""
+    if isinstance(error, str) or not error:
+        return error if isinstance(error, str) else ""
+    if not isinstance(error, dict):
+        return str(error)
+    said = text_of(error.get("message"))
+    if not said:
+        parts = dicts_of(error.get("content"))
+        said = "\n".join(text_of(part.get("text")) for part in parts if text_of(part.get("text")))
+    if said and isinstance(error.get("code"), int):
+        said = f"{said} ({error['code']})"
+    return said or json.dumps(error)
 
 
 def _computer_actions(data: ProviderItem) -> list[dict[str, Any]]:
@@ -467,6 +499,15 @@ def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
                     {k: c[k] for k in ("id", "code", "message") if isinstance(c.get(k), str)}  # type: ignore[misc]
                     for c in dicts_of(data.get("pending_safety_checks"))
                 ],
+                "item": data,
+            }
+        elif builtin_tools.item_kind(kind).asks:  # the user answers it: see ``ItemKind``
+            yield {
+                "type": "approval_request",
+                "call_id": text_of(data.get("id")),
+                "name": builtin_tools.item_kind(kind).read(data).get("server", ""),
+                "tool": text_of(data.get("name")),
+                "arguments": text_of(data.get("arguments")),
                 "item": data,
             }
         else:
