@@ -20,7 +20,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from . import caching, pricing, window
 from .backends.connection import key_present
 from .conversation import versions_among
-from .errors import OptionsError, safe_url
+from .errors import JupyterResponsesError, OptionsError, safe_url
 
 if TYPE_CHECKING:
     from .conversation import Conversation, Turn
@@ -109,8 +109,11 @@ def status(session: Session, args: Any) -> None:
 )
 def history(session: Session, args: Any) -> None:
     conversation = session.conversation
+    maps = _maps_of(session, conversation.id)
     if not conversation.turns:
         print("No turns yet.")
+        for line in maps:
+            print(line)
         return
     if args.all:
         _print_tree(conversation)
@@ -119,10 +122,47 @@ def history(session: Session, args: Any) -> None:
             others = len(conversation.children(turn.parent)) - 1
             aside = f"  ↺ {others} other version{'s' if others > 1 else ''}" if others else ""
             print(f"{number:>3}. {_describe(turn)}{aside}")
+    for line in maps:
+        print(line)
     print(
         f"\nTokens of thread {conversation.name} (every branch): "
         f"{pricing.totals(conversation.turns.values())}"
     )
+
+
+def _maps_of(session: Session, conversation_id: str) -> list[str]:
+    """One line per map run from this thread (they are not turns of it)."""
+    from .maps.saved import MapStore
+
+    try:
+        maps = MapStore(session.threads.store()).listing(conversation_id)
+    except JupyterResponsesError:
+        return []
+    return [
+        f"  ↳ map {m.id} over {m.total:,} rows ({m.done:,} answered): {_short(m.title, 40)!r} "
+        "· %responses maps"
+        for m in maps
+    ]
+
+
+@command("maps", "prompts mapped over tables (jupyter_responses.map, --map), newest first")
+def maps(session: Session, args: Any) -> None:
+    from .maps.saved import MapStore
+
+    found = MapStore(session.threads.store()).listing()
+    if not found:
+        print("No maps yet: jupyter_responses.map(prompt, rows) or %%respond --map DF.")
+        return
+    for m in found:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.updated))
+        failed = f", {m.failed:,} failed" if m.failed else ""
+        left = m.total - m.done
+        batch = f" · batch {m.batch_id} {m.batch_status}" if m.batch_id else ""
+        state = "done" if not left else f"{left:,} to send again"
+        print(
+            f"{m.id}  {when}  {m.api} · {m.model}  {m.done:,}/{m.total:,} answered{failed} "
+            f"({state}){batch}  {_short(m.title, 40)!r}"
+        )
 
 
 def _session_turns(session: Session) -> list[Turn]:
@@ -576,6 +616,36 @@ def compact(session: Session, args: Any) -> Ask:
         raise OptionsError("Nothing to compact: this thread has no turns to send yet.")
     options = ["--compact", *(["-m", args.model] if args.model else [])]
     return Ask(api, shlex.join(options), COMPACT_PROMPT)
+
+
+@command(
+    "logprobs",
+    "[N|ID] the tokens of a turn asked with --logprobs, with their log probabilities and "
+    "likeliest alternatives (default: the latest such turn on this branch)",
+    argument("turn", nargs="?", help="a number from %%responses history, or a turn id"),
+)
+def logprobs_table(session: Session, args: Any) -> None:
+    from . import logprobs
+
+    conversation = session.conversation
+    if args.turn is None:
+        turn = next((t for t in reversed(conversation.branch()) if t.logprobs), None)
+        if turn is None:
+            raise OptionsError(
+                "No turn on this branch has token log probabilities: ask for them with "
+                "--logprobs N (N: how many alternatives per token, 0 to 20)."
+            )
+    else:
+        try:
+            turn = conversation.find(args.turn)
+        except LookupError as error:
+            raise OptionsError(error.args[0]) from None
+    if not turn.logprobs:
+        raise OptionsError(
+            f"Turn {turn.id} has no token log probabilities: re-run it with --logprobs N."
+        )
+    print(f"Turn {turn.id} ({turn.model}): {logprobs.summary(turn.logprobs)}")
+    print(logprobs.table(turn.logprobs))
 
 
 @command("help", "this list")

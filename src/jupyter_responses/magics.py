@@ -4,6 +4,8 @@ errors as one short block each. No API logic lives here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -11,7 +13,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils._process_common import arg_split
 
-from . import commands
+from . import commands, parameters
 from .answer_code import python_code
 from .backends import BACKENDS, Backend
 from .backends.base import MagicArgument
@@ -25,7 +27,9 @@ from .render.versions import show_versions
 from .session import Session, session_for
 from .turn_request import TurnOptions, TurnRequest, build_request, sendable
 
-REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"]
+#: ``reasoning.effort`` / ``reasoning_effort``: every value the SDK's ``ReasoningEffort``
+#: lists (a unit test holds them equal; the SDK is not imported when the magics load).
+REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 
 
 #: The options every API's cell magic takes (each backend adds its own).
@@ -79,6 +83,27 @@ TURN_ARGUMENTS: list[MagicArgument] = [
     ),
     argument("--approve", action="store_true", help="ask before each tool call runs"),
     argument(
+        "--mcp-local",
+        action="append",
+        metavar="LABEL=COMMAND|URL",
+        help="an MCP server this kernel runs (LABEL='command args', over stdio) or reaches "
+        "(LABEL=http://host:port/mcp): its tools become functions named LABEL__tool "
+        "(repeatable; one connection per server, kept for the kernel's life)",
+    ),
+    argument(
+        "--mcp-tools",
+        action="append",
+        metavar="LABEL=TOOL,TOOL",
+        help="offer only these tools of MCP server LABEL (repeatable)",
+    ),
+    argument(
+        "--mcp-header",
+        action="append",
+        metavar="LABEL:NAME=ENV_VAR",
+        help="send MCP server LABEL the header NAME, its value read from the environment "
+        "variable ENV_VAR when the request is sent; never saved (repeatable)",
+    ),
+    argument(
         "--file",
         action="append",
         metavar="PATH_OR_URL",
@@ -111,6 +136,33 @@ TURN_ARGUMENTS: list[MagicArgument] = [
         help="put the answer's Python code into a new cell below this one",
     ),
     argument(
+        "--map",
+        metavar="ROWS",
+        help="answer the prompt once per row of ROWS (a DataFrame, a list of dicts): the "
+        "cell is the template, filled from each row's columns; -o gets the table with the "
+        "answers (see jupyter_responses.map)",
+    ),
+    argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="with --map: requests at once (default 8), kept within the server's rate limits",
+    ),
+    argument(
+        "--batch",
+        action="store_true",
+        help="with --map: through the Batch API (half the price; may take hours): the cell "
+        "waits, and after a restart the same cell collects the results",
+    ),
+    argument(
+        "-n",
+        "--candidates",
+        type=int,
+        metavar="N",
+        help="N answers to the prompt side by side (2-8), kept as versions of this turn: "
+        "the switcher under the answer shows the others (and -o follows it)",
+    ),
+    argument(
         "--detach",
         action="store_true",
         help="return the cell at once: the turn streams into it from a worker thread "
@@ -136,19 +188,25 @@ TURN_ARGUMENTS: list[MagicArgument] = [
 ]
 
 
+def _set_out(namespace: dict[str, Any], name: str, request: TurnRequest, turn: Turn) -> None:
+    """``-o NAME``: the answer of the version shown (set again when the switcher shows
+    another)."""
+    namespace[name] = answer_value(request, turn)
+
+
 def cell_magic(
-    backend: Backend, run: Callable[[Backend, Callable[..., Any], str, str], None]
-) -> Callable[[str, str], None]:
+    backend: Backend, run: Callable[[Backend, Callable[..., Any], str, str], Any]
+) -> Callable[[str, str], Any]:
     """``backend``'s cell magic: the shared options and its own, parsed by the
     function's ``parser`` (``magic_arguments`` adds it, and the usage to its help);
     calling it hands the backend, itself, the option line and the cell to ``run``."""
 
-    def magic(line: str, cell: str) -> None:
-        run(backend, magic, line, cell)
+    def magic(line: str, cell: str) -> Any:
+        return run(backend, magic, line, cell)
 
     magic.__name__ = backend.magic
     magic.__doc__ = type(backend).__doc__
-    for decorator in reversed([*TURN_ARGUMENTS, *backend.options]):
+    for decorator in reversed([*TURN_ARGUMENTS, *parameters.arguments(), *backend.options]):
         magic = decorator(magic)
     return magic_arguments(name=backend.magic)(magic)  # type: ignore[no-any-return]
 
@@ -166,13 +224,17 @@ class ResponsesMagics(Magics, ResponsesConfig):
         for backend in BACKENDS.values():
             self.magics["cell"][backend.magic] = cell_magic(backend, self._turn)
 
-    def _turn(self, backend: Backend, magic: Callable[..., Any], line: str, cell: str) -> None:
+    def _turn(self, backend: Backend, magic: Callable[..., Any], line: str, cell: str) -> Any:
         args = parse_options(magic, line)
         with self._errors():
             namespace = self._namespace()
             options = TurnOptions.parsed(
                 backend.api, cell, f"%%{backend.magic} {line}".strip(), args
             )
+            if args.map is not None:
+                return self._map(options, args, namespace)
+            if args.concurrency is not None or args.batch:
+                raise OptionsError("--concurrency and --batch go with --map ROWS.")
             request = build_request(
                 options, self.settings(), namespace, self.session.connection.files, shell=self.shell
             )
@@ -182,13 +244,65 @@ class ResponsesMagics(Magics, ResponsesConfig):
             if args.detach:
                 self._detach(request, args, namespace)
                 return
-            view = make_view(self.shell, self.render_interval, self.widgets)
-            turn = self.session.run(request, view, cell_id=self.session.cell_id)
-            show_versions(self.session, turn, view, self.widgets)
-            if args.out:
-                namespace[args.out] = answer_value(request, turn)
+            out = partial(_set_out, namespace, args.out, request) if args.out else None
+            if request.candidates > 1:
+                turn, answer = self._candidates(request)
+            else:
+                view = make_view(self.shell, self.render_interval, self.widgets)
+                turn = self.session.run(request, view, cell_id=self.session.cell_id)
+                answer = getattr(view, "handle", None)
+            show_versions(self.session, turn, answer, self.widgets, out)
+            if out is not None:
+                out(turn)
             if args.insert:
                 self._insert(turn.text)
+
+    def _candidates(self, request: TurnRequest) -> tuple[Turn, Any]:
+        """``-n N``: the candidates side by side; then the first that was answered (the
+        head now), and the display showing it."""
+        from .render import make_candidates
+
+        group = make_candidates(self.shell, self.render_interval, self.widgets, request.candidates)
+        turns = self.session.run_candidates(request, group.views, cell_id=self.session.cell_id)
+        picked = next(turn for turn in turns if turn.in_context())
+        return picked, group.finish(picked)
+
+    def _map(self, options: TurnOptions, args: Any, namespace: dict[str, Any]) -> Any:
+        """``--map ROWS``: the cell's prompt over every row; ``-o`` gets the table (also
+        the part a Stop left), else it is the cell's result."""
+        from .maps import CONCURRENCY, MapInterrupted
+        from .maps.kernel import context
+
+        if not args.map.isidentifier() or args.map not in namespace:
+            raise OptionsError(
+                f"--map {args.map}: nothing named `{args.map}` is defined in the notebook; "
+                "give the name of a DataFrame or a list of dicts."
+            )
+        clash = [o for o in ("detach", "insert", "candidates", "compact") if getattr(args, o)]
+        if clash or options.background:
+            name = clash[0] if clash else "background"
+            raise OptionsError(
+                f"--{name} is for one turn; --map sends each row as a request of its own."
+            )
+        template = replace(options, no_interpolate=True)
+        try:
+            table = context().run(
+                template,
+                namespace[args.map],
+                {},
+                concurrency=args.concurrency or CONCURRENCY,
+                batch=args.batch,
+                progress=True,
+                interpolate=not options.no_interpolate,
+            )
+        except MapInterrupted as stopped:
+            if args.out:
+                namespace[args.out] = stopped.partial
+            raise
+        if args.out:
+            namespace[args.out] = table
+            return None
+        return table
 
     def _detach(self, request: TurnRequest, args: Any, namespace: dict[str, Any]) -> None:
         """``--detach``: the cell returns now; the turn streams into its output from a
@@ -230,7 +344,7 @@ class ResponsesMagics(Magics, ResponsesConfig):
     def responses(self, line: str) -> None:
         """%responses SUBCOMMAND [OPTIONS]: status, history, usage, checkout, new, threads,
         use, resume, wait, models, panel, export, import, import-assistant, fix, compact,
-        help
+        logprobs, help
         (``%responses help`` says more)."""
         name, _, rest = line.strip().partition(" ")
         entry = commands.COMMANDS.get(name or "status")

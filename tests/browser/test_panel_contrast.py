@@ -2,11 +2,13 @@
 dark themes: WCAG's contrast ratio, computed in the page from the colours the browser
 actually uses, is at least 4.5:1 for each element that holds text.
 
-The panel is shown empty (its hint), then with a user message, an answer (commentary,
-reasoning, a code block, a table, a link, the footer), a failed turn (its error and
-Retry), the text put back in the input box, and once while an answer streams (Stop
-enabled). Disabled controls are exempt, as in WCAG 1.4.3 ("inactive user interface
-components"); they are still listed when the test fails.
+The panel is shown empty (its hint; the controls' labels, the Background and Answers
+boxes' too), then with a user message, an answer (commentary, reasoning, a code block,
+a table, a link, the footer), a failed turn (its error and Retry), the text put back in
+the input box, and once while an answer streams (Stop enabled). Disabled controls are
+exempt, as in WCAG 1.4.3 ("inactive user interface components"); they are still listed
+when the test fails. (A background turn's queued line: ``test_panel_background.py``; a
+message's candidates in their tabs: ``test_panel_candidates.py``.)
 """
 
 from __future__ import annotations
@@ -163,6 +165,9 @@ def test_every_text_in_the_panel_reads_against_its_background(
         chat = cell(panel, 1).locator(".jr-panel")
         expect(chat.locator(".jr-empty")).to_be_visible()
         offenders = _offenders(chat, "empty")
+        measured = [r["text"] for r in chat.evaluate(CONTRAST)]
+        assert "Background" in measured, "the Background box's label is measured too"
+        assert "Answers" in measured and "1" in measured, "and the Answers box's, and its value"
 
         prompt = chat.locator("textarea.jr-prompt")
         prompt.fill("What does the basket cost?")

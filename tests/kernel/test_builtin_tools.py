@@ -13,7 +13,8 @@ from .recorded import requests
 
 ALL = (
     "%%respond --tools web_search file_search code_interpreter image_generation "
-    "--vector-store vs_1 --vector-store vs_2 --mcp docs=https://mcp.example.com/sse\nCompare."
+    "--vector-store vs_1 --vector-store vs_2 --mcp docs=https://mcp.example.com/sse "
+    "--mcp-approve never\nCompare."
 )
 
 
@@ -111,11 +112,15 @@ def test_file_search_code_interpreter_image_and_mcp_are_shown(
 def test_chat_refuses_builtin_tools_before_any_request(
     loaded: KernelSession, emulator: Emulator
 ) -> None:
-    result = loaded.execute("%%chat --tools web_search\nSearch.", allow_errors=True)
+    result = loaded.execute("%%chat --tools code_interpreter\nRun.", allow_errors=True)
     assert result.error is not None and result.error.ename == "UsageError"
-    assert "web_search is a built-in tool of the Responses API: use %%respond" in (
+    assert "code_interpreter is a built-in tool of the Responses API: use %%respond" in (
         result.error.evalue
     )
+    # Chat searches the web only with a search model (web_search_options), and says so.
+    result = loaded.execute("%%chat --tools web_search\nSearch.", allow_errors=True)
+    assert result.error is not None and result.error.ename == "UsageError"
+    assert "web_search on Chat Completions needs a search model" in result.error.evalue
     assert emulator.requests("/v1/chat/completions") == []
     assert "No turns yet." in loaded.execute("%responses history").stdout
 

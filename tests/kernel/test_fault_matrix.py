@@ -8,6 +8,8 @@ arrived (kept, shown and saved, with no "Failed" line repeating the error), how 
 requests the server saw (the SDK's retries),
 what turn 2 and turn 3 sent (``previous_response_id`` or the history: never a failed
 turn), and that memory (``%responses history``) and SQLite both hold all three turns.
+The rows for long work (``faults.LONG_WORK``: compaction, ``--truncation auto``) send
+turns 2 and 3 as their own cell, turn 3 being the retry (or the advice followed).
 
 One kernel per API serves every case (``max_retries = 1``, so retries are quick). Each
 case gets its own emulator, so its own base URL: what a kernel notices about a server
@@ -20,162 +22,33 @@ the table to ``docs/reliability.md`` (a full run of this file regenerates it), w
 
 from __future__ import annotations
 
-import copy
 import html
 import itertools
 import json
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jupyter_responses.backends.responses import RESENT_NOTE
 from jupyter_responses.chat_panel.wording import for_panel
+from jupyter_responses.commands import COMPACT_PROMPT
 from jupyter_responses.emulator import Emulator
-from jupyter_responses.emulator import script as s
 from jupyter_responses.render.base import STATUS_LINES
 from jupyter_responses.store import Store
 
+from .faults import FAULTS, LONG_WORK, PATHS, Cell, Fault
 from .harness import API_KEY, KernelSession
 from .recorded import DB, LOAD, requests, user_texts
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
-PATHS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
-TEXT = "alpha beta gamma delta epsilon"  # streamed one word per delta
-THREE = "alpha beta gamma"
-#: Stream events before the first text delta, and in all, for TEXT. Responses:
-#: created, in_progress, output_item.added, content_part.added | 5 deltas |
-#: output_text.done, content_part.done, output_item.done, completed. Chat: the role
-#: chunk | 5 content chunks | the finish chunk, the usage chunk, [DONE].
-BEFORE_TEXT = {"responses": 4, "chat": 1}
-EVENTS = {"responses": 13, "chat": 9}
 TIMEOUT = 20.0  # the kernel's timeout, but where a case shortens it
 CONTEXT = ("completed", "incomplete")
 MARKS = {"completed": "✓", "incomplete": "…", "failed": "✗", "interrupted": "⏹"}
-Replies = Callable[[str], list[s.Scripted]]
-
-
-def _at(point: int | str, fault: str, **reply: Any) -> Replies:
-    """TEXT with ``fault`` (a ``Reply`` field counting events) at ``point``: "start"
-    (before any event), a number of words, or "end" (before the last event)."""
-
-    def make(api: str) -> list[s.Scripted]:
-        if isinstance(point, int):
-            at = BEFORE_TEXT[api] + point
-        else:
-            at = {"start": 0, "end": EVENTS[api] - 1}[point]
-        return [s.text(TEXT, **{fault: at}, **reply)]
-
-    return make
-
-
-def _always(*replies: s.Scripted) -> Replies:
-    """The same replies for either API (fresh copies: the emulator counts ``times`` down)."""
-    return lambda api: copy.deepcopy(list(replies))
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A row of the matrix: what the server does to turn 2, and what must follow."""
-
-    name: str
-    replies: Replies
-    phrase: str  # in turn 2's message; "" when turn 2 must not fail
-    error: str = ""  # the class of turn 2's error (its name in a cell's error block)
-    hint: str = ""  # also in turn 2's message
-    status: str = "failed"  # turn 2, as recorded
-    partial: str = ""  # the answer turn 2 keeps
-    attempts: int = 1  # requests the server saw for turn 2
-    config: str = ""  # %config lines before turn 2 (base_url and timeout undone after)
-    refused: bool = False  # turn 2 goes to a closed port
-    forget: bool = False  # the server loses its stored responses before turn 2
-    chained: bool = True  # turn 2 (Responses) is first sent chained to turn 1
-    resends: bool = False  # turn 3 (Responses) sends the whole history
-    shows: str = ""  # shown with turn 2 when it does not fail
-    retry_after: float | None = None  # the wait between attempts the server asked for
-    apis: tuple[str, ...] = ("responses", "chat")
-    panel: tuple[str, ...] = ()  # APIs the chat panel runs this case with
-
-
-def _http(status: int, **error: Any) -> Replies:
-    return _always(s.HTTPError(status, **error))
-
-
-#: Turn 2 (and those after it) as background responses, which survive a dropped
-#: connection: the stream is picked up where it broke.
-BACKGROUND = "%config ResponsesMagics.background = True"
-
-#: The advice for a dead port names where its URL was set (%config, in this matrix).
-CONFIG_HINT = "is %config ResponsesMagics.base_url right?"
-
-
-FAULTS = [
-    Fault("connection refused", _always(), "Could not reach http://127.0.0.1:", "ConnectionFailed",
-          hint=CONFIG_HINT, attempts=0, refused=True, panel=("chat",)),
-    Fault("401", _http(401), "rejected the API key (401 invalid_api_key)", "AuthenticationFailed",
-          panel=("chat",)),
-    Fault("403", _http(403), "denied access (403", "PermissionDenied"),
-    Fault("404 unknown model", _http(404), "Model 'gpt-4.1' is not available", "NotFound"),
-    Fault("400 context too long",
-          _http(400, code="context_length_exceeded", message="Maximum context length exceeded"),
-          "too long for this model (400 context_length_exceeded)", "BadRequest"),
-    Fault("429, retry-after 1 s", _http(429, retry_after=1, times=2),
-          "Rate limited by 127.0.0.1 (429 rate_limit_exceeded) even after retrying",
-          "RateLimited", attempts=2, retry_after=1.0, panel=("responses",)),
-    Fault("500", _http(500, times=2), "failed with 500 even after retrying", "ServerError",
-          attempts=2),
-    Fault("503", _http(503, times=2), "failed with 503 even after retrying", "ServerError",
-          attempts=2),
-    Fault("503 once, then the retry answers", _always(s.HTTPError(503), s.text(TEXT)), "",
-          status="completed", partial=TEXT, attempts=2, panel=("chat",)),
-    Fault("disconnect before any event", _at("start", "disconnect_after"),
-          "closed the connection before the answer began", "ConnectionFailed"),
-    Fault("disconnect after 3 words", _at(3, "disconnect_after"), "dropped mid-answer",
-          "ConnectionFailed", partial=THREE, panel=("responses", "chat")),
-    Fault("disconnect before the last event", _at("end", "disconnect_after"),
-          "dropped mid-answer", "ConnectionFailed", partial=TEXT),
-    Fault("`error` event after 3 words",
-          _at(3, "error_event_after", error_message="The engine is overloaded"),
-          "engine is overloaded", "StreamFailed", partial=THREE, panel=("chat",)),
-    Fault("response.failed", _always(s.text(TEXT, status="failed", error_message="It crashed")),
-          "It crashed", "StreamFailed", partial=TEXT, panel=("responses",)),
-    Fault("incomplete (max tokens)", _always(s.text(TEXT, status="incomplete")), "",
-          status="incomplete", partial=TEXT, shows="Cut off (max tokens reached)"),
-    Fault("first byte later than the timeout",
-          _always(*[s.text(TEXT, first_byte_delay=2.0)] * 2), "No answer from 127.0.0.1 within "
-          "the timeout", "TimedOut", attempts=2, config="%config ResponsesMagics.timeout = 0.5",
-          panel=("responses",)),
-    Fault("stall mid-stream longer than the timeout", _at(3, "stall_after", stall=3.0),
-          "went quiet mid-answer", "TimedOut", partial=THREE,
-          config="%config ResponsesMagics.timeout = 0.5"),
-    Fault("malformed SSE data after 3 words", _at(3, "malformed_after"),
-          "sent data that is not valid JSON mid-answer", "StreamFailed", partial=THREE,
-          panel=("responses", "chat")),
-    Fault("expired previous_response_id", _always(s.text(TEXT)), "", status="completed",
-          partial=TEXT, attempts=2, forget=True, shows=RESENT_NOTE, apis=("responses",),
-          panel=("responses",)),
-    Fault("server ignores previous_response_id",
-          _always(s.text(TEXT, omit=["previous_response_id"])), "", status="completed",
-          partial=TEXT, resends=True, shows="did not confirm previous_response_id",
-          apis=("responses",)),
-    Fault("`resend_history = True` (for such servers)", _always(s.text(TEXT)), "",
-          status="completed", partial=TEXT, chained=False, resends=True,
-          config="%config ResponsesMagics.resend_history = True", apis=("responses",)),
-    Fault("background: disconnect after 3 words", _at(3, "disconnect_after", event_delay=0.02),
-          "", status="completed", partial=TEXT, shows="picked up where it broke",
-          config=BACKGROUND, apis=("responses",)),
-    Fault("background: disconnect before the last event",
-          _at("end", "disconnect_after", event_delay=0.02), "", status="completed",
-          partial=TEXT, shows="picked up where it broke", config=BACKGROUND,
-          apis=("responses",)),
-    Fault("background: disconnect before any event", _at("start", "disconnect_after"),
-          "closed the connection before the answer began", "ConnectionFailed",
-          config=BACKGROUND, apis=("responses",)),
-]  # fmt: skip
+ROWS = [*FAULTS, *LONG_WORK]
 
 VIAS = {
     "respond": ("responses", "%%respond"),
@@ -191,7 +64,7 @@ def _slug(name: str) -> str:
 
 CASES = [
     pytest.param(fault, via, id=f"{_slug(fault.name)}-{via}")
-    for fault in FAULTS
+    for fault in ROWS
     for via in VIAS
     if VIAS[via][0] in (fault.panel if via.startswith("panel") else fault.apis)
 ]
@@ -285,9 +158,12 @@ def kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernels]:
         opened.close()
 
 
-def _turn(kernel: KernelSession, via: str, prompt: str) -> Seen:
+def _turn(kernel: KernelSession, via: str, prompt: str, code: str = "") -> Seen:
+    """Run one turn through ``via``: in a cell, ``code`` (by default the via's magic over
+    ``prompt``); in the panel, ``prompt`` sent from its box."""
     if not via.startswith("panel"):
-        result = kernel.execute(f"{VIAS[via][1]}\n{prompt}", timeout=90, allow_errors=True)
+        code = code or f"{VIAS[via][1]}\n{prompt}"
+        result = kernel.execute(code, timeout=90, allow_errors=True)
         error = result.error
         if error is None:
             return Seen(shown=result.plain)
@@ -322,29 +198,46 @@ def _shape(body: dict[str, Any], ids: dict[str, str]) -> Shape:
 def _describe(shapes: list[Shape]) -> str:
     """``[("turn 1", ["second"])] * 2`` -> ``chained to turn 1 (+ second), 2 times``."""
     parts = []
-    for (chain, texts), group in itertools.groupby(shapes):
+    for (chain, sent), group in itertools.groupby(shapes):
         count = len(list(group))
+        texts = ["(the compaction prompt)" if text == COMPACT_PROMPT else text for text in sent]
         said = f"chained to {chain} (+ {', '.join(texts)})" if chain else "history: "
         said += "" if chain else ", ".join(texts)
         parts.append(f"{said}, {count} times" if count > 1 else said)
     return ", then ".join(parts) or "nothing"
 
 
-def _expected_shapes(fault: Fault, api: str) -> tuple[list[Shape], Shape]:
-    """What turn 2's requests and turn 3's request must carry."""
-    history = ("", ["first", "second"])
-    if api == "chat":
+def _expected_shapes(fault: Fault, cell2: Cell, cell3: Cell) -> tuple[list[Shape], Shape]:
+    """What turn 2's requests and turn 3's request must carry. A server's compaction
+    sends the history as its input, chained to nothing (its user prompts: the turns
+    before, not the compaction's own prompt)."""
+    history = ("", ["first", cell2.prompt])
+    if cell2.server_compacts:
+        second = [("", ["first"])] * fault.attempts
+    elif cell2.api == "chat":
         second = [history] * fault.attempts
     elif fault.forget:
-        second = [("turn 1", ["second"]), history]
+        second = [("turn 1", [cell2.prompt]), history]
     else:
-        second = [("turn 1", ["second"]) if fault.chained else history] * fault.attempts
-    context = ["first", "second"] if fault.status in CONTEXT else ["first"]
-    if api == "chat" or fault.resends:
-        third: Shape = ("", [*context, "third"])
+        second = [("turn 1", [cell2.prompt]) if fault.chained else history] * fault.attempts
+    context = ["first", cell2.prompt] if fault.status in CONTEXT else ["first"]
+    if cell3.server_compacts:
+        third: Shape = ("", context)
+    elif cell3.api == "chat" or fault.resends:
+        third = ("", [*context, cell3.prompt])
     else:
-        third = ("turn 2" if fault.status in CONTEXT else "turn 1", ["third"])
+        third = ("turn 2" if fault.status in CONTEXT else "turn 1", [cell3.prompt])
     return second, third
+
+
+def _truncating(cell: Cell, sent: list[Any]) -> str:
+    """Said after what a ``--truncation auto`` turn sent (the column says it asked)."""
+    return ", with truncation: auto" if cell.truncates and sent else ""
+
+
+def _listed(shown: str, prompt: str) -> bool:
+    """Whether ``%responses history`` lists ``prompt`` as ``shown`` (cut with "…")."""
+    return shown == prompt or (shown.endswith("…") and prompt.startswith(shown[:-1]))
 
 
 OUTCOMES: dict[str, Outcome] = {}
@@ -354,6 +247,8 @@ OUTCOMES: dict[str, Outcome] = {}
 @pytest.mark.parametrize(("fault", "via"), CASES)
 def test_fault(kernels: Kernels, fault: Fault, via: str, request: pytest.FixtureRequest) -> None:
     api, label = VIAS[via]
+    if fault.cell:  # turn 2 is sent otherwise than by the via's plain magic
+        label = Cell.of(fault.cell, api, "").line
     kernel = kernels.get(api, panel=via.startswith("panel"))
     outcome = OUTCOMES[request.node.callspec.id] = Outcome(fault.name, label)
     with Emulator() as emulator:
@@ -364,7 +259,9 @@ def test_fault(kernels: Kernels, fault: Fault, via: str, request: pytest.Fixture
 def _run(
     kernel: KernelSession, emu: Emulator, fault: Fault, api: str, via: str, outcome: Outcome
 ) -> None:
-    path, here = PATHS[api], f"%config ResponsesMagics.base_url = {emu.url!r}"
+    here = f"%config ResponsesMagics.base_url = {emu.url!r}"
+    cell2 = Cell.of(fault.cell, api, "second")
+    cell3 = Cell.of(fault.fix or fault.cell, api, "third")
     status = kernel.execute(
         f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}\n"
         "%config ResponsesMagics.resend_history = False\n"
@@ -379,19 +276,24 @@ def _run(
         with emu.state.lock:
             emu.state.responses.clear()
     emu.enqueue(*fault.replies(api))
+    if fault.window is not None:
+        emu.context_window = fault.window
     config = [fault.config] if fault.config else []
     if fault.refused:
         config.append(f"%config ResponsesMagics.base_url = 'http://127.0.0.1:{_closed_port()}/v1'")
     if config:
         kernel.execute("\n".join(config))
-    before = len(emu.requests(path))
-    second = _turn(kernel, via, "second")
-    sent = emu.requests(path)[before:]
+    before = len(emu.requests(cell2.path))
+    second = _turn(kernel, via, cell2.prompt, cell2.code)
+    sent = emu.requests(cell2.path)[before:]
     if config:
         kernel.execute(f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}")
-    third = _turn(kernel, via, "third")
+    before = len(emu.requests(cell3.path))
+    third = _turn(kernel, via, cell3.prompt, cell3.code)
+    sent3 = emu.requests(cell3.path)[before:]
     outcome.check(third.ename is None, "turn 3", f"failed: {third.message}")
-    bodies = requests(emu, path)  # each one valid against OpenAI's spec
+    for path in {PATHS[api], cell2.path, cell3.path}:
+        requests(emu, path)  # each one valid against OpenAI's spec
     history = kernel.execute("%responses history").stdout
     store = Store(kernel.workdir / DB)
     try:
@@ -446,25 +348,34 @@ def _run(
         )
         outcome.check(honoured, "requests", f"retry-after not honoured ({waited:.2f} s)")
     ids = {t.response_id: f"turn {n}" for n, t in enumerate(turns[:2], 1) if t.response_id}
-    expect2, expect3 = _expected_shapes(fault, api)
+    expect2, expect3 = _expected_shapes(fault, cell2, cell3)
     shapes2 = [_shape(r.body, ids) for r in sent]
-    outcome.turn2 = _describe(shapes2)
+    outcome.turn2 = _describe(shapes2) + _truncating(cell2, sent)
     outcome.check(shapes2 == expect2, "turn 2 sent", f"not {_describe(expect2)}")
-    shapes3 = [_shape(body, ids) for body in bodies[before + len(sent) :]]
-    outcome.turn3 = _describe(shapes3)
+    shapes3 = [_shape(r.body, ids) for r in sent3]
+    outcome.turn3 = _describe(shapes3) + _truncating(cell3, sent3)
     outcome.check(shapes3 == [expect3], "turn 3 sent", f"not {_describe([expect3])}")
+    for cell, bodies in ((cell2, sent), (cell3, sent3)):  # --truncation auto sent as asked
+        truncating = [r.body.get("truncation") == "auto" for r in bodies]
+        outcome.check(truncating == [cell.truncates] * len(bodies), "sent", "truncation")
 
     # Every turn in memory and in SQLite, with the right status.
-    expected_turns = [("first", "completed"), ("second", fault.status), ("third", "completed")]
+    expected_turns = [
+        ("first", "completed"),
+        (cell2.prompt, fault.status),
+        (cell3.prompt, "completed"),
+    ]
     memory = re.findall(r"^\s*\d+\. (\S) \[[^]]+\] (.*?) → ", history, re.M)
     stored = [(t.prompt, t.status) for t in turns]
     outcome.saved = (
         f"memory {' '.join(mark for mark, _ in memory)} · "
         f"SQLite {' '.join(MARKS.get(st, '?') for _, st in stored)}"
     )
-    outcome.check(
-        memory == [(MARKS[st], prompt) for prompt, st in expected_turns], "saved", "memory"
+    listed = len(memory) == len(expected_turns) and all(
+        mark == MARKS[st] and _listed(shown, prompt)
+        for (mark, shown), (prompt, st) in zip(memory, expected_turns, strict=False)
     )
+    outcome.check(listed, "saved", "memory")
     outcome.check(stored == expected_turns, "saved", "SQLite")
     outcome.check(all(t.text for t in (turns[0], turns[2])), "saved", "an answer is missing")
     outcome.finished = True
@@ -482,6 +393,14 @@ subset) the chat panel, in real IPython kernels talking HTTP to the emulator, wi
 `%config ResponsesMagics.max_retries = 1`. In each case, in a fresh conversation, turn
 1 (`first`) completes, turn 2 (`second`) meets the fault and turn 3 (`third`)
 completes. `PORT` stands for the port of the server the case used.
+
+The rows for long work send turns 2 and 3 as the cell in **Via**: a compaction
+(`%responses compact`, which asks the model the compaction prompt on Chat, or
+`--compact`; on Responses the server compacts at `/responses/compact`, sent the history
+as its input) or a `--truncation auto` turn. Turn 3 is then the same cell again (the
+retry), or where the error advises another cell, that one: after "no compaction
+endpoint", `%responses compact --api chat`; after "too long for this model" (the
+emulator's own 400 over a 20-token window), `%%respond --truncation auto`.
 
 - **Message**: what turn 2 shows: in a cell, one error block under the error's own
   class (listed first), its heading (in bold) over one line, and no traceback; the

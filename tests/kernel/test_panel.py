@@ -438,9 +438,14 @@ def test_a_tool_the_panel_cannot_offer_is_said_in_its_notice(
         assert _value(kernel, "p.prompt.value") == "Use it"
         assert _value(kernel, "p.tools.value") == tools, "the typed names are kept"
     # A built-in tool needs the Responses API: said before anything is sent.
-    kernel.execute('p.api.value = "Chat Completions"; p.tools.value = "web_search"')
+    kernel.execute('p.api.value = "Chat Completions"; p.tools.value = "code_interpreter"')
     _submit(kernel, opened, "Use it")
     notice = _value(kernel, "p.notice.value")
     assert "switch the panel to Responses for it" in notice, notice
+    # web_search on Chat needs a search model: the panel's Model box, or Responses.
+    kernel.execute('p.tools.value = "web_search"')
+    _submit(kernel, opened, "Use it")
+    notice = _value(kernel, "p.notice.value")
+    assert "pick one in the Model box, or switch the panel to Responses." in notice, notice
     assert emulator.requests("/v1/responses") == emulator.requests("/v1/chat/completions") == []
     assert _value(kernel, "len(p.messages.children)") == "0"

@@ -2,7 +2,9 @@
 
 ``panel.py`` holds the panel and its worker; ``sent.py`` what a message asks for and
 the request made from it; ``messages.py`` the pieces of its message list;
-``approve.py`` the Approve / Deny question a tool call may need; ``wording.py`` words
+``approve.py`` the Approve / Deny question a tool call may need; ``background_box.py``
+and ``answers_box.py`` the Background and Answers boxes; ``candidates.py`` a message's
+answers in tabs (Answers above 1), one of which the user picks; ``wording.py`` words
 errors for it; ``prompt_box.py`` the input and ``model_box.py`` the model box
 (anywidgets whose scripts are ``prompt_box.js`` and ``model_box.js``); ``panel.css``
 styles the panel; ``saved.py`` (with ``stand_in.css``) is what a saved notebook shows

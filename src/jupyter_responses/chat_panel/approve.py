@@ -121,10 +121,12 @@ class Approvals:
 
 def asked_call(turn: Turn | None, name: str, arguments: str) -> CallRecord:
     """The record of the call being asked about: the first of ``name``'s calls still
-    waiting to run (the loop asks in order), as the answer above shows it; made from
-    what was asked when the turn has no such record."""
+    waiting to run (the loop asks in order), as the answer above shows it (a server's
+    question, an MCP approval request, is asked by the server: ``name`` is its label);
+    made from what was asked when the turn has no such record."""
     for call in turn.calls if turn is not None else ():
-        if call["name"] == name and call["status"] == "requested":
+        asker = call["name"] if call["kind"] == "function" else call.get("detail", {}).get("server")
+        if asker == name and call["status"] == "requested":
             return call
     return {
         "call_id": "",

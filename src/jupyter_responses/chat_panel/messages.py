@@ -29,6 +29,15 @@ class Watched:
         self.update: Callable[[Event], None] = view.update
         self.confirm: Callable[[str, str], bool] = view.confirm
 
+    @property
+    def widget(self) -> Any:
+        """What shows the turn in the message list."""
+        return self.view.widget
+
+    def arrived(self) -> bool:
+        """Whether anything of the answer arrived (a failure keeps it, under its error)."""
+        return has_content(self.turn)
+
     def start(self, turn: Turn, streamed: Streamed) -> None:
         self.turn = turn
         self.view.start(turn, streamed)

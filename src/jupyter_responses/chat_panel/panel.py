@@ -11,7 +11,11 @@ Retry button that sends the same text, to the same model and API, again.
 
 The Tools field offers tools as ``--tools`` does (the notebook's functions, ``python``,
 the built-ins); a call that must be asked for shows Approve and Deny in its answer
-(``approve.py``), since a prompt cannot be answered from the worker thread.
+(``approve.py``), since a prompt cannot be answered from the worker thread. The
+Background box (shown for an API that takes ``--background``) runs each message as a
+background response on the server, as ``--background`` does; Stop cancels it there.
+The Answers box asks for that many answers side by side (``-n``), a tab each, and the
+user picks the one the conversation continues from (``candidates.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ from ..render.base import SAID_BY_THE_ERROR
 from ..render.markup import escape_html
 from ..render.widget import WidgetView, close_tree
 from ..session import Session
+from .answers_box import answers, answers_box
 from .approve import Approvals
+from .background_box import background_box, wanted
+from .candidates import CandidateTabs
 from .messages import Watched, assistant, error_html, failure_box, has_content, row
 from .saved import PanelBox, display_with_stand_in
 from .sent import API_LABELS, Sent, request_for
@@ -61,7 +68,14 @@ class ChatPanel:
     """The panel widget; ``display(panel)`` shows it (with its stand-in for saved
     notebooks: see ``_ipython_display_``); ``panel.widget`` is the bare widget."""
 
-    def __init__(self, session: Session, model: str, api: str, interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        session: Session,
+        model: str,
+        api: str,
+        interval: float = 0.05,
+        background: bool = False,
+    ) -> None:
         from .model_box import ModelBox
         from .prompt_box import PromptBox
 
@@ -89,6 +103,7 @@ class ChatPanel:
             ],
         )
         self.api.add_class("jr-api")
+        self.background = background_box(background, self.api)
         self.new_chat = w.Button(
             description="New chat", icon="plus", tooltip="Start a fresh conversation"
         )
@@ -117,8 +132,12 @@ class ChatPanel:
             "after you approve), your functions' names, web_search... (empty: none)",
         )
         self.tools.add_class("jr-tools")
+        # How many answers each message asks for (-n), kept between messages.
+        self.answers = answers_box()
         #: The newest turn's Approve / Deny questions, which Stop answers no.
         self.approvals: Approvals | None = None
+        #: The newest message's candidates while their tabs may still pick the head.
+        self.candidates: CandidateTabs | None = None
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.stop_button.add_class("jr-panel-stop")
         self.notice = w.HTML()
@@ -132,7 +151,7 @@ class ChatPanel:
         self.widget = PanelBox(
             [
                 w.HTML(panel_style()),
-                row("jr-bar", self.model, self.api),
+                row("jr-bar", self.model, self.api, self.background),
                 self.messages,
                 self.hint,
                 self.notice,
@@ -140,6 +159,7 @@ class ChatPanel:
                 row(
                     "jr-bar",
                     row("jr-group", self.send_button, self.stop_button),
+                    self.answers,
                     self.context,
                     self.tools,
                     row("jr-group jr-end", self.new_chat, self.export_button, self.thread),
@@ -163,10 +183,21 @@ class ChatPanel:
     def send(self, text: str) -> None:
         """Send ``text`` from the input box as the next turn, to the model and API the
         panel shows, with the notebook context its Context field asks for and the tools
-        its Tools field names, on the worker thread. While a turn runs, or when the
-        request cannot be made, the text stays in the box."""
+        its Tools field names (on the server in the background when the Background box
+        is ticked and shown), as many answers as the Answers box asks for, on the
+        worker thread. While a turn runs, or when the request cannot be made, the text
+        stays in the box."""
+        api = self.api.value
         self._start(
-            Sent(text, self.api.value, self.model.value, self.context.value, self.tools.value)
+            Sent(
+                text,
+                api,
+                self.model.value,
+                self.context.value,
+                self.tools.value,
+                wanted(self.background, api),
+                answers(self.answers),
+            )
         )
 
     def retry(self, sent: Sent) -> None:
@@ -197,18 +228,25 @@ class ChatPanel:
             self.prompt.value = ""
         self.notice.value = ""
         self._drop_retry()
+        self._retire_candidates()
         self.cancel.clear()
         self._busy(True)
         self._bubble(text)
         answer = assistant()
-        self.approvals = approvals = Approvals(answer, lambda: watched.turn)
-        view = WidgetView(self.interval, in_cell=False, confirm=approvals)
-        watched = Watched(view)
-        answer.children = (view.widget,)
+        shown: Watched | CandidateTabs
+        if request.candidates > 1:
+            self.approvals = None
+            self.candidates = shown = CandidateTabs(
+                request.candidates, self.interval, self.session, self._say
+            )
+        else:
+            self.approvals = approvals = Approvals(answer, lambda: watched.turn)
+            shown = watched = Watched(WidgetView(self.interval, in_cell=False, confirm=approvals))
+        answer.children = (shown.widget,)
         self._append(answer)
         self.worker = threading.Thread(
             target=self._run,
-            args=(request, watched, answer, sent),
+            args=(request, shown, answer, sent),
             name="jupyter-responses-panel",
             daemon=True,
         )
@@ -220,6 +258,8 @@ class ChatPanel:
         self.cancel.set()
         if self.approvals is not None:
             self.approvals.stop()
+        if self.candidates is not None:
+            self.candidates.stop()
 
     def start_new_chat(self) -> None:
         """A fresh conversation in the current thread (the old one stays saved)."""
@@ -280,9 +320,14 @@ class ChatPanel:
             self.model.options = names
 
     # -- worker ------------------------------------------------------------------------
-    def _run(self, request: TurnRequest, view: Watched, answer: Any, sent: Sent) -> None:
+    def _run(
+        self, request: TurnRequest, view: Watched | CandidateTabs, answer: Any, sent: Sent
+    ) -> None:
         try:
-            self.session.run(request, view, cancel=self.cancel)
+            if isinstance(view, CandidateTabs):
+                self.session.run_candidates(request, view.views, cancel=self.cancel)
+            else:
+                self.session.run(request, view, cancel=self.cancel)
             self.last_error = ""
             problem = self.session.threads.save_error
             self.notice.value = error_html(problem) if problem else ""
@@ -296,18 +341,23 @@ class ChatPanel:
         finally:
             self._busy(False)
 
-    def _failed(self, answer: Any, view: Watched, message: str, heading: str, sent: Sent) -> None:
+    def _failed(
+        self, answer: Any, view: Watched | CandidateTabs, message: str, heading: str, sent: Sent
+    ) -> None:
         """End a failed turn in one message: its error, worded for the panel, under
         whatever part of the answer arrived (nothing, when none did), with Retry; and
-        the text back in the box."""
+        the text back in the box. (Candidates fail only when all of them do: their tabs
+        stay when any answer arrived, each saying why it failed.)"""
         self.last_error = for_panel(message)
-        kept = has_content(view.turn)
+        kept = view.arrived()
         if not kept:
-            close_tree(view.view.widget)
+            close_tree(view.widget)
+            if view is self.candidates:
+                self.candidates = None
         retry = self._new_retry(sent)
         failure = failure_box(self.last_error, heading, retry)
-        answered = tuple(part for part in answer.children if part is not view.view.widget)
-        answer.children = ((view.view.widget,) if kept else ()) + answered + (failure,)
+        answered = tuple(part for part in answer.children if part is not view.widget)
+        answer.children = ((view.widget,) if kept else ()) + answered + (failure,)
         self._keep(sent.text)
 
     def _new_retry(self, sent: Sent) -> Any:
@@ -319,6 +369,15 @@ class ChatPanel:
         self.retry_button = button
         return button
 
+    def _say(self, message: str) -> None:
+        self.notice.value = error_html(message) if message else ""
+
+    def _retire_candidates(self) -> None:
+        """Only the newest message's candidates can be picked: a later turn moves on."""
+        if self.candidates is not None:
+            self.candidates.retire()
+            self.candidates = None
+
     def _drop_retry(self) -> None:
         """Only the newest failure offers Retry: a later turn has moved on."""
         if self.retry_button is not None:
@@ -329,12 +388,15 @@ class ChatPanel:
         self.prompt.disabled = busy
         self.context.disabled = busy
         self.tools.disabled = busy
+        self.answers.disabled = busy
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         self.new_chat.disabled = busy
         self.export_button.disabled = busy
         if self.retry_button is not None:
             self.retry_button.disabled = busy
+        if self.candidates is not None:
+            self.candidates.enable(not busy)
 
     # -- turns made elsewhere ----------------------------------------------------------
     def show_conversation(self) -> None:
@@ -344,6 +406,7 @@ class ChatPanel:
         self.messages.children = ()
         self.shown = []
         self.retry_button = None
+        self.candidates = None  # their tabs go: the branch shows the head's answer
         for turn in conversation.branch():
             self._show_finished(turn)
         self.hint.value = FRESH if self._fresh else EMPTY
@@ -356,8 +419,11 @@ class ChatPanel:
         else (a regenerated cell, a switch, a new chat) redraws the branch."""
         if conversation is not self.session.conversation:
             return
+        if self.candidates is not None and self.candidates.follow(conversation, turn, self.shown):
+            return
         last = self.shown[-1] if self.shown else None
         if turn is not None and turn.parent == last:
+            self._retire_candidates()
             if turn.magic == "panel":
                 self.shown.append(turn.id)
             else:
@@ -400,5 +466,7 @@ def panel_for(session: Session) -> ChatPanel:
     """The session's one panel (created on first use, so listeners never pile up)."""
     if session.panel is None:
         settings = session.settings()
-        session.panel = ChatPanel(session, settings.model, settings.api, settings.render_interval)
+        session.panel = ChatPanel(
+            session, settings.model, settings.api, settings.render_interval, settings.background
+        )
     return session.panel

@@ -46,8 +46,30 @@ _REWORDINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^--tools (\S+):"), r"Tools field, \1:"),
     # "rename the function (or `del python`) and run the cell again."
     (re.compile(r"\band run the cell again\b"), "and send again"),
+    # The Answers box (-n) with tools or Background: which of the panel's controls to change
+    (
+        re.compile(
+            r"^-n asks for (\d+) answers side by side, and --tools runs one turn at a time: "
+            r"leave out one of them\."
+        ),
+        r"Answers asks for \1 answers side by side, and a message with tools runs one turn "
+        r"at a time: set Answers to 1, or empty the Tools field.",
+    ),
+    (
+        re.compile(
+            r"^-n asks for (\d+) answers side by side, and --background runs one turn at a "
+            r"time: leave out one of them\."
+        ),
+        r"Answers asks for \1 answers side by side, and a background message runs one turn "
+        r"at a time: set Answers to 1, or untick Background.",
+    ),
     # Chat given a built-in tool: "...: use %%respond for it."
     (re.compile(r"\buse %%respond for it\b"), "switch the panel to Responses for it"),
+    # web_search on Chat without a search model: "...: pick one with -m, or use %%respond."
+    (
+        re.compile(r"pick one with -m, or use %%respond\."),
+        "pick one in the Model box, or switch the panel to Responses.",
+    ),
     # NotFound (no Responses API)
     (
         re.compile(r"Use %%chat, which talks to Chat Completions, with this server; [^.]*\."),

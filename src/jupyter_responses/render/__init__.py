@@ -9,8 +9,9 @@ from .static import bundle
 
 if TYPE_CHECKING:
     from ..cancel import Cancel
+    from .candidates import Candidates
 
-__all__ = ["View", "bundle", "make_view"]
+__all__ = ["View", "bundle", "make_candidates", "make_view"]
 
 
 def make_view(
@@ -30,3 +31,16 @@ def make_view(
     from .display import DisplayView
 
     return DisplayView(interval)
+
+
+def make_candidates(shell: Any, interval: float, widgets: bool, count: int) -> Candidates:
+    """The views of ``-n`` candidates, chosen as ``make_view`` chooses (``candidates``)."""
+    from .candidates import StackedCandidates, TerminalCandidates
+
+    if getattr(shell, "kernel", None) is None:
+        return TerminalCandidates(count)
+    if widgets:
+        from .candidate_tabs import TabbedCandidates
+
+        return TabbedCandidates(interval, count)
+    return StackedCandidates(interval, count)

@@ -44,6 +44,13 @@ STATUS_LINES = {
 #: line would say the same failure a second time.
 SAID_BY_THE_ERROR = frozenset({"failed", "stopped"})
 
+#: The live line while a background response waits on the server (by its status, from
+#: ``events.BackgroundStatus``), until its answer flows; the page adds the seconds.
+BACKGROUND_LINES = {
+    "queued": "⏳ Queued on the server (background)…",
+    "in_progress": "⏳ In progress on the server (background)…",
+}
+
 #: A few words for the HTTP statuses the SDK retries.
 RETRY_REASONS = {
     408: "request timeout",
@@ -56,11 +63,18 @@ RETRY_REASONS = {
 }
 
 
+#: The service tier a footer does not mention (the one nearly every turn is served by).
+DEFAULT_TIER = "default"
+
+
 def footer(turn: Turn) -> str:
-    """Model, tokens (when the server reported them: a stopped stream has none; the
-    cached part of the input, the reasoning part of the output), cost (when the
-    model's price is known), how full the context window is, and time."""
+    """Model, the service tier that served it (when not the default one), tokens (when
+    the server reported them: a stopped stream has none; the cached part of the input,
+    the reasoning part of the output), cost (when the model's price is known), how full
+    the context window is, and time."""
     parts = [turn.model]
+    if turn.service_tier and turn.service_tier != DEFAULT_TIER:
+        parts.append(f"{turn.service_tier} tier")
     counted = pricing.tokens(turn.usage)
     if counted:
         parts.append(counted)

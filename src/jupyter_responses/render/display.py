@@ -41,9 +41,11 @@ class DisplayView(LiveView):
             return
         so_far = self.so_far()
         page, text = html(turn, so_far), plain(turn, so_far)
-        if self.notice:  # its status line, above the turn as in the widget view
-            page = f"<p><em>{escape_html(self.notice)}</em></p>{page}"
-            text = f"{self.notice}\n{text}"
+        waiting = not (so_far.text or so_far.reasoning or so_far.commentary or turn.calls)
+        line = self.notice or (self.waiting_line if waiting else "")
+        if line:  # its status line, above the turn as in the widget view
+            page = f"<p><em>{escape_html(line)}</em></p>{page}"
+            text = f"{line}\n{text}"
         self.handle.update({"text/html": styled(page), "text/plain": text}, raw=True)
 
     def finish(self, turn: Turn) -> None:

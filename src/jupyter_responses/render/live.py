@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..streamed import SoFar, Streamed
-from .base import retry_notice
+from .base import BACKGROUND_LINES, retry_notice
 from .markup import escape_html, to_html
 from .static import bundle
 
@@ -90,6 +90,9 @@ class LiveView:
         self.updates = 0
         #: A passing notice for the status line (e.g. a retry); empty when none.
         self.notice = ""
+        #: What the status line says until something arrives, when more is known than
+        #: that the turn waits (a background response queued on the server); "" else.
+        self.waiting_line = ""
         self._drawing = threading.Lock()  # one redraw at a time, from either thread
         self._waiting = False  # something undrawn waits for the catch-up thread
         self._wake = threading.Event()
@@ -116,6 +119,13 @@ class LiveView:
             # Said while the SDK waits to send the request again (drawn now: the wait
             # is happening), and gone with whatever the server sends next.
             self.notice = retry_notice(event)
+            self.dirty = True
+            self.redraw()
+            return
+        if isinstance(event, ev.BackgroundStatus):
+            # Where the server has the run, said until the answer flows (drawn now).
+            self.waiting_line = BACKGROUND_LINES.get(event.status, "")
+            self.notice = ""
             self.dirty = True
             self.redraw()
             return

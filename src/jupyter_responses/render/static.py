@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .. import builtin_tools
+from .. import builtin_tools, logprobs
 from ..streamed import SoFar
 from .assets import turn_style
 from .base import footer, status_line
@@ -146,11 +146,19 @@ def _compose(turn: Turn, so_far: SoFar | None, out: _Format, in_cell: bool) -> s
         if not body and not turn.calls and not said and out.thinking:
             blocks.append(out.thinking)
         return out.separator.join(blocks)
+    if turn.logprobs:  # a table in a closed section: nothing heavy under the answer
+        body = logprobs.markdown(turn.logprobs, escape_markdown)
+        blocks.append(out.details(logprobs_title(turn), body, False, "logprobs"))
     status = status_line(turn, in_cell)
     if status:
         blocks.append(out.status(status))
     blocks.append(out.footer(footer(turn)))
     return out.separator.join(blocks)
+
+
+def logprobs_title(turn: Turn) -> str:
+    """The token table's section title: how many tokens, how sure the model was."""
+    return f"📊 Token probabilities · {logprobs.summary(turn.logprobs)}"
 
 
 def plain(turn: Turn, so_far: SoFar | None = None, in_cell: bool = False) -> str:

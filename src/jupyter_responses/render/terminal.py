@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .. import builtin_tools
 from .. import events as ev
 from .approval import ask_with_input
-from .base import footer, retry_notice, status_line
+from .base import BACKGROUND_LINES, footer, retry_notice, status_line
 
 if TYPE_CHECKING:
     from ..conversation import Turn
@@ -49,6 +49,9 @@ class TerminalView:
             self._line(f"[{event.text}]")
         elif isinstance(event, ev.Retrying):  # written before the wait, not after it
             self._line(f"[{retry_notice(event)}]")
+        elif isinstance(event, ev.BackgroundStatus):
+            said = BACKGROUND_LINES.get(event.status, event.status)
+            self._line(f"[{said.removeprefix('⏳ ').removesuffix('…')}]")
         elif isinstance(event, ev.ToolRunning):
             self._line(f"[running {event.name}…]")
         elif isinstance(event, ev.ToolResult):
@@ -57,8 +60,10 @@ class TerminalView:
             self._line(f"[{event.name} {state}] {shown[:200]}")
         elif isinstance(event, ev.ToolCallDone) and event.kind != "function":
             kind = builtin_tools.item_kind(event.kind)
-            said = event.detail.get("query") or event.detail.get("action") or ""
-            state = "error" if event.error else "done"
+            server = event.detail.get("server")
+            named = f"{server}.{event.name}" if kind.named and server else ""
+            said = event.detail.get("query") or event.detail.get("action") or named
+            state = "error" if event.error else "asks first" if event.waiting else "done"
             self._line(f"[{kind.label} {state}]" + (f" {said}" if said else ""))
         elif isinstance(event, ev.Citation):
             self._line(f"[source] {event.title} <{event.url}>")

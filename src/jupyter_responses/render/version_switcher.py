@@ -25,6 +25,7 @@ The ES module and stylesheet are files beside this one, read as text (see
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anywidget
@@ -58,7 +59,12 @@ class VersionSwitcher(anywidget.AnyWidget):  # type: ignore[misc]
     note = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
-        self, session: Session, conversation: Conversation, turn: Turn, answer: DisplayHandle
+        self,
+        session: Session,
+        conversation: Conversation,
+        turn: Turn,
+        answer: DisplayHandle,
+        on_pick: Callable[[Turn], None] | None = None,
     ) -> None:
         versions = conversation.versions(turn)
         super().__init__(number=versions.index(turn) + 1, count=len(versions))
@@ -67,6 +73,7 @@ class VersionSwitcher(anywidget.AnyWidget):  # type: ignore[misc]
         self.conversation_id = conversation.id
         self.turn_id = turn.id  # the version the cell's run made (its images are outputs)
         self.answer = answer
+        self.on_pick = on_pick
         self.on_msg(self._on_message)
 
     def show(self, stand_in: str) -> None:
@@ -106,6 +113,8 @@ class VersionSwitcher(anywidget.AnyWidget):  # type: ignore[misc]
         self.answer.update(version_bundle(chosen, chosen.id != self.turn_id), raw=True)
         self.note = ""
         self.count, self.number = len(versions), number
+        if self.on_pick is not None:
+            self.on_pick(chosen)
 
     def _conversation(self, session: Session | None) -> Conversation | None:
         """The open conversation holding the cell's turn (by id: ``resume`` reopens a

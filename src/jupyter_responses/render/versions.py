@@ -18,22 +18,30 @@ switcher is shown, not when the extension loads.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..conversation import Conversation, Turn
     from ..session import Session
-    from .base import View
     from .version_switcher import VersionSwitcher
 
 #: Where a saved notebook (or a frontend without widgets) points for the other versions.
 LISTED = "%responses history --all lists them"
 
 
-def show_versions(session: Session, turn: Turn, view: View, widgets: bool) -> None:
-    """After ``turn``, shown in ``view`` by a cell: when the cell has made other versions
-    of it, the switcher (a notebook with ``widgets`` on, whose live view kept a display
-    id for the answer) or a one-line note. Nothing when it has only one version."""
+def show_versions(
+    session: Session,
+    turn: Turn,
+    answer: Any,
+    widgets: bool,
+    on_pick: Callable[[Turn], None] | None = None,
+) -> None:
+    """After ``turn``, shown by a cell in the display ``answer`` (the live views keep
+    theirs as ``handle``; ``None`` without one): when the cell has made other versions
+    of it, the switcher (a notebook with ``widgets`` on) or a one-line note. Nothing
+    when it has only one version. ``on_pick`` hears of each version the switcher makes
+    current (``-o`` follows it)."""
     conversation = _holding(session, turn)
     if conversation is None:
         return
@@ -42,15 +50,13 @@ def show_versions(session: Session, turn: Turn, view: View, widgets: bool) -> No
         return
     from IPython.display import DisplayHandle
 
-    # The live views keep the answer's display as ``handle``: the switcher updates it.
-    answer = getattr(view, "handle", None)
     if not widgets or not isinstance(answer, DisplayHandle):
         number = versions.index(turn) + 1
         print(f"↺ Version {number} of {len(versions)} of this cell's answer: {LISTED}.")
         return
     from .version_switcher import VersionSwitcher
 
-    switcher = VersionSwitcher(session, conversation, turn, answer)
+    switcher = VersionSwitcher(session, conversation, turn, answer, on_pick)
     switcher.show(f"↺ {len(versions)} versions of this answer: {LISTED}.")
     _keep(session, turn.cell_id, switcher)
 

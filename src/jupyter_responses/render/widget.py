@@ -152,7 +152,7 @@ class WidgetView(LiveView):
             return
         assert so_far is not None
         arrived = so_far.text or so_far.reasoning or so_far.commentary or turn.calls
-        self.chrome.status = self.notice or ("" if arrived else _waiting(turn))
+        self.chrome.status = self.notice or ("" if arrived else self.waiting_line or _waiting(turn))
 
     def image(self, image: ev.Image) -> None:
         """In a cell, the base's own output (it stays when the widgets go); in the
