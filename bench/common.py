@@ -61,9 +61,12 @@ class RemoteEmulator:
     """``python -m jupyter_responses.emulator`` in a child process, scripted over HTTP
     (so its serving never shares this process's GIL with what is measured)."""
 
+    def __init__(self, *args: str) -> None:
+        self.args = args  # the emulator's command-line options (e.g. rate limits)
+
     def __enter__(self) -> RemoteEmulator:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_responses.emulator"],
+            [sys.executable, "-m", "jupyter_responses.emulator", *self.args],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -390,11 +390,12 @@ def _server_state(session: Session, on: bool) -> None:
         print(f"Thread {conversation.name!r} is local again: its turns chain as before.")
         return
     held = server_threads.latest(conversation)
-    where = (
-        f"continues the server-side conversation {held}"
-        if held
-        else "copies this branch into a new server-side conversation"
-    )
+    if held:
+        where = f"continues the server-side conversation {held}"
+    elif conversation.turns:
+        where = "copies this branch into a new server-side conversation"
+    else:
+        where = "starts a server-side conversation"
     print(
         f"Thread {conversation.name!r} keeps its state on the server: its next %%respond turn "
         f"{where}. %responses status shows the conversation's id, which "

@@ -28,6 +28,8 @@ DEMOS = [
     "notebook_context.ipynb",
     "feature_card.ipynb",
     "long_work.ipynb",
+    "api_surface.ipynb",
+    "table_map.ipynb",
 ]
 DEFAULT_OUT = "jupyter_responses_demo"
 

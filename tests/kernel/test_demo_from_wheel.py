@@ -28,6 +28,8 @@ DEMOS = (
     "notebook_context",
     "feature_card",
     "long_work",
+    "api_surface",
+    "table_map",
 )
 PACKAGED = [f"jupyter_responses/notebooks/{name}.ipynb" for name in DEMOS] + [
     "jupyter_responses/notebooks/make_samples.py"

@@ -25,7 +25,7 @@ def test_a_server_side_thread_survives_a_restart_and_moves_to_another_machine(
     loaded: KernelSession, emulator: Emulator
 ) -> None:
     said = loaded.execute("%responses threads --server").stdout
-    assert "keeps its state on the server" in said and "new server-side conversation" in said
+    assert "keeps its state on the server" in said and "starts a server-side conversation" in said
     emulator.enqueue(s.text("Hello, Ada."), s.text("Noted: Oslo."))
     loaded.execute("%%respond\nI am Ada.")
     loaded.execute("%%respond\nI live in Oslo.")
