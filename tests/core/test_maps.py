@@ -205,3 +205,62 @@ def test_what_a_map_cannot_do_is_refused_before_sending(
 def test_rows_that_are_not_a_table_are_refused(emulator: Emulator) -> None:
     with pytest.raises(TypeError, match="map needs rows"):
         run(mapper(emulator, None), "Oslo")
+
+
+# -- --batch -------------------------------------------------------------------------------
+def run_batch(context: MapContext, rows: Any, api: str = "responses", **options: Any) -> Any:
+    template = TurnOptions(api=api, prompt="Country of {city}?", no_interpolate=True, **options)
+    return context.run(template, rows, {}, concurrency=4, batch=True, progress=False)
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_a_batch_map_sends_one_file_and_matches_results_to_rows(
+    emulator: Emulator, store: Store, api: str
+) -> None:
+    frame = pd.DataFrame({"city": CITIES[:5]})
+    out = run_batch(mapper(emulator, store), frame, api=api)
+    assert out["error"].isna().all()
+    for city, answer in zip(out["city"], out["answer"], strict=True):
+        assert answer.endswith(f"> Country of {city}?")
+    assert asked(emulator, api) == 0  # no request of its own: all went through the batch
+    (created,) = [r.body for r in emulator.requests("/v1/batches") if r.method == "POST"]
+    assert created["endpoint"] == (
+        "/v1/responses" if api == "responses" else "/v1/chat/completions"
+    )
+    again = run_batch(mapper(emulator, store), frame, api=api)
+    posted = [r for r in emulator.requests("/v1/batches") if r.method == "POST"]
+    assert len(posted) == 1 and list(again["answer"]) == list(out["answer"])
+
+
+def test_a_stopped_batch_is_collected_by_the_next_run(emulator: Emulator, store: Store) -> None:
+    from jupyter_responses.emulator.batches import BatchSpeed
+    from jupyter_responses.maps import batch
+
+    emulator.batch_speed = BatchSpeed(seconds_per_line=0.3)
+    original = batch.time.sleep
+    calls = {"n": 0}
+
+    def interrupting(seconds: float) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the user stops the cell while the batch runs
+        original(seconds)
+
+    batch.time.sleep = interrupting  # type: ignore[assignment]
+    try:
+        with pytest.raises(MapInterrupted, match="goes on on the server"):
+            run_batch(mapper(emulator, store), [{"city": c} for c in CITIES[:4]])
+    finally:
+        batch.time.sleep = original  # type: ignore[assignment]
+    out = run_batch(mapper(emulator, store), [{"city": c} for c in CITIES[:4]])
+    assert [r["error"] for r in out] == [None] * 4
+    posted = [r for r in emulator.requests("/v1/batches") if r.method == "POST"]
+    assert len(posted) == 1  # the same batch, collected
+    assert out[3]["answer"].endswith("Country of Lima?")
+
+
+def test_failed_lines_of_a_batch_are_row_errors(emulator: Emulator, store: Store) -> None:
+    emulator.enqueue(s.text("Norway"), s.HTTPError(400, "Bad row."), s.text("France"))
+    out = run_batch(mapper(emulator, store), [{"city": c} for c in CITIES[:3]])
+    assert [r["error"] is None for r in out] == [True, False, True]
+    assert "400" in out[1]["error"] and "Bad row" in out[1]["error"]

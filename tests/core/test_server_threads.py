@@ -264,3 +264,29 @@ def test_build_reads_prompts_in_a_row_and_counts_what_stays_on_the_server() -> N
     assert turn.prompt == "A\n\n[input_image]" and turn.text == "B"
     assert turn.server_conversation == "conv_x" and turn.status == "completed"
     assert imported.kept_on_server == {"reasoning": 1, "function_call": 1}
+
+
+def test_a_conversation_deleted_on_the_server_is_replaced_by_a_copy(
+    server: Session, emulator: Emulator
+) -> None:
+    emulator.enqueue(s.text("Hello, Ada."), s.text("You are Ada."))
+    first = ask(server, "I am Ada.")
+    with emulator.state.lock:
+        del emulator.state.conversations[first.server_conversation or ""]
+    view = RecordingView()
+    request = build_request(
+        TurnOptions(api="responses", prompt="Who am I?"),
+        server.settings(),
+        {},
+        server.connection.files,
+    )
+    turn = server.run(request, view)
+    assert turn.status == "completed" and turn.server_conversation != first.server_conversation
+    notes = [e.text for e in view.events if isinstance(e, ev.Note)]
+    assert any("no longer has conversation" in note for note in notes), notes
+    assert texts(emulator, turn.server_conversation or "") == [
+        "user: I am Ada.",
+        "assistant: Hello, Ada.",
+        "user: Who am I?",
+        "assistant: You are Ada.",
+    ]

@@ -78,6 +78,8 @@ class Fault:
     retry_after: float | None = None  # the wait between attempts the server asked for
     apis: tuple[str, ...] = ("responses", "chat")
     panel: tuple[str, ...] = ()  # APIs the chat panel runs this case with
+    #: Turns 2 and 3 in a server-side thread: each sent in a server-side conversation.
+    server: bool = False
     #: Turns 2 and 3 as this cell instead of a plain one: its first line, with
     #: ``{magic}`` and ``{api}`` filled in (a cell magic gets the prompt below it).
     cell: str = ""
@@ -131,6 +133,7 @@ class Cell:
 #: Turn 2 (and those after it) as background responses, which survive a dropped
 #: connection: the stream is picked up where it broke.
 BACKGROUND = "%config ResponsesMagics.background = True"
+SERVER = "%config ResponsesMagics.server_conversations = True"
 
 #: The advice for a dead port names where its URL was set (%config, in this matrix).
 CONFIG_HINT = "is %config ResponsesMagics.base_url right?"
@@ -199,6 +202,13 @@ FAULTS = [
     Fault("background: disconnect before any event", _at("start", "disconnect_after"),
           "closed the connection before the answer began", "ConnectionFailed",
           config=BACKGROUND, apis=("responses",)),
+    Fault("server-side thread: answered", _always(s.text(TEXT)), "", status="completed",
+          partial=TEXT, config=SERVER, apis=("responses",), server=True),
+    Fault("server-side thread: 500", _http(500, times=2), "failed with 500 even after retrying",
+          "ServerError", attempts=2, config=SERVER, apis=("responses",), server=True),
+    Fault("server-side thread: disconnect after 3 words", _at(3, "disconnect_after"),
+          "dropped mid-answer", "ConnectionFailed", partial=THREE, config=SERVER,
+          apis=("responses",), server=True),
 ]  # fmt: skip
 
 #: The two ways to compact: the subcommand (which asks ``COMPACT_PROMPT``) and the option.

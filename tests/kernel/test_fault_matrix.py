@@ -191,6 +191,12 @@ Shape = tuple[str, list[str]]  # (the turn a request chains to, or "", its user 
 
 
 def _shape(body: dict[str, Any], ids: dict[str, str]) -> Shape:
+    """(what the request continues, its user texts): a turn by its response id, or a
+    server-side conversation, named in the order they appear ("conversation 1")."""
+    conversation = body.get("conversation")
+    if conversation:
+        number = 1 + sum(name.startswith("conversation") for name in ids.values())
+        return ids.setdefault(conversation, f"conversation {number}"), user_texts(body)
     previous = body.get("previous_response_id")
     return (ids.get(previous, f"unknown {previous}") if previous else "", user_texts(body))
 
@@ -201,7 +207,8 @@ def _describe(shapes: list[Shape]) -> str:
     for (chain, sent), group in itertools.groupby(shapes):
         count = len(list(group))
         texts = ["(the compaction prompt)" if text == COMPACT_PROMPT else text for text in sent]
-        said = f"chained to {chain} (+ {', '.join(texts)})" if chain else "history: "
+        link = "in" if chain.startswith("conversation") else "chained to"
+        said = f"{link} {chain} (+ {', '.join(texts)})" if chain else "history: "
         said += "" if chain else ", ".join(texts)
         parts.append(f"{said}, {count} times" if count > 1 else said)
     return ", then ".join(parts) or "nothing"
@@ -212,6 +219,13 @@ def _expected_shapes(fault: Fault, cell2: Cell, cell3: Cell) -> tuple[list[Shape
     sends the history as its input, chained to nothing (its user prompts: the turns
     before, not the compaction's own prompt)."""
     history = ("", ["first", cell2.prompt])
+    if fault.server:  # turn 2 copies the branch into conversation 1; turn 3 continues it,
+        # or, after a failed turn 2 (which moved it on), copies the branch into another
+        answered = fault.status in CONTEXT
+        return [("conversation 1", [cell2.prompt])] * fault.attempts, (
+            "conversation 1" if answered else "conversation 2",
+            [cell3.prompt],
+        )
     if cell2.server_compacts:
         second = [("", ["first"])] * fault.attempts
     elif cell2.api == "chat":
@@ -265,7 +279,8 @@ def _run(
     status = kernel.execute(
         f"{here}\n%config ResponsesMagics.timeout = {TIMEOUT}\n"
         "%config ResponsesMagics.resend_history = False\n"
-        "%config ResponsesMagics.background = False\n%responses new\n%responses status"
+        "%config ResponsesMagics.background = False\n"
+        "%config ResponsesMagics.server_conversations = False\n%responses new\n%responses status"
     ).stdout
     found = re.search(r"\(conversation (\S+),", status)
     assert found, status

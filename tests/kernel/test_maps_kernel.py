@@ -76,3 +76,28 @@ def test_a_restart_halfway_sends_only_the_rows_left(
     assert rows - sent <= again <= rows - sent + 2
     check = loaded.execute("print(out['error'].isna().all(), len(out))")
     assert check.stdout.split() == ["True", str(rows)]
+
+
+def test_a_restart_during_a_batch_collects_the_same_batch(
+    loaded: KernelSession, emulator: Emulator
+) -> None:
+    from jupyter_responses.emulator.batches import BatchSpeed
+
+    emulator.batch_speed = BatchSpeed(seconds_per_line=0.2)
+    loaded.execute(FRAME)
+    cell = "%%chat --map cities --batch -o out\nCountry of {city}?"
+    loaded.execute_async(cell)
+    deadline = time.monotonic() + 30
+    while not emulator.requests("/v1/batches"):
+        assert time.monotonic() < deadline, loaded.log_tail()
+        time.sleep(0.05)
+    loaded.restart()  # the kernel dies while the batch runs on the server
+    loaded.execute(LOAD)
+    loaded.execute(FRAME)
+    loaded.execute(cell)
+    created = [r for r in emulator.requests("/v1/batches") if r.method == "POST"]
+    assert len(created) == 1  # collected, not sent again
+    check = loaded.execute("print(out['error'].isna().all(), out['answer'][0][-6:])")
+    assert check.stdout.split() == ["True", "Oslo?"]
+    maps = loaded.execute("%responses maps").stdout
+    assert "4/4 answered (done) · batch batch_" in maps and "collected" in maps, maps

@@ -173,6 +173,15 @@ class ResponsesBackend:
             try:
                 yield from self._run(client, connection, request, kwargs, state, cancel)
             except openai.NotFoundError as error:
+                if _conversation_gone(error, kwargs, turn):
+                    # Deleted on the server (or expired): the branch goes into a new one.
+                    yield ev.Note(GONE_NOTE.format(id=kwargs["conversation"]))
+                    held = yield from _server_conversation(client, history, sources)
+                    yield ev.ServerConversation(held)
+                    request = replace(request, server_conversation=held)
+                    kwargs = request_kwargs(request, history, turn, chain=chain, sources=sources)
+                    yield from self._run(client, connection, request, kwargs, state, cancel)
+                    return
                 if "previous_response_id" not in kwargs or getattr(error, "code", None) not in (
                     "previous_response_not_found",
                     None,
@@ -498,6 +507,21 @@ def _chain_point(request: TurnRequest, history: list[Turn], turn: Turn) -> str |
         # A computer call left unanswered (denied) would have to be answered first.
         return None if _unanswerable(last.output) else last.response_id
     return None
+
+
+GONE_NOTE = (
+    "The server no longer has conversation {id} (deleted, or expired): this branch was "
+    "copied into a new server-side conversation, which the thread continues."
+)
+
+
+def _conversation_gone(error: Any, kwargs: dict[str, Any], turn: Turn) -> bool:
+    """A 404 for the server-side conversation a turn's first request continued (a later
+    round's would lose the round's own items: that one fails as it is)."""
+    if "conversation" not in kwargs or turn.response_id:
+        return False
+    said = f"{getattr(error, 'param', '') or ''} {getattr(error, 'message', '') or ''}".lower()
+    return "conversation" in said
 
 
 #: Most items one request may add to a server-side conversation (the API's limit).

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from . import tool_outputs
-from .errors import ApiError, invalid
+from .errors import TYPE_NAMES, ApiError, invalid, type_name
 
 #: What a tool's name may be, on both APIs (and how long).
 NAME_PATTERN = "^[a-zA-Z0-9_-]+$"
@@ -99,9 +99,9 @@ def _required(container: dict[str, Any], key: str, where: str, kind: Kind) -> An
 def _typed(value: Any, where: str, kind: Kind) -> Any:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        expected = " or ".join(_NAMES[k] for k in kinds)
+        expected = " or ".join(TYPE_NAMES[k] for k in kinds)
         raise invalid(
-            f"Invalid type for '{where}': expected {expected}, but got {_name_of(value)} instead.",
+            f"Invalid type for '{where}': expected {expected}, but got {type_name(value)} instead.",
             where,
             "invalid_type",
         )
@@ -126,19 +126,3 @@ def _unsupported(value: Any, supported: list[str], where: str) -> ApiError:
     return invalid(
         f"Invalid value: '{value}'. Supported values are: {listed}.", where, "invalid_value"
     )
-
-
-_NAMES: dict[type, str] = {
-    str: "a string",
-    list: "an array",
-    dict: "an object",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-}
-
-
-def _name_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    return next((name for kind, name in _NAMES.items() if isinstance(value, kind)), "a value")

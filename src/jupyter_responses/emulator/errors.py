@@ -71,3 +71,23 @@ def invalid(message: str, param: str | None = None, code: str | None = None) -> 
 
 def not_found(message: str, param: str | None = None, code: str | None = None) -> ApiError:
     return ApiError(404, message, "invalid_request_error", code, param)
+
+
+#: How OpenAI's messages name a JSON type ("expected a string, but got an array").
+TYPE_NAMES: dict[type, str] = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a decimal",
+    dict: "an object",
+    list: "an array",
+}
+
+
+def type_name(value: Any) -> str:
+    """``value``'s JSON type as OpenAI's messages name it (a bool is no integer)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return TYPE_NAMES[bool]
+    return next((name for kind, name in TYPE_NAMES.items() if isinstance(value, kind)), "a value")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ApiError, invalid
+from .errors import TYPE_NAMES, ApiError, invalid, type_name
 
 #: ``service_tier`` values the request types list (the Responses API also ``ultrafast``).
 TIERS = ("auto", "default", "flex", "scale", "priority", "fast")
@@ -114,32 +114,12 @@ def check_chat(body: dict[str, Any]) -> None:
 
 
 # -- OpenAI's wording ------------------------------------------------------------------------
-_KINDS = {
-    str: "a string",
-    bool: "a boolean",
-    int: "an integer",
-    dict: "an object",
-    list: "an array",
-}
-
-
-def _got(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    return next((name for kind, name in _KINDS.items() if isinstance(value, kind)), "a value")
-
-
 def _typed(value: Any, kind: type, where: str) -> None:
     wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
     if wrong:
         raise invalid(
-            f"Invalid type for '{where}': expected {_KINDS[kind]}, but got {_got(value)} instead.",
+            f"Invalid type for '{where}': expected {TYPE_NAMES[kind]}, but got "
+            f"{type_name(value)} instead.",
             where,
             "invalid_type",
         )
@@ -179,7 +159,7 @@ def _number(value: Any, where: str, low: float, high: float) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid(
-            f"Invalid type for '{where}': expected a number, but got {_got(value)} instead.",
+            f"Invalid type for '{where}': expected a number, but got {type_name(value)} instead.",
             where,
             "invalid_type",
         )

@@ -22,23 +22,24 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends import BACKENDS, Connection
 from ..backends.errors import mapped_errors
-from ..conversation import Turn, short_title
+from ..conversation import Turn
 from ..errors import JupyterResponsesError, StreamFailed
 from ..session import record
 from .progress import Progress, Stats
-from .rows import ERROR, read_rows, row_key
+from .rows import ERROR
 from .run import (
     NOT_RUN,
     MapInterrupted,
     MapJob,
     Outcome,
+    begin,
     count_usage,
     finished_table,
     row_cost,
     row_result,
     turn_usage,
 )
-from .saved import MapStore, map_id
+from .saved import MapStore
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -52,28 +53,11 @@ POLL_FIRST, POLL_MOST = 0.5, 30.0
 def run_batch(
     job: MapJob, source: Any, settings: Callable[[], Settings], saved: MapStore, progress: Progress
 ) -> Any:
-    rows = read_rows(source)
-    the_map = map_id(job.template.prompt, job.params())
-    done = saved.begin(
-        the_map,
-        job.conversation_id,
-        short_title(job.template.prompt),
-        job.template.api,
-        job.template.model,
-        len(rows),
-    )
-    results: list[dict[str, Any] | None] = [None] * len(rows)
-    stats = Stats(total=len(rows))
+    begun = begin(job, source, saved)
+    rows, the_map, results, stats = begun.rows, begun.map_id, begun.results, begun.stats
     waiting: dict[str, list[int]] = {}  # row key -> the rows with that content
-    for index, names in enumerate(rows.names):
-        key = row_key(names)
-        found = done.get(key)
-        if found is None:
-            waiting.setdefault(key, []).append(index)
-            continue
-        results[index] = {**found.result, ERROR: None}
-        stats.reused += 1
-        count_usage(stats, found.usage, found.cost)
+    for index, key, _ in begun.todo:
+        waiting.setdefault(key, []).append(index)
     if not waiting:
         progress.show(stats, final=True)
         return finished_table(rows, results)
@@ -124,6 +108,11 @@ def _batch_for(
         batch = client.batches.retrieve(batch_id)
         if batch.status not in ENDED or batch.status == "completed":
             return batch
+    elif batch_id is None:
+        found = _sent_before(client, the_map)  # created, then the kernel died before saving
+        if found is not None:
+            saved.save_batch(the_map, found.id, found.status)
+            return found
     backend = BACKENDS[job.template.api]
     lines = []
     endpoint = ""
@@ -146,6 +135,21 @@ def _batch_for(
     )
     saved.save_batch(the_map, batch.id, batch.status)
     return batch
+
+
+#: Batches looked through for one a kernel created and died before saving.
+RECENT = 20
+
+
+def _sent_before(client: Any, the_map: str) -> Any:
+    """A batch of this map the server has, running or done, that no run saved."""
+    for batch in client.batches.list(limit=RECENT).data:
+        metadata = getattr(batch, "metadata", None) or {}
+        if metadata.get("jupyter_responses_map") == the_map and (
+            batch.status not in ENDED or batch.status == "completed"
+        ):
+            return batch
+    return None
 
 
 def _wait(

@@ -109,6 +109,44 @@ class Outcome:
     cost: float | None
 
 
+@dataclass
+class Begun:
+    """A map as a run begins it: its rows, its id, the results an earlier run saved
+    (``None`` for the others), its counts, and the rows to send (index, key, names)."""
+
+    rows: Rows
+    map_id: str
+    results: list[dict[str, Any] | None]
+    stats: Stats
+    todo: list[tuple[int, str, dict[str, Any]]]
+
+
+def begin(job: MapJob, source: Any, saved: MapStore) -> Begun:
+    """Read the rows, record the map, and take what earlier runs answered."""
+    rows = read_rows(source)
+    the_map = map_id(job.template.prompt, job.params())
+    template = job.template
+    done = saved.begin(
+        the_map,
+        job.conversation_id,
+        short_title(template.prompt),
+        template.api,
+        template.model,
+        len(rows),
+    )
+    begun = Begun(rows, the_map, [None] * len(rows), Stats(total=len(rows)), [])
+    for index, names in enumerate(rows.names):
+        key = row_key(names)
+        found = done.get(key)
+        if found is None:
+            begun.todo.append((index, key, names))
+            continue
+        begun.results[index] = {**found.result, ERROR: None}
+        begun.stats.reused += 1
+        count_usage(begun.stats, found.usage, found.cost)
+    return begun
+
+
 def run_map(
     job: MapJob,
     source: Any,
@@ -117,28 +155,9 @@ def run_map(
     progress: Progress,
 ) -> Any:
     """The table of ``source`` with the answers added (see ``rows.table``)."""
-    rows = read_rows(source)
-    the_map = map_id(job.template.prompt, job.params())
-    done = saved.begin(
-        the_map,
-        job.conversation_id,
-        short_title(job.template.prompt),
-        job.template.api,
-        job.template.model,
-        len(rows),
-    )
-    results: list[dict[str, Any] | None] = [None] * len(rows)
-    stats = Stats(total=len(rows))
-    todo: list[tuple[int, str, dict[str, Any]]] = []
-    for index, names in enumerate(rows.names):
-        key = row_key(names)
-        found = done.get(key)
-        if found is None:
-            todo.append((index, key, names))
-            continue
-        results[index] = {**found.result, ERROR: None}
-        stats.reused += 1
-        count_usage(stats, found.usage, found.cost)
+    begun = begin(job, source, saved)
+    rows, the_map, results, stats = begun.rows, begun.map_id, begun.results, begun.stats
+    todo = begun.todo
     progress.show(stats)
     stop = threading.Event()
     lock = threading.Lock()
