@@ -234,7 +234,7 @@ def _saved(db: str) -> int:
 def rows(quick: bool) -> list[Row]:
     if quick:
         return [
-            *allowed_rate(600, 300),
+            *allowed_rate(1_500, 1_200),
             *against_sequential(300, 300),
             *memory((200, 600)),
             *resume(200),

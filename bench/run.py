@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 from common import Row, table  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
 #: In the order of the issues: overhead, rendering, load time, first token, scale, panel,
-#: background resume, emulator.
+#: background resume, a prompt over a table, emulator.
 MODULES = [
     "overhead",
     "rendering",
@@ -34,6 +34,7 @@ MODULES = [
     "scale",
     "stop_latency",
     "resume",
+    "map_rate",
     "emulator_rate",
 ]
 
