@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .conversations import cursor_page
-from .errors import invalid, not_found
+from .errors import invalid, not_found, too_long
 from .state import EmulatorState, StoredThread
 
 #: The ``OpenAI-Beta`` value the SDK sends with every Assistants API request.
@@ -324,7 +324,7 @@ def _tools(tools: Any) -> list[dict[str, Any]]:
     if not isinstance(tools, list):
         raise _wrong_type("tools", "an array", tools)
     if len(tools) > MAX_TOOLS:
-        raise _too_long("tools", MAX_TOOLS, len(tools))
+        raise too_long("tools", tools, MAX_TOOLS)
     out = []
     for number, tool in enumerate(tools):
         kind = tool.get("type") if isinstance(tool, dict) else None
@@ -370,7 +370,7 @@ def _tool_resources(resources: Any) -> dict[str, Any]:
         made = search.get("vector_stores")
         stores += [new_id("vs") for _ in made] if isinstance(made, list) else []
         if len(stores) > 1:
-            raise _too_long(param, 1, len(stores))
+            raise too_long(param, stores, 1)
         out["file_search"] = {"vector_store_ids": stores}
     return out
 
@@ -381,7 +381,7 @@ def _ids(value: Any, param: str, most: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _wrong_type(param, "an array of strings", value)
     if len(value) > most:
-        raise _too_long(param, most, len(value))
+        raise too_long(param, value, most)
     return list(value)
 
 
@@ -411,12 +411,7 @@ def _text(body: dict[str, Any], key: str, most: int) -> str | None:
         return None
     value = _string(value, key)
     if len(value) > most:
-        raise invalid(
-            f"Invalid '{key}': string too long. Expected a string with maximum length {most}, "
-            f"but got a string with length {len(value)} instead.",
-            key,
-            "string_above_max_length",
-        )
+        raise too_long(key, value, most)
     return value
 
 
@@ -444,13 +439,4 @@ def _wrong_type(param: str, expected: str, value: Any) -> Exception:
         f"Invalid type for '{param}': expected {expected}, but got {got} instead.",
         param,
         "invalid_type",
-    )
-
-
-def _too_long(param: str, most: int, length: int) -> Exception:
-    return invalid(
-        f"Invalid '{param}': array too long. Expected an array with maximum length {most}, but "
-        f"got an array with length {length} instead.",
-        param,
-        "array_above_max_length",
     )

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import invalid, not_found
+from .errors import invalid, not_found, too_long
 from .responses_events import new_id
 from .state import EmulatorState, StoredConversation
 
@@ -59,12 +59,7 @@ def _new_items(
     if not isinstance(raw, list):
         raise invalid("Invalid 'items': expected an array of items.", "items")
     if len(raw) > MAX_ITEMS:
-        raise invalid(
-            f"Invalid 'items': array too long. Expected an array with maximum length "
-            f"{MAX_ITEMS}, but got an array with length {len(raw)} instead.",
-            "items",
-            "array_above_max_length",
-        )
+        raise too_long("items", raw, MAX_ITEMS)
     items = normalize(raw, state)
     with state.lock:
         state.items.update((item["id"], item) for item in items)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from . import tool_outputs
-from .errors import TYPE_NAMES, ApiError, invalid, type_name
+from .errors import TYPE_NAMES, ApiError, invalid, too_long, type_name
 
 #: What a tool's name may be, on both APIs (and how long).
 NAME_PATTERN = "^[a-zA-Z0-9_-]+$"
@@ -36,12 +36,7 @@ def check_declaration(tool: dict[str, Any], where: str) -> None:
     _no_unknown(tool, _DECLARATION_FIELDS, where)
     name = _required(tool, "name", where, str)
     if len(name) > NAME_MAX:
-        raise invalid(
-            f"Invalid '{where}.name': string too long. Expected a string with maximum length "
-            f"{NAME_MAX}, but got a string with length {len(name)} instead.",
-            f"{where}.name",
-            "string_above_max_length",
-        )
+        raise too_long(f"{where}.name", name, NAME_MAX)
     if not re.fullmatch(NAME_PATTERN, name):
         raise invalid(
             f"Invalid '{where}.name': string does not match pattern. Expected a string that "

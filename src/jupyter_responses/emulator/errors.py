@@ -91,3 +91,14 @@ def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return TYPE_NAMES[bool]
     return next((name for kind, name in TYPE_NAMES.items() if isinstance(value, kind)), "a value")
+
+
+def too_long(param: str, value: str | list[Any], most: int) -> ApiError:
+    """OpenAI's 400 for a string or an array longer than ``most``."""
+    kind, a = ("string", "a string") if isinstance(value, str) else ("array", "an array")
+    return invalid(
+        f"Invalid '{param}': {kind} too long. Expected {a} with maximum length {most}, but "
+        f"got {a} with length {len(value)} instead.",
+        param,
+        f"{kind}_above_max_length",
+    )

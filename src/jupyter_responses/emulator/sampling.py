@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import TYPE_NAMES, ApiError, invalid, type_name
+from .errors import TYPE_NAMES, invalid, too_long, type_name
 
 #: ``service_tier`` values the request types list (the Responses API also ``ultrafast``).
 TIERS = ("auto", "default", "flex", "scale", "priority", "fast")
@@ -178,23 +178,9 @@ def _stop(value: Any) -> None:
         return
     _typed(value, list, "stop")
     if len(value) > 4:
-        raise invalid(
-            f"Invalid 'stop': array too long. Expected an array with maximum length 4, but got "
-            f"an array with length {len(value)} instead.",
-            "stop",
-            "array_above_max_length",
-        )
+        raise too_long("stop", value, 4)
     for index, sequence in enumerate(value):
         _typed(sequence, str, f"stop[{index}]")
-
-
-def _too_long(text: str, where: str, most: int) -> ApiError:
-    return invalid(
-        f"Invalid '{where}': string too long. Expected a string with maximum length {most}, "
-        f"but got a string with length {len(text)} instead.",
-        where,
-        "string_above_max_length",
-    )
 
 
 def _metadata(value: Any) -> None:
@@ -211,10 +197,10 @@ def _metadata(value: Any) -> None:
         )
     for key, text in value.items():
         if len(key) > METADATA_KEY:
-            raise _too_long(key, "metadata", METADATA_KEY)
+            raise too_long("metadata", key, METADATA_KEY)
         _typed(text, str, f"metadata.{key}")
         if len(text) > METADATA_VALUE:
-            raise _too_long(text, f"metadata.{key}", METADATA_VALUE)
+            raise too_long(f"metadata.{key}", text, METADATA_VALUE)
 
 
 def _safety_identifier(value: Any) -> None:
@@ -222,4 +208,4 @@ def _safety_identifier(value: Any) -> None:
         return
     _typed(value, str, "safety_identifier")
     if len(value) > SAFETY_IDENTIFIER:
-        raise _too_long(value, "safety_identifier", SAFETY_IDENTIFIER)
+        raise too_long("safety_identifier", value, SAFETY_IDENTIFIER)
