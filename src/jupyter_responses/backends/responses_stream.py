@@ -501,11 +501,11 @@ def _entries(output: list[tuple[Any, ProviderItem]]) -> Iterator[Entry]:
                 ],
                 "item": data,
             }
-        elif builtin_tools.item_kind(kind).asks:  # the user answers it: see ``ItemKind``
+        elif (declared := builtin_tools.item_kind(kind)).asks:  # the user answers it
             yield {
                 "type": "approval_request",
                 "call_id": text_of(data.get("id")),
-                "name": builtin_tools.item_kind(kind).read(data).get("server", ""),
+                "name": declared.read(data).get("server", ""),
                 "tool": text_of(data.get("name")),
                 "arguments": text_of(data.get("arguments")),
                 "item": data,
