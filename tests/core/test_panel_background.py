@@ -119,12 +119,12 @@ def test_the_live_line_says_queued_and_stop_cancels_on_the_server(
     panel.background.value = True
     emulator.enqueue(s.text("word " * 200, deltas=200, queued_for=1.5, event_delay=0.05))
     panel.send("Take your time")
-    chrome = panel.messages.children[0].children[0].children[-1]  # the answer's live line
+    chrome = panel.messages.box.children[0].children[0].children[-1]  # the answer's live line
     assert _until(lambda: chrome.status == BACKGROUND_LINES["queued"])
     assert _until(lambda: chrome.status == "")  # in progress, then the answer flows
     turn = _until(lambda: _running(panel))
     assert turn.background and turn.response_id
-    _until(lambda: "word word" in panel.messages.children[0].children[0].children[0].value)
+    _until(lambda: "word word" in panel.messages.box.children[0].children[0].children[0].value)
     panel.stop()
     assert panel.worker is not None
     panel.worker.join(10)
@@ -149,7 +149,7 @@ def test_stop_while_queued_cancels_the_run_before_it_starts(
     panel = make_panel(background=True)
     emulator.enqueue(s.text("Never said.", queued_for=30))
     panel.send("Wait in line")
-    chrome = panel.messages.children[0].children[0].children[-1]
+    chrome = panel.messages.box.children[0].children[0].children[-1]
     assert _until(lambda: chrome.status == BACKGROUND_LINES["queued"])
     stopped = time.monotonic()
     panel.stop()

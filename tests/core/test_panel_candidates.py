@@ -68,8 +68,8 @@ def test_the_box_starts_at_one_and_one_answer_is_one_turn(
     assert len(emulator.requests("/v1/responses")) == 1
     assert panel.candidates is None
     (turn,) = panel.session.conversation.turns.values()
-    assert turn.text == "Just one." and panel.shown == [turn.id]
-    answer = panel.messages.children[0]
+    assert turn.text == "Just one." and panel.messages.shown == [turn.id]
+    answer = panel.messages.box.children[0]
     assert answer.children[0].__class__.__name__ == "VBox", "the live view, as before"
 
 
@@ -91,9 +91,9 @@ def test_three_answers_are_three_tabs_and_the_first_answered_is_the_head(
     turns = conversation.children(first.id)
     assert sorted(t.text for t in turns) == sorted(ANSWERS)
     tabs = _tabs(panel)
-    assert tabs.widget in panel.messages.children[0].children
+    assert tabs.widget in panel.messages.box.children[0].children
     head = conversation.head
-    assert head in tabs.ids and panel.shown == [first.id, head]
+    assert head in tabs.ids and panel.messages.shown == [first.id, head]
     assert panel.answers.value == 3, "kept between messages"
     titles = tabs.widget.titles
     index = [c.turn.id if c.turn else "" for c in tabs.candidates].index(head)
@@ -117,7 +117,7 @@ def test_continue_from_another_moves_the_head_and_the_next_message_follows_it(
     assert other.button is not None and not other.button.disabled
     other.button.click()
     assert other.turn is not None and conversation.head == other.turn.id
-    assert panel.shown == [other.turn.id]
+    assert panel.messages.shown == [other.turn.id]
     assert CONTINUED in _texts(other.box) and CONTINUE not in _texts(other.box)
     assert tabs.widget.titles[other.index].endswith("★")
     assert sum(title.endswith("★") for title in tabs.widget.titles) == 1
@@ -186,7 +186,7 @@ def test_all_failing_is_the_panels_failure_with_retry(panel: ChatPanel, emulator
     emulator.enqueue(s.HTTPError(503, times=2))
     _send(panel, "Anyone?")
     assert "503" in panel.last_error and panel.retry_button is not None
-    answer = panel.messages.children[0]
+    answer = panel.messages.box.children[0]
     assert [c.__class__.__name__ for c in answer.children] == ["VBox"], "its failure alone"
     assert "503" in _texts(answer) and panel.candidates is None
     assert panel.prompt.value == "Anyone?"
@@ -245,7 +245,7 @@ def test_drawn_afresh_the_panel_shows_the_heads_branch(
     _send(panel, "The capital of France?")
     head = panel.session.conversation.head
     panel.show_conversation()
-    assert panel.candidates is None and panel.shown == [head]
-    shown = _texts(panel.messages)
+    assert panel.candidates is None and panel.messages.shown == [head]
+    shown = _texts(panel.messages.box)
     assert panel.session.conversation.turns[head].text in shown
     assert sum(answer in shown for answer in ANSWERS) == 1

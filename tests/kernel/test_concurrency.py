@@ -131,8 +131,8 @@ def test_a_magic_run_while_the_panel_streams_waits_for_it(
     history = kernel.execute("%responses history").stdout
     assert history.index("from the panel") < history.index("from a cell")
     # The panel shows both turns, its own answer untouched by the magic's.
-    assert kernel.execute("print(len(p.messages.children))").stdout.strip() == "4"
-    shown = kernel.execute("print(p.messages.children[2].children[0].children[0].value)")
+    assert kernel.execute("print(len(p.messages.box.children))").stdout.strip() == "4"
+    shown = kernel.execute("print(p.messages.box.children[2].children[0].children[0].value)")
     assert "p39" in shown.stdout and "m0" not in shown.stdout
 
 

@@ -120,7 +120,7 @@ def _panel_turn(api, text):
     p.api.value = api
     p.send(text)
     p.worker.join(60)
-    newest = p.messages.children[0] if p.messages.children else None
+    newest = p.messages.box.children[0] if p.messages.box.children else None
     shown = " ".join(_texts(newest)) if newest is not None else ""
     print(_json.dumps({"busy": p.busy, "notice": p.last_error, "shown": shown}))
 """

@@ -58,7 +58,7 @@ def test_panel_turns_and_magic_turns_share_one_conversation(
     assert user_texts(first) == ["Hello from the panel"]
     assert second["previous_response_id"] == next(iter(emulator.state.responses))
     # The magic's turn shows in the panel: two bubbles and two answers.
-    assert kernel.execute("print(len(p.messages.children))").stdout.strip() == "4"
+    assert kernel.execute("print(len(p.messages.box.children))").stdout.strip() == "4"
     history = kernel.execute("%responses history").stdout
     assert "Hello from the panel" in history and "And from a cell." in history
 
@@ -73,10 +73,10 @@ def test_chat_api_selector_and_new_chat(kernel: KernelSession, emulator: Emulato
     new_chat = _comm(opened, "ButtonModel", "New chat")
     kernel.comm_send(new_chat, {"method": "custom", "content": {"event": "click"}})
     assert "No turns yet." in kernel.execute("%responses history").stdout
-    assert kernel.execute("print(len(p.messages.children))").stdout.strip() == "0"
+    assert kernel.execute("print(len(p.messages.box.children))").stdout.strip() == "0"
     # Not a blank panel: it says what to do.
-    assert _value(kernel, "p.hint.layout.display") == "None"
-    assert _value(kernel, "p.hint.value").startswith("New conversation. Type a message below")
+    assert _value(kernel, "p.messages.hint.layout.display") == "None"
+    assert _value(kernel, "p.messages.hint.value").startswith("New conversation. Type a message below")
 
 
 def test_stop_closes_the_stream_and_keeps_the_partial_answer(
@@ -111,7 +111,7 @@ def test_stop_cuts_a_stream_that_has_gone_quiet(kernel: KernelSession, emulator:
         waited = kernel.execute(
             "import time\n"
             "t = time.monotonic()\n"
-            "while 'partial' not in str(p.messages.children[0].children[0].children) "
+            "while 'partial' not in str(p.messages.box.children[0].children[0].children) "
             "and time.monotonic() - t < 20: time.sleep(0.05)\n"
             "t = time.monotonic(); p.stop(); p.worker.join(30)\n"
             "print(p.busy, round(time.monotonic() - t, 2))"
@@ -138,9 +138,9 @@ def test_a_saved_panel_reads_as_a_plain_stand_in(kernel: KernelSession) -> None:
 
 def test_an_empty_panel_says_what_to_do(kernel: KernelSession) -> None:
     kernel.execute(OPEN)
-    assert _value(kernel, "p.hint.value").startswith("No messages yet. Type below")
+    assert _value(kernel, "p.messages.hint.value").startswith("No messages yet. Type below")
     kernel.execute("%%respond\nHi")
-    assert _value(kernel, "p.hint.layout.display") == "none"
+    assert _value(kernel, "p.messages.hint.layout.display") == "none"
 
 
 def test_a_failed_turn_says_why_offers_retry_and_keeps_the_text(
@@ -164,7 +164,7 @@ def test_a_failed_turn_says_why_offers_retry_and_keeps_the_text(
         "def texts(w):\n"
         "    return [str(getattr(w, 'value', ''))] + [t for c in getattr(w, 'children', ()) "
         "for t in texts(c)]\n"
-        "print(html.unescape(re.sub('<[^>]*>', ' ', ' '.join(texts(p.messages.children[0])))))"
+        "print(html.unescape(re.sub('<[^>]*>', ' ', ' '.join(texts(p.messages.box.children[0])))))"
     ).stdout
     assert "failed with 503" in newest and "incomplete" not in newest, newest
     assert newest.count("503") == 1, newest
@@ -186,7 +186,7 @@ def test_a_failed_turn_says_why_offers_retry_and_keeps_the_text(
     # Drawn afresh (a thread switch and back), the failed turn still says why.
     kernel.execute("p.show_conversation()")
     shown = kernel.execute(
-        "print(html.unescape(re.sub('<[^>]*>', ' ', ' '.join(texts(p.messages)))))"
+        "print(html.unescape(re.sub('<[^>]*>', ' ', ' '.join(texts(p.messages.box)))))"
     ).stdout
     assert shown.count("failed with 503") == 1 and "Yes, here." in shown, shown
     assert "cell" not in shown.lower()
@@ -297,7 +297,7 @@ def _question(kernel: KernelSession) -> tuple[str, str, str]:
         "and time.monotonic() - t < 20: time.sleep(0.05)\n"
         "q = p.approvals.pending\n"
         "print(q.approve_button.model_id, q.deny_button.model_id)\n"
-        "print(' '.join(texts(p.messages.children[0])))"
+        "print(' '.join(texts(p.messages.box.children[0])))"
     ).stdout
     ids, shown = asked.split("\n", 1)
     approve, deny = ids.split()
@@ -377,7 +377,7 @@ def test_the_python_tool_asks_in_the_panel_approve_runs_deny_does_not(
     _first, second = requests(emulator, "/v1/responses")
     assert second["input"] == [{"type": "custom_tool_call_output", "call_id": "k1", "output": "42"}]
     # The buttons are gone; one line says what was decided.
-    newest = "p.messages.children[0]"
+    newest = "p.messages.box.children[0]"
     assert "✓ Approved: 🐍 python: answer = 41 + 1" in _value(kernel, f"shown({newest})")
     assert _value(kernel, f"buttons({newest})") == "[]"
     assert "It is 42." in _value(kernel, f"shown({newest})")
@@ -416,9 +416,9 @@ def test_stop_while_asked_denies_and_ends_the_turn(
     assert _value(kernel, "'stopped_here' in globals()") == "False"
     assert len(requests(emulator, "/v1/responses")) == 1, "the turn ended: nothing more sent"
     assert "⏹" in kernel.execute("%responses history").stdout
-    said = _value(kernel, "shown(p.messages.children[0])")
+    said = _value(kernel, "shown(p.messages.box.children[0])")
     assert "✕ Denied: 🐍 python: stopped_here = True (stopped)" in said, said
-    assert _value(kernel, "buttons(p.messages.children[0])") == "[]"
+    assert _value(kernel, "buttons(p.messages.box.children[0])") == "[]"
     assert _value(kernel, "p.prompt.disabled, p.tools.disabled") == "False False"
 
 
@@ -448,4 +448,4 @@ def test_a_tool_the_panel_cannot_offer_is_said_in_its_notice(
     notice = _value(kernel, "p.notice.value")
     assert "pick one in the Model box, or switch the panel to Responses." in notice, notice
     assert emulator.requests("/v1/responses") == emulator.requests("/v1/chat/completions") == []
-    assert _value(kernel, "len(p.messages.children)") == "0"
+    assert _value(kernel, "len(p.messages.box.children)") == "0"

@@ -68,7 +68,7 @@ def test_three_answers_are_sibling_turns_and_a_click_moves_the_head(
     after = {c["id"]: c for c in json.loads(kernel.execute(CANDIDATES).stdout)}
     assert after[picked["id"]]["title"].endswith("★") and not after[picked["id"]]["button"]
     assert not after[head]["title"].endswith("★") and after[head]["button"], "the mark moved"
-    assert _value(kernel, "p.shown") == f"['{picked['id']}']"
+    assert _value(kernel, "p.messages.shown") == f"['{picked['id']}']"
 
     emulator.enqueue(s.text("Yes."))
     kernel.execute("tabs = p.candidates")

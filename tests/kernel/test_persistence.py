@@ -86,12 +86,12 @@ def _restart_and_resume(kernel: KernelSession) -> str:
 
 
 def _panel_children(kernel: KernelSession) -> int:
-    return int(kernel.execute("print(len(p.messages.children))").stdout)
+    return int(kernel.execute("print(len(p.messages.box.children))").stdout)
 
 
 def _oldest_bubble(kernel: KernelSession) -> str:
     """The first user bubble shown (the list is newest first)."""
-    return kernel.execute("print(p.messages.children[-1].value)").stdout.strip()
+    return kernel.execute("print(p.messages.box.children[-1].value)").stdout.strip()
 
 
 # -- 1. restart, then resume ----------------------------------------------------------------

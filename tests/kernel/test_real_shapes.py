@@ -79,7 +79,7 @@ def _texts(widget):
     for child in getattr(widget, "children", ()):
         out += _texts(child)
     return out
-newest = p.messages.children[0]
+newest = p.messages.box.children[0]
 print("\\n".join(_texts(newest)))
 print("images:", sum(type(w).__name__ == "Image" for w in newest.children[0].children[-2].children))
 """

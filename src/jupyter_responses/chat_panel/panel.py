@@ -15,7 +15,8 @@ the built-ins); a call that must be asked for shows Approve and Deny in its answ
 Background box (shown for an API that takes ``--background``) runs each message as a
 background response on the server, as ``--background`` does; Stop cancels it there.
 The Answers box asks for that many answers side by side (``-n``), a tab each, and the
-user picks the one the conversation continues from (``candidates.py``).
+user picks the one the conversation continues from (``candidates.py``). How the
+thread's turns are drawn is the message list's (``message_list.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from ..backends import BACKENDS
 from ..cancel import Cancel
 from ..errors import Interrupted, JupyterResponsesError
 from ..render.assets import style_block
-from ..render.base import SAID_BY_THE_ERROR
 from ..render.markup import escape_html
 from ..render.widget import WidgetView, close_tree
 from ..session import Session
@@ -40,7 +40,8 @@ from .answers_box import answers, answers_box
 from .approve import Approvals
 from .background_box import background_box, wanted
 from .candidates import CandidateTabs
-from .messages import Watched, assistant, error_html, failure_box, has_content, row
+from .message_list import MessageList
+from .messages import Watched, assistant, error_html, failure_box, row
 from .saved import PanelBox, display_with_stand_in
 from .sent import API_LABELS, Sent, request_for
 from .wording import for_panel
@@ -48,14 +49,6 @@ from .wording import for_panel
 if TYPE_CHECKING:
     from ..conversation import Conversation, Turn
     from ..turn_request import TurnRequest
-
-#: What the message list says while it is empty: when the panel opens on a fresh
-#: conversation, and after New chat.
-EMPTY = (
-    "No messages yet. Type below and press Enter to send (Shift+Enter for a new line); "
-    "<code>%%respond</code> and <code>%%chat</code> cells continue this conversation too."
-)
-FRESH = "New conversation. Type a message below and press Enter to send."
 
 
 @functools.cache
@@ -110,10 +103,7 @@ class ChatPanel:
         self.export_button = w.Button(
             description="Export", icon="download", tooltip="Save the conversation as a notebook"
         )
-        self.messages = w.VBox(layout=w.Layout(display="flex", flex_flow="column-reverse"))
-        self.messages.add_class("jr-messages")
-        self.hint = w.HTML(EMPTY)  # shown while the list is empty
-        self.hint.add_class("jr-empty")
+        self.messages = MessageList(interval)
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
         # What of the notebook each message carries (-c/--context specs), kept between
         # messages; read from the kernel's shell when a message is sent.
@@ -144,7 +134,6 @@ class ChatPanel:
         self.notice.add_class("jr-notice")
         self.thread = w.HTML()
         self.thread.add_class("jr-thread")
-        self.shown: list[str] = []  # ids of the turns on display, oldest first
         #: The newest failure's Retry button (``None`` when the newest turn did not fail).
         self.retry_button: Any = None
         self._fresh = False  # the next redraw follows New chat
@@ -152,8 +141,8 @@ class ChatPanel:
             [
                 w.HTML(panel_style()),
                 row("jr-bar", self.model, self.api, self.background),
-                self.messages,
-                self.hint,
+                self.messages.box,
+                self.messages.hint,
                 self.notice,
                 self.prompt,
                 row(
@@ -231,7 +220,7 @@ class ChatPanel:
         self._retire_candidates()
         self.cancel.clear()
         self._busy(True)
-        self._bubble(text)
+        self.messages.bubble(text)
         answer = assistant()
         shown: Watched | CandidateTabs
         if request.candidates > 1:
@@ -243,7 +232,7 @@ class ChatPanel:
             self.approvals = approvals = Approvals(answer, lambda: watched.turn)
             shown = watched = Watched(WidgetView(self.interval, in_cell=False, confirm=approvals))
         answer.children = (shown.widget,)
-        self._append(answer)
+        self.messages.append(answer)
         self.worker = threading.Thread(
             target=self._run,
             args=(request, shown, answer, sent),
@@ -403,14 +392,9 @@ class ChatPanel:
         """Show the current thread's branch afresh (thread switched, head moved)."""
         conversation = self.session.conversation
         self.thread.value = f"thread <b>{escape_html(conversation.name)}</b>"
-        self.messages.children = ()
-        self.shown = []
         self.retry_button = None
         self.candidates = None  # their tabs go: the branch shows the head's answer
-        for turn in conversation.branch():
-            self._show_finished(turn)
-        self.hint.value = FRESH if self._fresh else EMPTY
-        self.hint.layout.display = "none" if self.shown else None
+        self.messages.show_branch(conversation, fresh=self._fresh)
         self._fresh = False
 
     def _on_change(self, conversation: Conversation, turn: Turn | None) -> None:
@@ -419,47 +403,17 @@ class ChatPanel:
         else (a regenerated cell, a switch, a new chat) redraws the branch."""
         if conversation is not self.session.conversation:
             return
-        if self.candidates is not None and self.candidates.follow(conversation, turn, self.shown):
+        shown = self.messages.shown
+        if self.candidates is not None and self.candidates.follow(conversation, turn, shown):
             return
-        last = self.shown[-1] if self.shown else None
-        if turn is not None and turn.parent == last:
+        if turn is not None and self.messages.continues(turn):
             self._retire_candidates()
             if turn.magic == "panel":
-                self.shown.append(turn.id)
+                shown.append(turn.id)
             else:
-                self._show_finished(turn)
+                self.messages.show_finished(turn)
         else:
             self.show_conversation()
-
-    def _show_finished(self, turn: Turn) -> None:
-        self.shown.append(turn.id)
-        self._bubble(turn.prompt)
-        view = WidgetView(self.interval, in_cell=False)
-        view.replay(turn)
-        if turn.status not in SAID_BY_THE_ERROR:  # its error, shown in its place
-            self._append(assistant(view.widget))
-            return
-        # A failed turn says why, as it did when it failed (a cell's turn in its own
-        # words: it names its cell), under what arrived of its answer.
-        said = turn.error or "The answer failed."
-        failure = failure_box(for_panel(said) if turn.magic == "panel" else said, "", None)
-        if has_content(turn):
-            self._append(assistant(view.widget, failure))
-        else:
-            close_tree(view.widget)
-            self._append(assistant(failure))
-
-    def _bubble(self, text: str) -> None:
-        bubble = w.HTML(escape_html(text))
-        bubble.add_class("jr-user")
-        self._append(bubble)
-
-    def _append(self, message: Any) -> None:
-        """Newest first: the list is laid out bottom-up (``column-reverse``), which keeps
-        it scrolled to the newest message as answers grow, with no script. The hint an
-        empty list shows goes with the first message."""
-        self.hint.layout.display = "none"
-        self.messages.children = (message, *self.messages.children)
 
 
 def panel_for(session: Session) -> ChatPanel:
