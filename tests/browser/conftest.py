@@ -37,6 +37,8 @@ from .lab import CHROMIUM, TIMEOUT_MS
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("JR_ARTIFACTS", ROOT / "artifacts")) / "browser"
 _HERE = Path(__file__).resolve().parent
+#: How long an ``expect`` waits for what it asserts before failing.
+EXPECT_TIMEOUT_MS = 20_000
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -199,8 +201,11 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def browser(artifacts: Path) -> Iterator[Any]:
     _need_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An assertion waits as long as an action may (Playwright's own default is 5 s):
+    # with the suite on two workers, JupyterLab can take longer to open a notebook.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     profile = tempfile.mkdtemp(prefix="jr-chromium-")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(

@@ -207,7 +207,10 @@ def _saved_outputs(path: Path, cells: int) -> str:
     cells (saving takes a moment)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:  # caught while JupyterLab writes it
+            saved = {"cells": []}
         if len(saved["cells"]) == cells:
             return json.dumps([c.get("outputs", []) for c in saved["cells"]])
         time.sleep(0.2)

@@ -34,7 +34,10 @@ END_SESSIONS = """async () => {
 def _saved_outputs(path: Path) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        outputs: list[dict[str, Any]] = json.loads(path.read_text())["cells"][0]["outputs"]
+        try:
+            outputs: list[dict[str, Any]] = json.loads(path.read_text())["cells"][0]["outputs"]
+        except json.JSONDecodeError:  # caught while JupyterLab writes it
+            outputs = []
         if len(outputs) == 2:
             return outputs
         time.sleep(0.2)

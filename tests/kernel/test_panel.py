@@ -76,7 +76,8 @@ def test_chat_api_selector_and_new_chat(kernel: KernelSession, emulator: Emulato
     assert kernel.execute("print(len(p.messages.box.children))").stdout.strip() == "0"
     # Not a blank panel: it says what to do.
     assert _value(kernel, "p.messages.hint.layout.display") == "None"
-    assert _value(kernel, "p.messages.hint.value").startswith("New conversation. Type a message below")
+    hint = _value(kernel, "p.messages.hint.value")
+    assert hint.startswith("New conversation. Type a message below")
 
 
 def test_stop_closes_the_stream_and_keeps_the_partial_answer(

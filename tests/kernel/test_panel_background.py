@@ -48,7 +48,8 @@ def test_stop_cancels_the_background_run_on_the_server(
     _tick(kernel, _comm(opened, "CheckboxModel", "Background"), True)
     _submit(kernel, opened, "Go on for a while")
     deadline = time.monotonic() + 20
-    while "word word" not in _value(kernel, "p.messages.box.children[0].children[0].children[0].value"):
+    newest = "p.messages.box.children[0].children[0].children[0].value"
+    while "word word" not in _value(kernel, newest):
         assert time.monotonic() < deadline, "the answer never started"
         time.sleep(0.2)
     kernel.comm_send(
