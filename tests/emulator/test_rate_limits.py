@@ -168,11 +168,14 @@ def test_the_counts_refill_and_waiting_the_hint_is_enough(emulator: Emulator, wi
     status, headers, _ = wire.post(RESPONSES, _body(RESPONSES))
     assert status == 429
     time.sleep(int(headers["retry-after-ms"]) / 1000)
+    emptied = time.monotonic()
     status, headers, _ = wire.post(RESPONSES, _body(RESPONSES))
     assert status == 200 and headers["x-ratelimit-remaining-requests"] == "0"
     time.sleep(0.5)
     status, headers, _ = wire.post(RESPONSES, _body(RESPONSES))
-    assert status == 200 and 3 <= int(headers["x-ratelimit-remaining-requests"]) <= 5
+    took = time.monotonic() - emptied  # at most this long to refill (a loaded machine: more)
+    # ten a second came back (the request takes one), no more than the time allowed
+    assert status == 200 and 3 <= int(headers["x-ratelimit-remaining-requests"]) <= 10 * took
 
 
 def test_the_sdk_retries_after_the_hint_and_succeeds(emulator: Emulator, wire: Wire) -> None:
