@@ -24,10 +24,11 @@ sys.path.insert(0, str(HERE))
 
 from common import Row, table  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
-#: In the order of the issues: overhead, rendering, load time, first token, scale, panel,
-#: background resume, a prompt over a table, emulator.
+#: In the order of the issues: overhead (and its per-delta part alone), rendering, load
+#: time, first token, scale, panel, background resume, a prompt over a table, emulator.
 MODULES = [
     "overhead",
+    "per_delta",
     "rendering",
     "load_time",
     "first_token",
