@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
-import openai
 import pytest
 from playwright.sync_api import expect
 
@@ -28,8 +26,9 @@ from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 from jupyter_responses.render.markup import to_html
 
+from ..stream_events import events_before_the_end
 from .conftest import LabServer, NotebookFactory
-from .lab import in_theme, open_lab, open_notebook7, run, wait_done
+from .lab import in_theme, open_lab, open_notebook7, run, saved_notebook, wait_done
 
 CODE = "import math\nprint(round(math.pi * 2, 3))"
 ANSWER = f"Twice pi, rounded:\n\n```python\n{CODE}\n```\n\nIt prints `6.283`."
@@ -96,15 +95,6 @@ def _expect_selected(cells: Any, index: int) -> None:
     assert cells.evaluate_all(active) == 1
 
 
-def _events_before_the_end(reply: s.Reply) -> int:
-    """How many events the emulator sends for ``reply`` before ``response.completed``."""
-    with Emulator() as server:
-        server.enqueue(reply)
-        client = openai.OpenAI(base_url=server.url, api_key="sk-test")
-        events = list(client.responses.create(model="gpt-test", input="x", stream=True))
-    return len(events) - 1
-
-
 def _check_the_buttons_move_nothing(answer: Any) -> None:
     """The two buttons share one row in the corner of the code, and taking them away
     (as where no script runs) leaves every block of the answer where it was."""
@@ -135,7 +125,7 @@ def test_insert_below_puts_the_code_under_the_cell_that_holds_the_answer(
     reply = s.text(ANSWER)
     # quiet just before its end: the live view shows the whole answer for a while
     emulator.enqueue(
-        s.text(ANSWER, stall_after=_events_before_the_end(reply), stall=6, event_delay=0.01)
+        s.text(ANSWER, stall_after=events_before_the_end(reply), stall=6, event_delay=0.01)
     )
     path = notebook("%load_ext jupyter_responses", "%%respond\nTwice pi?", LAST)
     panel = _open(frontend, page, lab, path)
@@ -197,24 +187,10 @@ def test_insert_below_puts_the_code_under_the_cell_that_holds_the_answer(
         expect(last.locator(".jp-OutputArea-output")).to_have_text("False")
         # The saved notebook has no buttons.
         page.keyboard.press("Control+s")
-        shown = _saved_outputs(lab.root / path, cells=5)
+        saved = saved_notebook(lab.root / path, lambda nb: len(nb["cells"]) == 5, timeout=20)
+        shown = json.dumps([c.get("outputs", []) for c in saved["cells"]])
         assert "jr-answer" in shown
         assert "<button" not in shown and "Insert below" not in shown
-
-
-def _saved_outputs(path: Path, cells: int) -> str:
-    """Every output the notebook file keeps, as text, once the file holds ``cells``
-    cells (saving takes a moment)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:  # caught while JupyterLab writes it
-            saved = {"cells": []}
-        if len(saved["cells"]) == cells:
-            return json.dumps([c.get("outputs", []) for c in saved["cells"]])
-        time.sleep(0.2)
-    raise AssertionError(f"not saved with {cells} cells: {path.read_text()[:500]}")
 
 
 def _panel_in_its_own_view(page: Any, chat: Any) -> Any:

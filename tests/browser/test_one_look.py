@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
+from ..stream_events import events_before_the_end
 from .conftest import LabServer, NotebookFactory
 from .lab import cell, in_theme, open_lab, open_notebook7, outputs, run, wait_done
 
@@ -60,22 +61,8 @@ def _reply(stall: float) -> s.Reply:
     ]
     # stall just before response.completed: everything has arrived, the turn is live (the
     # last deltas come faster than the view redraws: drawn once the stream is quiet)
-    return s.Reply(
-        items=items, event_delay=0.02, stall_after=_events_before_end(items), stall=stall
-    )
-
-
-def _events_before_end(items: list[Any]) -> int:
-    """How many events the emulator sends for ``items`` before ``response.completed``."""
-    import openai
-
-    from jupyter_responses.emulator import Emulator as Server
-
-    with Server() as server:
-        server.enqueue(s.Reply(items=items))
-        client = openai.OpenAI(base_url=server.url, api_key="sk-test")
-        events = list(client.responses.create(model="gpt-test", input="x", stream=True))
-    return len(events) - 1
+    quiet_at = events_before_the_end(s.Reply(items=items))
+    return s.Reply(items=items, event_delay=0.02, stall_after=quiet_at, stall=stall)
 
 
 def _boxes(answer: Any) -> list[Any]:

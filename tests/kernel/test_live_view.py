@@ -8,9 +8,11 @@ import re
 from jupyter_responses.emulator import Emulator
 from jupyter_responses.emulator import script as s
 
+from ..stream_events import events_before_the_end
 from .harness import KernelSession
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
+ANSWER = "It is **noon** in Oslo."
 
 
 def _titles(result) -> list[str]:
@@ -23,6 +25,7 @@ def test_streamed_turn_with_a_tool_call_drives_widgets_then_leaves_static_output
     loaded: KernelSession, emulator: Emulator
 ) -> None:
     loaded.execute('def get_time(city: str) -> str:\n    "Local time."\n    return "noon"')
+    before_the_end = events_before_the_end(s.text(ANSWER, deltas=6))
     emulator.enqueue(
         s.Reply(
             items=[
@@ -30,11 +33,10 @@ def test_streamed_turn_with_a_tool_call_drives_widgets_then_leaves_static_output
                 s.FunctionCall("get_time", {"city": "Oslo"}, call_id="c1"),
             ]
         ),
-        # quiet before response.completed (the 13 events before it: created, in
-        # progress, item and part added, six deltas, text, part and item done), so the
-        # live view draws the whole answer however the throttle spaced its redraws on a
-        # loaded machine; the cell then swaps it for the static output
-        s.text("It is **noon** in Oslo.", deltas=6, event_delay=0.02, stall_after=13, stall=2.0),
+        # quiet before response.completed, so the live view draws the whole answer
+        # however the throttle spaced its redraws on a loaded machine; the cell then
+        # swaps it for the static output
+        s.text(ANSWER, deltas=6, event_delay=0.02, stall_after=before_the_end, stall=2.0),
     )
     result = loaded.execute("%%respond --reasoning low --tools get_time\nTime in Oslo?")
 
