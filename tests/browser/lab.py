@@ -4,8 +4,11 @@ same ``jp-`` widgets), written against what a user sees: prompts, outputs, butto
 from __future__ import annotations
 
 import contextlib
+import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -102,3 +105,16 @@ def use_theme(page: Any, name: str) -> None:
     page.keyboard.press("Enter")
     light = "true" if "Light" in name else "false"
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
+
+
+def saved_notebook(path: Path, ready: Callable[[dict[str, Any]], bool], timeout: float = 30) -> Any:
+    """The notebook file at ``path`` (as JSON) once ``ready`` says it holds what was saved:
+    JupyterLab writes it a moment after Ctrl+S, and a file caught mid-write is read again."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(json.JSONDecodeError):  # caught while JupyterLab writes it
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if ready(saved):
+                return saved
+        time.sleep(0.2)
+    raise AssertionError(f"not saved as expected: {path.read_text(encoding='utf-8')[:500]}")

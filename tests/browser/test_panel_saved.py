@@ -5,8 +5,6 @@ Markdown show the same words, not the widget's repr."""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from nbconvert import HTMLExporter, MarkdownExporter
 from playwright.sync_api import expect
 
 from .conftest import LabServer, NotebookFactory
-from .lab import cell, open_lab, open_notebook7, run
+from .lab import cell, open_lab, open_notebook7, run, saved_notebook
 
 STAND_IN = "Chat panel: run this cell to reopen it."
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -29,19 +27,6 @@ END_SESSIONS = """async () => {
   }
   return (await (await fetch("/api/sessions")).json()).length;
 }"""
-
-
-def _saved_outputs(path: Path) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            outputs: list[dict[str, Any]] = json.loads(path.read_text())["cells"][0]["outputs"]
-        except json.JSONDecodeError:  # caught while JupyterLab writes it
-            outputs = []
-        if len(outputs) == 2:
-            return outputs
-        time.sleep(0.2)
-    raise AssertionError(f"not saved: {path.read_text()[:500]}")
 
 
 def _shows_the_stand_in(page: Any, panel: Any) -> None:
@@ -68,7 +53,8 @@ def test_a_saved_panel_reopened_without_its_kernel_reads_as_its_stand_in(
     expect(cell(panel, 0).locator(".jr-panel")).to_be_visible()
     expect(cell(panel, 0).locator(".jr-stand-in")).to_be_hidden()  # beside the live panel
     page.keyboard.press("Control+s")
-    stand_in, widget = _saved_outputs(lab.root / path)
+    saved = saved_notebook(lab.root / path, lambda nb: len(nb["cells"][0]["outputs"]) == 2)
+    stand_in, widget = saved["cells"][0]["outputs"]
     assert "".join(stand_in["data"]["text/plain"]) == STAND_IN
     assert WIDGET_MIME in widget["data"]
     assert page.evaluate(END_SESSIONS) == 0
