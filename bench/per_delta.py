@@ -20,14 +20,12 @@ the same run, against the emulator in its own process).
 from __future__ import annotations
 
 import contextlib
-import statistics
-import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import openai
-from common import RemoteEmulator, Row, main
+from common import RemoteEmulator, Row, main, median_seconds
 from overhead import MODEL, PROMPT, RAW
 
 from jupyter_responses import events as ev
@@ -101,15 +99,6 @@ def ours(api: str, replay: Replay, n: int) -> Callable[[], None]:
     return run
 
 
-def seconds_per_delta(run: Callable[[], object], n: int, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) / n
-
-
 def rows(quick: bool) -> list[Row]:
     n, repeat = QUICK if quick else FULL
     found = []
@@ -123,10 +112,10 @@ def rows(quick: bool) -> list[Row]:
                 emulator.enqueue(script.fast_stream(n))
                 RAW[api](client)
 
-            sdk = seconds_per_delta(live, n, max(3, repeat // 3))
+            sdk = median_seconds(live, max(3, repeat // 3)) / n
             replayed = replay_client(replay)
-            raw = seconds_per_delta(lambda: RAW[api](replayed), n, repeat)  # noqa: B023
-            mine = seconds_per_delta(ours(api, replay, n), n, repeat)
+            raw = median_seconds(lambda: RAW[api](replayed), repeat) / n  # noqa: B023
+            mine = median_seconds(ours(api, replay, n), repeat) / n
             extra = mine - raw
             found.append(
                 Row(
